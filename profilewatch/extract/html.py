@@ -1,0 +1,52 @@
+"""HTML: visible text, hidden-but-meaningful attributes and inline scripts (selectolax).
+
+Segments: the ``<title>``, ``<meta content>``, the body's visible text (inline tags joined so
+``维<span>族</span>`` stays one word after normalisation), ``alt``/``title``/``data-*``/
+``placeholder``/``aria-label``/``value`` attributes, and every inline ``<script>`` (SSR state
+such as ``window.__NUXT__`` with ``\\u`` escapes is decoded by normalisation).  selectolax does
+not report source positions, so each segment carries the decoded page as ``source`` and the
+detector looks the match up there for a line and column.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from selectolax.lexbor import LexborHTMLParser
+
+from ..records import Segment, Unit
+from .encoding import decode
+
+_TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "value", "content", "label")
+
+
+def extract(unit: Unit) -> Iterator[Segment]:
+    """Segments of an HTML unit."""
+    source, _ = decode(unit.data, unit.charset)
+    yield from extract_text(source)
+
+
+def extract_text(source: str) -> Iterator[Segment]:
+    """Segments of decoded HTML text (also used for HTML inside WARC records)."""
+    tree = LexborHTMLParser(source)
+    title = tree.css_first("title")
+    if title is not None and title.text(strip=True):
+        yield Segment(text=title.text(), where={"element": "title"}, source=source)
+    for node in tree.css("*"):
+        for name, value in node.attributes.items():
+            if not value or len(value.strip()) < 2:
+                continue
+            if name in _TEXT_ATTRIBUTES:
+                yield Segment(text=value, where={"element": node.tag, "attribute": name}, source=source)
+            elif name.startswith("data-"):
+                yield Segment(text=value, context="data", where={"element": node.tag, "attribute": name}, source=source)
+    for node in tree.css("script"):
+        if "src" not in node.attributes:
+            body = node.text(deep=True)
+            if body.strip():
+                yield Segment(text=body, context="code", where={"element": "script"}, source=source)
+    tree.strip_tags(["script", "style", "template"])
+    root = tree.body or tree.root
+    if root is not None:
+        text = root.text(separator="\n")
+        if text.strip():
+            yield Segment(text=text, where={"element": "body"}, source=source)

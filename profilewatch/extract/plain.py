@@ -1,0 +1,39 @@
+"""Text-like formats scanned verbatim: plain text, Markdown, CSV, JSON and source code.
+
+The whole decoded text is one segment starting at line 1, column 1, so every match maps to an
+exact line and column of the original.  JSON and CSV keys and values, and code comments,
+string literals and identifiers, are all part of that text; escapes (``\\uXXXX``) and
+identifier shapes (``raceType``, ``EM_NATION_TYPE``) are handled by normalisation.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..records import Segment, Unit
+from .encoding import decode
+
+
+def unit_text(unit: Unit) -> str:
+    """The unit's decoded text (honouring a charset the container declared)."""
+    return decode(unit.data, unit.charset)[0]
+
+
+def _verbatim(unit: Unit, context: str) -> Iterator[Segment]:
+    text = unit_text(unit)
+    if text.strip():
+        yield Segment(text=text, context=context, line=1, column=1)
+
+
+def prose(unit: Unit) -> Iterator[Segment]:
+    """Plain text and Markdown."""
+    return _verbatim(unit, "prose")
+
+
+def data(unit: Unit) -> Iterator[Segment]:
+    """JSON and CSV: keys and values in their original layout."""
+    return _verbatim(unit, "data")
+
+
+def code(unit: Unit) -> Iterator[Segment]:
+    """Source code: comments, literals and identifiers in their original layout."""
+    return _verbatim(unit, "code")

@@ -1,0 +1,153 @@
+"""Typed records that flow through a scan and out of it.
+
+A scan is a stream of independent :class:`Unit` objects (a file, an archive member, a WARC
+record).  Each unit is extracted into :class:`Segment` objects, detection turns segments into
+:class:`Finding` objects, and every unit ends as scanned, skipped or error.  Every record
+serialises to one JSON object with a ``type`` field (see README "Output contract").
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FLAG_KINDS = ("capability_claim", "implementation", "targeting_rule")
+CLEAN_KINDS = ("record_field", "disclaimer", "reporting", "evaluation", "unrelated")
+CATEGORIES = (
+    "ethnicity",
+    "skin_color",
+    "religion",
+    "political_opinion",
+    "trade_union",
+    "sexual_orientation",
+)
+
+
+@dataclass(slots=True)
+class Unit:
+    """One scannable thing: its bytes and where it came from.
+
+    ``file`` is relative to the scanned root (``/``-separated); ``member`` is ``None`` for a
+    plain file, the archive path (nested archives joined with ``!/``) or, for a WARC record,
+    ``"<WARC-Target-URI> <WARC-Date>"``.  ``meta`` carries provenance (WARC headers, HTTP
+    content type...) and ``hint`` a declared media type or charset when a container knows it.
+    """
+
+    file: str
+    member: str | None
+    data: bytes
+    depth: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+    hint: str | None = None
+    charset: str | None = None
+    _sha256: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        if self._sha256 is None:
+            self._sha256 = hashlib.sha256(self.data).hexdigest()
+        return self._sha256
+
+    @property
+    def name(self) -> str:
+        """The innermost path (member path, else file), used for extension hints."""
+        if self.member and not self.meta.get("warc"):
+            return self.member.split("!/")[-1]
+        return self.file
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.file, self.member)
+
+
+@dataclass(slots=True)
+class Segment:
+    """A run of text extracted from a unit, with where it sits in the unit.
+
+    ``context`` tells the classifier what the text is: ``prose`` (document text), ``code``
+    (source code), ``data`` (JSON/XML keys and values, spreadsheet cells) or ``binary``
+    (strings from a blob).  When ``line`` is set, the text starts at that 1-based line and
+    ``column`` of the decoded unit and offsets inside the text map to lines and columns.
+    Other locators (``page``, ``byte_offset``, ``where``) place the segment as a whole; when
+    ``source`` (the unit's decoded text) is given, a match is also looked up there for a line.
+    """
+
+    text: str
+    context: str = "prose"
+    line: int | None = None
+    column: int | None = None
+    page: int | None = None
+    byte_offset: int | None = None
+    where: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+
+
+@dataclass(slots=True)
+class Finding:
+    """A passage of a unit that a rule classified into a kind and categories."""
+
+    file: str
+    member: str | None
+    kind: str
+    category: str
+    categories: list[str]
+    rule: str
+    confidence: float
+    evidence: dict[str, Any]
+    sha256: str
+    explanation: str
+    fingerprint: str
+    flag: bool
+    terms: list[str]
+    cues: dict[str, list[str]]
+    provenance: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"type": "finding"}
+        d.update(asdict(self))
+        if d["provenance"] is None:
+            del d["provenance"]
+        return d
+
+
+@dataclass(slots=True)
+class Problem:
+    """A unit (or input path) that could not be scanned: ``type`` is ``error`` or ``skipped``."""
+
+    type: str
+    file: str
+    member: str | None
+    reason: str
+    message: str
+    sha256: str | None = None
+    limit: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if d["limit"] is None:
+            del d["limit"]
+        return d
+
+
+@dataclass(slots=True)
+class UnitRecord:
+    """Accounting for one unit: how it ended (``scanned``, ``skipped``, ``error``)."""
+
+    file: str
+    member: str | None
+    sha256: str | None
+    size: int
+    format: str
+    outcome: str
+    findings: int = 0
+    provenance: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"type": "unit"}
+        d.update(asdict(self))
+        if d["provenance"] is None:
+            del d["provenance"]
+        return d
+
+
+Record = Finding | Problem | UnitRecord
