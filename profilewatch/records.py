@@ -40,13 +40,32 @@ class Unit:
     meta: dict[str, Any] = field(default_factory=dict)
     hint: str | None = None
     charset: str | None = None
+    path: str | None = None
+    size: int = -1
     _sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            self.size = len(self.data)
 
     @property
     def sha256(self) -> str:
+        """SHA-256 of the unit's bytes (streamed from disk for a large file not held in memory)."""
         if self._sha256 is None:
-            self._sha256 = hashlib.sha256(self.data).hexdigest()
+            if self.path is not None and not self.data:
+                digest = hashlib.sha256()
+                with open(self.path, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        digest.update(block)
+                self._sha256 = digest.hexdigest()
+            else:
+                self._sha256 = hashlib.sha256(self.data).hexdigest()
         return self._sha256
+
+    @property
+    def streamed(self) -> bool:
+        """True when the bytes stay on disk (too large to hold) and are read in windows."""
+        return self.path is not None and not self.data and self.size > 0
 
     @property
     def name(self) -> str:

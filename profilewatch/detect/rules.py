@@ -1,0 +1,185 @@
+"""Rule packs: YAML data that says which terms matter and which context decides the kind.
+
+A *category pack* (``rules/<category>.yaml``) lists the terms of one protected category by
+role -- ``group`` (names a group: 维族, Uyghur), ``attribute`` (names the attribute: 种族,
+ethnicity), ``identifier`` (code shapes, written as normalised tokens: ``em nation type``),
+``weak`` (needs a stronger term or a targeting cue beside it) -- plus ``exclude`` phrases that
+make a term innocent (新疆维吾尔自治区, race condition) and its own ``examples``.
+
+The *cue pack* (``rules/cues.yaml``) lists context cues by the kind they point to.
+
+Terms are folded by :func:`profilewatch.normalize.fold_term` at load time, so packs are
+written in Simplified Chinese and plain spelling; Traditional, full-width, escaped and split
+spellings are reached through normalisation.  :func:`load_rules` returns a :class:`RuleSet`
+with a digest over every loaded file, which goes into every output.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from ..normalize import fold_term
+from ..records import CATEGORIES, CLEAN_KINDS, FLAG_KINDS
+
+TERM_ROLES = ("group", "attribute", "identifier", "weak")
+CUE_KINDS = (
+    "capability",
+    "targeting",
+    "person",
+    "implementation",
+    "disclaimer",
+    "reporting",
+    "evaluation",
+    "record_field",
+    "unrelated",
+)
+
+
+class RuleError(ValueError):
+    """A rule pack is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    text: str  # normalised form that is matched
+    category: str
+    role: str
+    pack: str
+
+
+@dataclass(slots=True)
+class Example:
+    text: str
+    flag: bool
+    kind: str | None
+    context: str
+    pack: str
+
+
+@dataclass(slots=True)
+class Pack:
+    id: str
+    category: str
+    name: str
+    description: str
+    references: list[str]
+    path: str
+
+
+@dataclass(slots=True)
+class RuleSet:
+    """Everything the detector needs: terms, excludes, cues, examples and a digest."""
+
+    packs: list[Pack] = field(default_factory=list)
+    terms: list[Term] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
+    cues: dict[str, list[str]] = field(default_factory=dict)
+    examples: list[Example] = field(default_factory=list)
+    digest: str = ""
+    fixtures: list[Path] = field(default_factory=list)
+
+    def rule_ids(self) -> list[str]:
+        """Every rule id a finding can carry: ``<category>/<kind>``."""
+        return [f"{p.category}/{k}" for p in self.packs for k in FLAG_KINDS + CLEAN_KINDS]
+
+
+def builtin_dir() -> Path:
+    """The folder of the packs shipped with profilewatch."""
+    return Path(str(resources.files("profilewatch") / "rules"))
+
+
+def load_rules(extra_dirs: list[str] | None = None) -> RuleSet:
+    """Load the built-in packs plus every ``*.yaml`` in ``extra_dirs``."""
+    files = sorted(builtin_dir().glob("*.yaml"))
+    fixtures = sorted((builtin_dir() / "fixtures").glob("*"))
+    for d in extra_dirs or []:
+        path = Path(d)
+        if not path.is_dir():
+            raise RuleError(f"rules folder not found: {d}")
+        files += sorted(path.glob("*.yaml"))
+        fixtures += sorted((path / "fixtures").glob("*")) if (path / "fixtures").is_dir() else []
+    rules = RuleSet(fixtures=fixtures)
+    digest = hashlib.sha256()
+    for f in files:
+        raw = f.read_bytes()
+        digest.update(f.name.encode() + b"\0" + raw + b"\0")
+        try:
+            doc = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise RuleError(f"{f}: not valid YAML: {exc}") from exc
+        if not isinstance(doc, dict):
+            raise RuleError(f"{f}: a rule pack must be a mapping")
+        if "cues" in doc:
+            _load_cues(doc, f, rules)
+        else:
+            _load_pack(doc, f, rules)
+    missing = [k for k in CUE_KINDS if k not in rules.cues]
+    if missing:
+        raise RuleError(f"no cue pack defines: {', '.join(missing)}")
+    rules.digest = "sha256:" + digest.hexdigest()
+    return rules
+
+
+def _strings(value, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleError(f"{where}: expected a list of strings")
+    return value
+
+
+def _load_cues(doc: dict, path: Path, rules: RuleSet) -> None:
+    cues = doc["cues"]
+    if not isinstance(cues, dict):
+        raise RuleError(f"{path}: 'cues' must be a mapping of kind -> list")
+    for kind, words in cues.items():
+        if kind not in CUE_KINDS:
+            raise RuleError(f"{path}: unknown cue kind {kind!r} (known: {', '.join(CUE_KINDS)})")
+        folded = [fold_term(w) for w in _strings(words, f"{path}: cues.{kind}")]
+        rules.cues.setdefault(kind, []).extend(w for w in folded if w)
+    rules.excludes.extend(fold_term(w) for w in _strings(doc.get("exclude"), f"{path}: exclude"))
+    _load_examples(doc, path, "cues", rules)
+
+
+def _load_pack(doc: dict, path: Path, rules: RuleSet) -> None:
+    for key in ("id", "category", "terms"):
+        if key not in doc:
+            raise RuleError(f"{path}: missing '{key}'")
+    category = doc["category"]
+    if category not in CATEGORIES:
+        raise RuleError(f"{path}: unknown category {category!r}")
+    pack = Pack(str(doc["id"]), category, str(doc.get("name", doc["id"])),
+                str(doc.get("description", "")).strip(), _strings(doc.get("references"), f"{path}: references"),
+                str(path))
+    rules.packs.append(pack)
+    terms = doc["terms"]
+    if not isinstance(terms, dict):
+        raise RuleError(f"{path}: 'terms' must map a role to a list")
+    for role, words in terms.items():
+        if role not in TERM_ROLES:
+            raise RuleError(f"{path}: unknown term role {role!r} (known: {', '.join(TERM_ROLES)})")
+        for w in _strings(words, f"{path}: terms.{role}"):
+            folded = fold_term(w)
+            if folded:
+                rules.terms.append(Term(folded, category, role, pack.id))
+    rules.excludes.extend(fold_term(w) for w in _strings(doc.get("exclude"), f"{path}: exclude"))
+    _load_examples(doc, path, pack.id, rules)
+
+
+def _load_examples(doc: dict, path: Path, pack: str, rules: RuleSet) -> None:
+    examples = doc.get("examples") or {}
+    for label in ("flag", "clean"):
+        for ex in examples.get(label) or []:
+            if isinstance(ex, str):
+                ex = {"text": ex}
+            if not isinstance(ex, dict) or "text" not in ex:
+                raise RuleError(f"{path}: each example needs 'text'")
+            kind = ex.get("kind")
+            allowed = FLAG_KINDS if label == "flag" else CLEAN_KINDS
+            if kind is not None and kind not in allowed:
+                raise RuleError(f"{path}: example kind {kind!r} is not a {label} kind")
+            rules.examples.append(Example(ex["text"], label == "flag", kind, ex.get("context", "prose"), pack))

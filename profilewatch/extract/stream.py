@@ -1,0 +1,67 @@
+"""Large files read in bounded windows, so memory stays flat whatever the file size.
+
+A file too large to hold (see ``ScanOptions.max_in_memory``) is read ``WINDOW`` bytes at a
+time.  Each window, plus the last ``OVERLAP`` characters of the one before so that a phrase
+cut at a window edge is still seen, becomes one segment with its true starting line.  The
+encoding is settled on the first window.  Binary files go through the strings extractor
+window by window, with absolute byte offsets.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..records import Segment, Unit
+from ..sources.sniff import sniff
+from .encoding import decode
+
+WINDOW = 8 << 20
+OVERLAP = 2048
+
+
+def stream_segments(unit: Unit, window: int = WINDOW) -> Iterator[Segment]:
+    """Segments of a unit whose bytes stay on disk (``unit.path``)."""
+    with open(unit.path, "rb") as fh:
+        first = fh.read(window)
+        fmt = sniff(first, unit.name, unit.hint)
+        if fmt == "binary":
+            from .binary import strings_segments
+
+            offset = 0
+            block = first
+            while block:
+                yield from strings_segments(block, offset)
+                offset += len(block)
+                block = fh.read(window)
+            return
+        _, encoding = decode(first[: 1 << 20], unit.charset)
+        context = "code" if fmt in ("code", "json", "html", "xml") else "prose"
+        line = 1
+        tail = ""
+        tail_at_line_start = True
+        block = first
+        while block:
+            pending = b""
+            # keep multi-byte characters whole across the window edge
+            while True:
+                try:
+                    text = block.decode(encoding)
+                    break
+                except UnicodeDecodeError as exc:
+                    if exc.start >= len(block) - 4 and len(block) > 4:
+                        pending = block[exc.start :] + pending
+                        block = block[: exc.start]
+                        continue
+                    text = block.decode(encoding, errors="replace")
+                    break
+            start_line = line - tail.count("\n")
+            column = 1 if not tail or tail_at_line_start else None
+            yield Segment(text=tail + text, context=context, line=start_line, column=column)
+            line += text.count("\n")
+            tail = text[-OVERLAP:]
+            cut = tail.find("\n")
+            tail_at_line_start = cut >= 0
+            if tail_at_line_start:
+                tail = tail[cut + 1 :]
+            block = pending + fh.read(window)
+            if pending and len(block) == len(pending):
+                break

@@ -1,0 +1,52 @@
+"""A readable terminal listing: one block per finding, problems, then the summary."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import Writer
+
+
+def _where(rec: dict[str, Any]) -> str:
+    ev = rec.get("evidence", {})
+    place = rec["file"] + (f" !/ {rec['member']}" if rec.get("member") else "")
+    for key, label in (("page", "page"), ("line", "line"), ("byte_offset", "byte")):
+        if ev.get(key) is not None:
+            place += f" {label} {ev[key]}"
+            if key == "line" and ev.get("column"):
+                place += f":{ev['column']}"
+    return place
+
+
+def _clean(text: str) -> str:
+    """Control characters (terminal escapes from scanned files) are shown, never executed."""
+    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in text)
+
+
+class TableWriter(Writer):
+    def record(self, rec: dict[str, Any]) -> None:
+        t = rec.get("type")
+        if t == "finding":
+            mark = "FLAG " if rec.get("flag") else "clean"
+            self.out.write(
+                f"{mark} {rec['kind']:<16} {','.join(rec['categories']):<22} {rec['confidence']:.2f}  {_clean(_where(rec))}\n"
+                f"      {_clean(rec['evidence']['text'])}\n"
+                f"      why: {_clean(rec['explanation'])}\n"
+            )
+        elif t in ("error", "skipped"):
+            member = f" !/ {rec['member']}" if rec.get("member") else ""
+            self.out.write(f"{t.upper():5} {_clean(rec['file'] + member)}: {rec['reason']}: {_clean(rec['message'])}\n")
+
+    def summary(self, rec: dict[str, Any]) -> None:
+        u = rec["units"]
+        self.out.write(
+            f"\n{u['seen']} units: {u['scanned']} scanned, {u['skipped']} skipped, {u['error']} errors"
+            f" ({u['containers']} containers opened)\n"
+            f"{rec['flag_findings']} flag findings of {rec['findings']}; by kind: "
+            + ", ".join(f"{k} {v}" for k, v in rec["findings_by_kind"].items())
+            + "; by category: "
+            + ", ".join(f"{k} {v}" for k, v in rec["findings_by_category"].items())
+            + "\n"
+        )
+
+
+FORMATS = {"table": TableWriter}

@@ -1,0 +1,114 @@
+"""Scan one top-level unit: sniff, open containers, extract, detect; account for every unit.
+
+:func:`scan_unit` is a pure function of a unit, the options and the loaded rules: it keeps no
+global state, so top-level units can be spread over worker processes.  Each unit it meets
+(including children of containers) ends as exactly one :class:`UnitRecord` -- ``scanned``,
+``skipped``, ``error`` or ``container`` -- preceded by its findings or its problem record.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .detect.engine import Detector
+from .extract import EXTRACTORS
+from .extract.encoding import DecodeError
+from .extract.stream import stream_segments
+from .records import Finding, Problem, Record, Unit, UnitRecord
+from .sources.containers import OPENERS, Limits
+from .sources.sniff import sniff
+
+
+@dataclass(slots=True)
+class ScanOptions:
+    """What a scan does; every field has a safe default."""
+
+    rules_dirs: list[str] = field(default_factory=list)
+    min_confidence: float = 0.0
+    include_clean: bool = True
+    follow_symlinks: bool = False
+    limits: Limits = field(default_factory=Limits)
+    max_in_memory: int = 64 << 20
+
+
+def scan_unit(unit: Unit, detector: Detector, options: ScanOptions) -> Iterator[Record]:
+    """Yield findings, problems and unit records for ``unit`` and everything inside it."""
+    started = time.monotonic()
+    try:
+        fmt = "streamed-text" if unit.streamed else sniff(unit.data, unit.name, unit.hint)
+    except Exception as exc:  # sniffing must never stop a scan
+        yield from _failed(unit, "unknown", "sniff_failed", exc)
+        return
+    if unit.size == 0:
+        problem = Problem("skipped", unit.file, unit.member, "empty", "empty file (0 bytes)", unit.sha256)
+        yield problem
+        yield _unit_record(unit, "empty", "skipped", provenance=_prov(unit))
+        return
+    if fmt in OPENERS:
+        yield from _open_container(unit, fmt, detector, options)
+        return
+    if fmt == "streamed-text":
+        segments = stream_segments(unit)
+    elif fmt in EXTRACTORS:
+        segments = EXTRACTORS[fmt](unit)
+    else:
+        yield Problem("skipped", unit.file, unit.member, "unsupported_format",
+                      f"no extractor for format {fmt!r}", unit.sha256)
+        yield _unit_record(unit, fmt, "skipped")
+        return
+    try:
+        findings = detector.detect(unit, segments, deadline=started + options.limits.unit_seconds)
+    except TimeoutError as exc:
+        yield Problem("error", unit.file, unit.member, "limit_exceeded", str(exc), unit.sha256, "unit_seconds")
+        yield _unit_record(unit, fmt, "error")
+        return
+    except DecodeError as exc:
+        yield from _failed(unit, fmt, "undecodable", exc)
+        return
+    except Exception as exc:  # a malformed unit must not stop the scan
+        yield from _failed(unit, fmt, "extract_failed", exc)
+        return
+    kept = [f for f in findings if f.confidence >= options.min_confidence and (options.include_clean or f.flag)]
+    yield from kept
+    yield _unit_record(unit, fmt, "scanned", len(kept))
+
+
+def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptions) -> Iterator[Record]:
+    if unit.depth >= options.limits.max_depth:
+        yield Problem("error", unit.file, unit.member, "limit_exceeded",
+                      f"archive nested deeper than max_depth={options.limits.max_depth}", unit.sha256, "max_depth")
+        yield _unit_record(unit, fmt, "error")
+        return
+    try:
+        for child in OPENERS[fmt](unit, options.limits):
+            if isinstance(child, Problem):
+                yield child
+                if child.member is not None and child.member != unit.member:
+                    yield UnitRecord(child.file, child.member, child.sha256, 0, "unknown", child.type)
+                continue
+            yield from scan_unit(child, detector, options)
+    except Exception as exc:
+        yield from _failed(unit, fmt, "container_failed", exc)
+        return
+    yield _unit_record(unit, fmt, "container")
+
+
+def _failed(unit: Unit, fmt: str, reason: str, exc: Exception) -> Iterator[Record]:
+    message = f"{type(exc).__name__}: {exc}"[:500]
+    yield Problem("error", unit.file, unit.member, reason, message, unit.sha256)
+    yield _unit_record(unit, fmt, "error")
+
+
+def _prov(unit: Unit) -> dict | None:
+    return unit.meta.get("warc") or None
+
+
+def _unit_record(unit: Unit, fmt: str, outcome: str, findings: int = 0, provenance: dict | None = None) -> UnitRecord:
+    return UnitRecord(unit.file, unit.member, unit.sha256, unit.size, fmt, outcome, findings,
+                      provenance if provenance is not None else _prov(unit))
+
+
+def is_flag(record: Record) -> bool:
+    """True for a finding of a flag kind."""
+    return isinstance(record, Finding) and record.flag

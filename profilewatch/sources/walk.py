@@ -1,0 +1,60 @@
+"""Walk input paths into top-level units, ripgrep-style: the walker only finds files.
+
+Folders are walked recursively in sorted order; hidden entries and VCS folders are skipped,
+symlinks are not followed unless asked.  Each file becomes a :class:`Unit` whose ``file`` is
+relative to the path given on the command line (``/``-separated).  Files larger than
+``max_in_memory`` are not read here: the scanner reads them in bounded windows.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..records import Problem, Unit
+
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "CVS", "_darcs", "__pycache__", "node_modules"})
+SKIP_NAMES = frozenset({"labels.jsonl"})
+
+
+def walk(paths: list[str], *, follow_symlinks: bool = False, max_in_memory: int = 64 << 20,
+         include_hidden: bool = False) -> Iterator[Unit | Problem]:
+    """Yield a unit per file under ``paths`` (or a problem record for what cannot be read)."""
+    for given in paths:
+        root = Path(given)
+        if not root.exists() and not root.is_symlink():
+            yield Problem("error", given, None, "not_found", f"no such file or folder: {given}")
+            continue
+        if root.is_file() or (root.is_symlink() and not root.is_dir()):
+            yield from _file(root, root.name, follow_symlinks, max_in_memory)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks,
+                                                    onerror=None):
+            dirnames[:] = sorted(d for d in dirnames if d not in VCS_DIRS and (include_hidden or not d.startswith(".")))
+            for name in sorted(filenames):
+                if (not include_hidden and name.startswith(".")) or name in SKIP_NAMES:
+                    continue
+                full = Path(dirpath) / name
+                yield from _file(full, full.relative_to(root).as_posix(), follow_symlinks, max_in_memory)
+
+
+def _file(path: Path, rel: str, follow_symlinks: bool, max_in_memory: int) -> Iterator[Unit | Problem]:
+    if path.is_symlink() and not follow_symlinks:
+        yield Problem("skipped", rel, None, "symlink", "symbolic link not followed (use --follow-symlinks)")
+        return
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            yield Problem("skipped", rel, None, "not_regular_file", "not a regular file (device, socket or fifo)")
+            return
+        if size > max_in_memory:
+            yield Unit(file=rel, member=None, data=b"", path=str(path), size=size)
+            return
+        data = path.read_bytes()
+    except PermissionError as exc:
+        yield Problem("error", rel, None, "permission_denied", f"cannot read: {exc.strerror}")
+        return
+    except OSError as exc:
+        yield Problem("error", rel, None, "unreadable", f"cannot read: {exc.strerror or exc}")
+        return
+    yield Unit(file=rel, member=None, data=data, path=str(path))
