@@ -1,0 +1,217 @@
+"""The detector: segments of a unit in, findings out.
+
+Per segment: the gate automaton runs over the raw lower-cased text; a segment without a gate
+hit is done.  Otherwise the text is normalised (whole, or only the regions around gate hits
+when the segment is large), terms and cues are matched, term hits close to each other are
+grouped into passages, and each passage is classified (see :mod:`.classify`).  Several
+candidates in one passage become one finding.  The unit's genre (report, study) is judged
+from all of its normalised text before any passage is classified.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..normalize import Normalized, normalize
+from ..records import FLAG_KINDS, Finding, Segment, Unit
+from .classify import Genre, Verdict, classify
+from .lexicon import Gate, Hit, Matcher
+from .rules import RuleSet
+
+REGION = 1500  # characters kept on each side of a gate hit in a large segment
+LARGE = 1 << 16  # segments longer than this are normalised only around gate hits
+GROUP_GAP = 160  # term hits closer than this (normalised chars) form one passage
+WIDE = 220  # cue window on each side of a passage
+SNIPPET = 160  # evidence characters on each side of the match
+_BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
+_WS = re.compile(r"\s+")
+
+
+@dataclass(slots=True)
+class _Piece:
+    """A normalised stretch of a segment: ``base`` is its offset in ``segment.text``."""
+
+    segment: Segment
+    base: int
+    norm: Normalized
+    terms: list[Hit]
+    cues: list[Hit]
+
+
+class Detector:
+    """Turns segments into findings with the loaded rule set; safe to share across units."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.gate = Gate(rules)
+        self.matcher = Matcher(rules)
+
+    def detect(self, unit: Unit, segments: Iterable[Segment], deadline: float | None = None) -> list[Finding]:
+        """All findings of one unit (deduplicated by fingerprint and location)."""
+        pieces: list[_Piece] = []
+        genre = Genre()
+        for seg in segments:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("unit took longer than unit_seconds")
+            for piece in self._pieces(seg):
+                genre.add(piece.cues)
+                pieces.append(piece)
+        findings: list[Finding] = []
+        seen: set[tuple] = set()
+        for piece in pieces:
+            for group in _group(piece.terms):
+                finding = self._finding(unit, piece, group, genre)
+                if finding is None:
+                    continue
+                key = (finding.fingerprint, finding.evidence.get("line"), finding.evidence.get("page"),
+                       finding.evidence.get("byte_offset"))
+                if key not in seen:
+                    seen.add(key)
+                    findings.append(finding)
+        return findings
+
+    def _pieces(self, seg: Segment) -> list[_Piece]:
+        text = seg.text
+        lower = text.lower()
+        if len(text) <= LARGE:
+            if not self.gate.any(lower):
+                return []
+            regions = [(0, len(text))]
+        else:
+            regions = _regions(self.gate.hits(lower), len(text))
+        out = []
+        for start, end in regions:
+            norm = normalize(text[start:end])
+            terms, cues = self.matcher.scan(norm.text)
+            out.append(_Piece(seg, start, norm, terms, cues))
+        return out
+
+    def _finding(self, unit: Unit, piece: _Piece, group: list[Hit], genre: Genre) -> Finding | None:
+        text = piece.norm.text
+        g_start = min(h.start for h in group)
+        g_end = max(h.end for h in group)
+        s_start, s_end = _sentence(text, g_start, g_end)
+        w_start, w_end = max(0, g_start - WIDE), min(len(text), g_end + WIDE)
+        near = [c for c in piece.cues if s_start <= c.start and c.end <= s_end]
+        wide = [c for c in piece.cues if w_start <= c.start and c.end <= w_end]
+        verdict = classify(group, near, wide, piece.segment.context, genre)
+        if verdict is None:
+            return None
+        return self._build(unit, piece, group, verdict, (s_start, s_end))
+
+    def _build(self, unit: Unit, piece: _Piece, group: list[Hit], verdict: Verdict,
+               sentence: tuple[int, int]) -> Finding:
+        seg = piece.segment
+        norm = piece.norm
+        lead = max(group, key=lambda h: (h.term.role == "group", h.term.role != "weak", h.end - h.start))
+        m_start, m_end = norm.span(lead.start, lead.end)
+        original = norm.original
+        match = original[m_start:m_end]
+        snip_start = max(0, m_start - SNIPPET)
+        snip_end = min(len(original), m_end + SNIPPET)
+        s0, s1 = norm.span(*sentence)
+        snip_start, snip_end = max(snip_start, min(s0, m_start)), min(snip_end, max(s1, m_end))
+        evidence: dict = {
+            "text": original[snip_start:snip_end].strip(),
+            "match": match,
+            "matches": sorted({original[slice(*norm.span(h.start, h.end))] for h in group}),
+        }
+        evidence.update(_locate(seg, piece.base + m_start, match))
+        if seg.where:
+            evidence["where"] = dict(seg.where)
+        terms = sorted({f"{h.text} ({h.term.category}, {h.term.role})" for h in group})
+        context_norm = _WS.sub("", norm.text[sentence[0] : sentence[1]])
+        rule = f"{verdict.categories[0]}/{verdict.kind}"
+        digest = hashlib.sha256(
+            "\0".join([rule, ",".join(sorted({h.text for h in group})), context_norm]).encode("utf-8")
+        ).hexdigest()[:32]
+        cue_text = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(verdict.cues.items()))
+        explanation = f"{verdict.kind} — {verdict.reason}. Terms: {', '.join(terms)}." + (
+            f" Cues: {cue_text}." if cue_text else " No context cues."
+        )
+        return Finding(
+            file=unit.file,
+            member=unit.member,
+            kind=verdict.kind,
+            category=verdict.categories[0],
+            categories=verdict.categories,
+            rule=rule,
+            confidence=round(verdict.confidence, 2),
+            evidence=evidence,
+            sha256=unit.sha256,
+            explanation=explanation,
+            fingerprint=digest,
+            flag=verdict.kind in FLAG_KINDS,
+            terms=sorted({h.text for h in group}),
+            cues=verdict.cues,
+            provenance=unit.meta.get("warc"),
+        )
+
+
+def _regions(hits: list[int], length: int) -> list[tuple[int, int]]:
+    regions: list[tuple[int, int]] = []
+    for pos in sorted(hits):
+        start, end = max(0, pos - REGION), min(length, pos + REGION)
+        if regions and start <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], max(regions[-1][1], end))
+        else:
+            regions.append((start, end))
+    return regions
+
+
+def _group(terms: list[Hit]) -> list[list[Hit]]:
+    groups: list[list[Hit]] = []
+    for h in sorted(terms, key=lambda h: h.start):
+        if groups and h.start - max(x.end for x in groups[-1]) <= GROUP_GAP:
+            groups[-1].append(h)
+        else:
+            groups.append([h])
+    return groups
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) of normalised text around ``[start, end)``."""
+    left = start
+    floor = max(0, start - 300)
+    while left > floor and not _BOUNDARY.match(text, left - 1):
+        left -= 1
+    right = end
+    ceiling = min(len(text), end + 300)
+    while right < ceiling and not _BOUNDARY.match(text, right):
+        right += 1
+    return left, right
+
+
+def _locate(seg: Segment, offset: int, match: str) -> dict:
+    """Line/column (or page, byte offset) of a match at ``offset`` in ``seg.text``."""
+    loc: dict = {}
+    if seg.page is not None:
+        loc["page"] = seg.page
+    if seg.byte_offset is not None:
+        loc["byte_offset"] = seg.byte_offset
+    if seg.line is not None:
+        before = seg.text[:offset]
+        newlines = before.count("\n")
+        loc["line"] = seg.line + newlines
+        if newlines:
+            loc["column"] = offset - before.rfind("\n")
+        elif seg.column is not None:
+            loc["column"] = seg.column + offset
+    elif seg.source is not None and match:
+        pos = seg.source.find(match)
+        if pos >= 0:
+            line_starts = _line_starts(seg.source[: pos + 1])
+            line = bisect.bisect_right(line_starts, pos)
+            loc["line"] = line
+            loc["column"] = pos - line_starts[line - 1] + 1
+    return loc
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    return starts
