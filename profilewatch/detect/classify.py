@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from .lexicon import Hit
 
 STRONG_ROLES = ("group", "attribute", "identifier")
+TABLE_GROUPS = 5  # this many distinct group names in one passage make it a code table
 ROLE_WEIGHT = {"group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -91,6 +92,12 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
             return Verdict("targeting_rule", categories, 0.45, cues, "several weak terms with a targeting cue")
         return None
     has_group = roles.get("group", 0) > 0
+    if len({t.text for t in terms if t.term.role == "group"}) >= TABLE_GROUPS and not near_kinds.get("targeting"):
+        return None  # a full code table or picker of groups: administrative, not categorisation
+    if not has_group and not roles.get("identifier") and context == "prose" and not (
+        near_kinds.get("capability") or near_kinds.get("targeting")
+    ):
+        return None  # an attribute word in prose needs a capability or targeting cue in its sentence
     if targeting and (has_group or person):
         conf = min(0.99, base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0))
         return Verdict("targeting_rule", categories, conf, cues, "a targeting cue keyed on the group/attribute")

@@ -64,14 +64,12 @@ class Detector:
         seen: set[tuple] = set()
         for piece in pieces:
             for group in _group(piece.terms):
-                finding = self._finding(unit, piece, group, genre)
-                if finding is None:
-                    continue
-                key = (finding.fingerprint, finding.evidence.get("line"), finding.evidence.get("page"),
+                for finding in self._findings(unit, piece, group, genre):
+                    key = (finding.fingerprint, finding.evidence.get("line"), finding.evidence.get("page"),
                        finding.evidence.get("byte_offset"))
-                if key not in seen:
-                    seen.add(key)
-                    findings.append(finding)
+                    if key not in seen:
+                        seen.add(key)
+                        findings.append(finding)
         return findings
 
     def _pieces(self, seg: Segment) -> list[_Piece]:
@@ -90,7 +88,8 @@ class Detector:
             out.append(_Piece(seg, start, norm, terms, cues))
         return out
 
-    def _finding(self, unit: Unit, piece: _Piece, group: list[Hit], genre: Genre) -> Finding | None:
+    def _findings(self, unit: Unit, piece: _Piece, group: list[Hit], genre: Genre) -> list[Finding]:
+        """One finding per protected category of a classified passage (none if unclassified)."""
         text = piece.norm.text
         g_start = min(h.start for h in group)
         g_end = max(h.end for h in group)
@@ -100,14 +99,15 @@ class Detector:
         wide = [c for c in piece.cues if w_start <= c.start and c.end <= w_end]
         verdict = classify(group, near, wide, piece.segment.context, genre)
         if verdict is None:
-            return None
-        return self._build(unit, piece, group, verdict, (s_start, s_end))
+            return []
+        return [self._build(unit, piece, group, verdict, (s_start, s_end), c) for c in verdict.categories]
 
     def _build(self, unit: Unit, piece: _Piece, group: list[Hit], verdict: Verdict,
-               sentence: tuple[int, int]) -> Finding:
+               sentence: tuple[int, int], category: str) -> Finding:
         seg = piece.segment
         norm = piece.norm
-        lead = max(group, key=lambda h: (h.term.role == "group", h.term.role != "weak", h.end - h.start))
+        lead = max(group, key=lambda h: (h.term.category == category, h.term.role == "group",
+                                         h.term.role != "weak", h.end - h.start))
         m_start, m_end = norm.span(lead.start, lead.end)
         original = norm.original
         match = original[m_start:m_end]
@@ -125,7 +125,7 @@ class Detector:
             evidence["where"] = dict(seg.where)
         terms = sorted({f"{h.text} ({h.term.category}, {h.term.role})" for h in group})
         context_norm = _WS.sub("", norm.text[sentence[0] : sentence[1]])
-        rule = f"{verdict.categories[0]}/{verdict.kind}"
+        rule = f"{category}/{verdict.kind}"
         digest = hashlib.sha256(
             "\0".join([rule, ",".join(sorted({h.text for h in group})), context_norm]).encode("utf-8")
         ).hexdigest()[:32]
@@ -137,7 +137,7 @@ class Detector:
             file=unit.file,
             member=unit.member,
             kind=verdict.kind,
-            category=verdict.categories[0],
+            category=category,
             categories=verdict.categories,
             rule=rule,
             confidence=round(verdict.confidence, 2),
