@@ -1,0 +1,274 @@
+"""WARC (and ARC) web archives: each captured page becomes a unit.
+
+``response`` and ``resource`` records become units with ``member`` =
+``"<WARC-Target-URI> <WARC-Date>"`` (the date exactly as written in the header) and ``data`` =
+the HTTP payload with transfer encoding (chunked) and content encoding (gzip, deflate, br)
+undone by FastWARC.  ``charset`` and ``hint`` come from the HTTP ``Content-Type``;
+``meta["warc"]`` holds the record's provenance.  ``request``, ``metadata``, ``warcinfo``,
+``revisit`` (and other) records are counted, not scanned: each yields a skipped
+``Problem`` with reason ``warc_<type>_record``.
+
+Whole-file gzip, per-record gzip, zstd and lz4 WARCs are read by FastWARC directly; a
+``.warc.bz2`` / ``.warc.xz`` arrives here as an already decompressed stream from
+:mod:`profilewatch.sources.archives`.  A garbled or truncated WARC ends with an error
+``Problem`` on the file (reason ``corrupt`` or ``truncated``) after every record read before
+the damage.
+
+ARC files (``filedesc://`` first line; the Internet Archive's format before WARC) are read by
+a small parser: each record line ``URL IP DATE TYPE LENGTH`` is followed by LENGTH bytes of
+HTTP response; the member is ``"<URL> <DATE>"``.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import zlib
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+from ..records import Problem, Unit
+from .archives import (BUDGET_KEY, Budget, LimitExceeded, Metered, Truncated, budget_of, inflate,
+                       read_member, source)
+from .containers import Limits
+
+SCANNED = WarcRecordType.response | WarcRecordType.resource
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
+
+
+def open_warc(unit: Unit, limits: Limits, stream: BinaryIO | None = None) -> Iterator[Unit | Problem]:
+    """Records of a WARC (or ARC) file; ``stream`` is an already decompressed reader if given."""
+    budget = budget_of(unit)
+    own = stream is None
+    fh: Any = source(unit) if own else stream
+    try:
+        head = _peek(fh)
+        if head.startswith(b"filedesc://"):
+            yield from _arc_records(unit, limits, fh, budget)
+        else:
+            yield from _warc_records(unit, limits, fh, budget)
+    finally:
+        if own:
+            fh.close()
+
+
+def _peek(fh: Any) -> bytes:
+    """The first bytes of the (decompressed) archive, leaving ``fh`` where it was."""
+    if hasattr(fh, "seekable") and fh.seekable():
+        pos = fh.tell()
+        raw = fh.read(512)
+        fh.seek(pos)
+        if raw[:2] == b"\x1f\x8b":
+            try:
+                return gzip.GzipFile(fileobj=io.BytesIO(raw)).read(64)
+            except (OSError, EOFError):
+                return b""
+        return raw
+    return b""
+
+
+def _member(uri: str | None, date: str | None) -> str:
+    return f"{uri or ''} {date or ''}".strip()
+
+
+def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterator[Unit | Problem]:
+    iterator = ArchiveIterator(fh, parse_http=True, auto_decode="all", fsspec_args=False)
+    last = None
+    count = 0
+    while True:
+        try:
+            record = next(iterator)
+        except StopIteration:
+            break
+        except LimitExceeded as exc:
+            yield Problem("error", unit.file, unit.member, "limit_exceeded", str(exc), unit.sha256, exc.limit)
+            return
+        except Exception as exc:  # FastWARC raises OSError; a Python stream may raise anything
+            yield _damaged(unit, exc, last, count)
+            return
+        count += 1
+        headers = record.headers
+        uri = headers.get("WARC-Target-URI") or headers.get("WARC-Filename") or record.record_id
+        date = headers.get("WARC-Date")
+        member = _member(uri, date)
+        last = member or f"record at offset {record.stream_pos}"
+        if not member:
+            member = f"urn:offset:{record.stream_pos}"
+        kind = str(record.record_type)
+        try:
+            budget.count_member(limits)
+        except LimitExceeded as exc:
+            yield Problem("error", unit.file, unit.member, "limit_exceeded", str(exc), unit.sha256, exc.limit)
+            return
+        if not record.record_type & SCANNED:
+            yield Problem("skipped", unit.file, _chain(unit, member), f"warc_{kind}_record",
+                          _skip_message(kind, headers), None)
+            continue
+        try:
+            data = read_member(Metered(record.reader, limits, budget, None), limits)
+        except LimitExceeded as exc:
+            yield Problem("error", unit.file, _chain(unit, member), "limit_exceeded", str(exc), None, exc.limit)
+            if exc.limit == "max_total_bytes":
+                return
+            continue
+        except Truncated as exc:
+            yield Problem("error", unit.file, _chain(unit, member), "corrupt",
+                          f"payload cannot be decoded: {exc}", None)
+            continue
+        yield _unit(unit, member, data, record, budget)
+
+
+def _chain(unit: Unit, member: str) -> str:
+    """A WARC record's member; a WARC nested in an archive keeps the archive path before ``!/``."""
+    return f"{unit.member}!/{member}" if unit.member else member
+
+
+def _unit(unit: Unit, member: str, data: bytes, record: Any, budget: Budget) -> Unit:
+    headers = record.headers
+    is_http = record.is_http
+    http = record.http_headers if is_http else None
+    content_type = (http.get("Content-Type") if http is not None else None) or headers.get("Content-Type")
+    media = content_type.split(";", 1)[0].strip().lower() if content_type else None
+    match = _CHARSET.search(content_type or "")
+    warc = {
+        "record_id": record.record_id,
+        "date": headers.get("WARC-Date"),
+        "target_uri": headers.get("WARC-Target-URI"),
+        "payload_digest": headers.get("WARC-Payload-Digest"),
+        "content_type": content_type,
+        "http_status": http.status_code if http is not None else None,
+        "record_type": str(record.record_type),
+    }
+    return Unit(file=unit.file, member=_chain(unit, member), data=data, depth=unit.depth + 1,
+                meta={"warc": warc, BUDGET_KEY: budget}, hint=media,
+                charset=match.group(1) if match else None)
+
+
+def _skip_message(kind: str, headers: Any) -> str:
+    if kind == "revisit":
+        refers = " ".join(x for x in (headers.get("WARC-Refers-To-Target-URI"), headers.get("WARC-Refers-To-Date")) if x)
+        profile = headers.get("WARC-Profile") or ""
+        tail = f" of {refers}" if refers else ""
+        return f"WARC revisit record{tail} ({profile.rsplit('/', 1)[-1] or 'no profile'}): payload not stored; not scanned"
+    return f"WARC {kind} record: counted, not scanned"
+
+
+def _damaged(unit: Unit, exc: BaseException, last: str | None, count: int) -> Problem:
+    text = str(exc)
+    reason = "truncated" if "end of file" in text.lower() or isinstance(exc, EOFError) else "corrupt"
+    after = f"after {count} record(s), the last {last!r}" if last else "before the first record"
+    return Problem("error", unit.file, unit.member, reason,
+                   f"WARC unreadable {after}: {type(exc).__name__}: {text}; records before it were scanned",
+                   unit.sha256)
+
+
+# -- ARC ---------------------------------------------------------------------------------------
+
+_ARC_LINE = re.compile(rb"^(\S+) (\S+) (\d{14}) (\S*) (\d+)\s*$")
+
+
+def _arc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterator[Unit | Problem]:
+    """Records of an ARC v1 file (optionally gzip per record or whole file)."""
+    raw = fh.read(limits.max_total_bytes + 1)
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = read_member(Metered(gzip.GzipFile(fileobj=io.BytesIO(raw)), limits, budget, len(raw)), limits)
+        except (LimitExceeded, Truncated) as exc:
+            limit = getattr(exc, "limit", None)
+            yield Problem("error", unit.file, unit.member, "limit_exceeded" if limit else "truncated",
+                          str(exc), unit.sha256, limit)
+            return
+    pos = 0
+    first = True
+    while pos < len(raw):
+        while pos < len(raw) and raw[pos:pos + 1] in (b"\n", b"\r"):
+            pos += 1
+        if pos >= len(raw):
+            break
+        end = raw.find(b"\n", pos)
+        line = raw[pos:end if end >= 0 else len(raw)]
+        match = _ARC_LINE.match(line)
+        if not match:
+            yield Problem("error", unit.file, unit.member, "corrupt",
+                          f"ARC record header garbled at offset {pos}; records before it were scanned", unit.sha256)
+            return
+        url, _, date, ctype, length = (g.decode("latin-1") for g in match.groups())
+        body_start = end + 1
+        body = raw[body_start:body_start + int(length)]
+        pos = body_start + int(length)
+        member = f"{url} {date}"
+        if first:
+            first = False
+            yield Problem("skipped", unit.file, _chain(unit, member), "warc_warcinfo_record",
+                          "ARC file header (filedesc): counted, not scanned", None)
+            continue
+        truncated = len(body) < int(length)
+        status, http, payload = _split_http(body)
+        content_type = http.get("content-type") or ctype
+        charset = _CHARSET.search(content_type or "")
+        try:
+            payload = _decode_http(payload, http, limits, budget)
+        except (LimitExceeded, zlib.error, ValueError) as exc:
+            yield Problem("error", unit.file, _chain(unit, member), getattr(exc, "limit", None) and "limit_exceeded"
+                          or "corrupt", f"payload cannot be decoded: {exc}", None, getattr(exc, "limit", None))
+            continue
+        warc = {"record_id": None, "date": date, "target_uri": url, "payload_digest": None,
+                "content_type": content_type, "http_status": status, "record_type": "response"}
+        yield Unit(file=unit.file, member=_chain(unit, member), data=payload, depth=unit.depth + 1,
+                   meta={"warc": warc, BUDGET_KEY: budget},
+                   hint=content_type.split(";", 1)[0].strip().lower() if content_type else None,
+                   charset=charset.group(1) if charset else None)
+        if truncated:
+            yield Problem("error", unit.file, unit.member, "truncated",
+                          f"ARC ends inside record {member!r}; what was read was scanned", unit.sha256)
+            return
+
+
+def _split_http(body: bytes) -> tuple[int | None, dict[str, str], bytes]:
+    if not body.startswith(b"HTTP/"):
+        return None, {}, body
+    cut = body.find(b"\r\n\r\n")
+    sep = 4
+    if cut < 0:
+        cut, sep = body.find(b"\n\n"), 2
+    if cut < 0:
+        return None, {}, body
+    lines = body[:cut].decode("latin-1").splitlines()
+    parts = lines[0].split()
+    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            key, value = line.split(":", 1)
+            headers[key.strip().lower()] = value.strip()
+    return status, headers, body[cut + sep:]
+
+
+def _decode_http(payload: bytes, headers: dict[str, str], limits: Limits, budget: Budget) -> bytes:
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        payload = _dechunk(payload)
+    encoding = headers.get("content-encoding", "").lower().strip()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        wbits = 31 if "gzip" in encoding else (15 if payload[:1] == b"\x78" else -15)
+        payload, _ = inflate(payload, wbits, limits, budget)
+    return payload
+
+
+def _dechunk(body: bytes) -> bytes:
+    out = bytearray()
+    pos = 0
+    while pos < len(body):
+        end = body.find(b"\r\n", pos)
+        if end < 0:
+            break
+        size = int(body[pos:end].split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            break
+        out += body[end + 2:end + 2 + size]
+        pos = end + 2 + size + 2
+    return bytes(out)
+
+
+FORMATS = {"warc": open_warc}
