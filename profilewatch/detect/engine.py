@@ -93,7 +93,8 @@ class Detector:
         text = piece.norm.text
         g_start = min(h.start for h in group)
         g_end = max(h.end for h in group)
-        s_start, s_end = _sentence(text, g_start, g_end)
+        lines = 2 if piece.segment.context in ("code", "data", "binary") else 0
+        s_start, s_end = _sentence(text, g_start, g_end, lines)
         w_start, w_end = max(0, g_start - WIDE), min(len(text), g_end + WIDE)
         near = [c for c in piece.cues if s_start <= c.start and c.end <= s_end]
         wide = [c for c in piece.cues if w_start <= c.start and c.end <= w_end]
@@ -173,8 +174,9 @@ def _group(terms: list[Hit]) -> list[list[Hit]]:
     return groups
 
 
-def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence(s) of normalised text around ``[start, end)``."""
+def _sentence(text: str, start: int, end: int, lines: int = 0) -> tuple[int, int]:
+    """The sentence of normalised text around ``[start, end)``; in code and data, plus
+    ``lines`` lines on each side (a statement's meaning spans lines there)."""
     left = start
     floor = max(0, start - 300)
     while left > floor and not _BOUNDARY.match(text, left - 1):
@@ -183,6 +185,10 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     ceiling = min(len(text), end + 300)
     while right < ceiling and not _BOUNDARY.match(text, right):
         right += 1
+    for _ in range(lines):
+        left = max(floor, text.rfind("\n", floor, max(left - 1, floor)) + 1)
+        nxt = text.find("\n", min(right + 1, ceiling), ceiling)
+        right = ceiling if nxt < 0 else nxt
     return left, right
 
 

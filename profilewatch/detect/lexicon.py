@@ -105,6 +105,7 @@ class Matcher:
         for word, items in payloads.items():
             self._ac.add_word(word, (word, items))
         self._ac.make_automaton()
+        self._patterns = rules.patterns
 
     def scan(self, text: str) -> tuple[list[Hit], list[Hit]]:
         """Return ``(terms, cues)`` found in normalised ``text``; excluded terms are dropped."""
@@ -132,7 +133,22 @@ class Matcher:
                     excluded.append((start, stop))
         if excluded:
             terms = [h for h in terms if not any(s <= h.start and h.end <= e for s, e in excluded)]
-        return terms, cues
+        for p in self._patterns:
+            for m in p.regex.finditer(flat):
+                terms.append(Hit(m.start(), m.end(), p.name, term=Term(p.name, p.category, p.role, p.pack)))
+        return _outermost(terms), cues
+
+
+def _outermost(hits: list[Hit]) -> list[Hit]:
+    """Drop term hits inside a longer hit of the same category (维吾尔 inside 维吾尔族)."""
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    kept: list[Hit] = []
+    for h in hits:
+        if any(k.start <= h.start and h.end <= k.end and k.term.category == h.term.category and k is not h
+               and (k.end - k.start) > (h.end - h.start) for k in kept[-8:]):
+            continue
+        kept.append(h)
+    return kept
 
 
 def _word_char(c: str) -> bool:

@@ -3,7 +3,9 @@
 A *category pack* (``rules/<category>.yaml``) lists the terms of one protected category by
 role -- ``group`` (names a group: 维族, Uyghur), ``attribute`` (names the attribute: 种族,
 ethnicity), ``identifier`` (code shapes, written as normalised tokens: ``em nation type``),
-``weak`` (needs a stronger term or a targeting cue beside it) -- plus ``exclude`` phrases that
+``weak`` (needs a stronger term or a targeting cue beside it) -- optional ``patterns`` (regular
+expressions over normalised text that act as terms, e.g. a nation field compared with the GB 3304
+codes of chosen groups), plus ``exclude`` phrases that
 make a term innocent (新疆维吾尔自治区, race condition) and its own ``examples``.
 
 The *cue pack* (``rules/cues.yaml``) lists context cues by the kind they point to.
@@ -16,6 +18,7 @@ with a digest over every loaded file, which goes into every output.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -51,6 +54,17 @@ class Term:
     pack: str
 
 
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A regular expression over normalised text that acts as a term (e.g. GB 3304 code sets)."""
+
+    regex: re.Pattern
+    name: str
+    category: str
+    role: str
+    pack: str
+
+
 @dataclass(slots=True)
 class Example:
     text: str
@@ -76,6 +90,7 @@ class RuleSet:
 
     packs: list[Pack] = field(default_factory=list)
     terms: list[Term] = field(default_factory=list)
+    patterns: list[Pattern] = field(default_factory=list)
     excludes: list[str] = field(default_factory=list)
     cues: dict[str, list[str]] = field(default_factory=dict)
     examples: list[Example] = field(default_factory=list)
@@ -166,6 +181,17 @@ def _load_pack(doc: dict, path: Path, rules: RuleSet) -> None:
             folded = fold_term(w)
             if folded:
                 rules.terms.append(Term(folded, category, role, pack.id))
+    for p in doc.get("patterns") or []:
+        if not isinstance(p, dict) or "regex" not in p or "name" not in p:
+            raise RuleError(f"{path}: each pattern needs 'name' and 'regex'")
+        role = p.get("role", "group")
+        if role not in TERM_ROLES:
+            raise RuleError(f"{path}: pattern {p['name']!r}: unknown role {role!r}")
+        try:
+            regex = re.compile(p["regex"])
+        except re.error as exc:
+            raise RuleError(f"{path}: pattern {p['name']!r}: bad regex: {exc}") from exc
+        rules.patterns.append(Pattern(regex, str(p["name"]), category, role, pack.id))
     rules.excludes.extend(fold_term(w) for w in _strings(doc.get("exclude"), f"{path}: exclude"))
     _load_examples(doc, path, pack.id, rules)
 
