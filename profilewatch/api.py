@@ -20,21 +20,29 @@ from .scanner import ScanOptions, scan_unit
 from .sources.walk import walk
 
 
-def scan(paths: Iterable[str] | str, *, rules: RuleSet | None = None, **options: Any) -> Iterator[Record]:
+def scan(paths: Iterable[str] | str, *, rules: RuleSet | None = None, store: Any = None,
+         **options: Any) -> Iterator[Record]:
     """Scan files and folders; yield findings, problems and unit records as they come.
 
     ``options`` are the fields of :class:`ScanOptions` (``min_confidence``, ``rules_dirs``,
-    ``include_clean``, ``follow_symlinks``, ``limits``, ``max_in_memory``).
+    ``include_clean``, ``follow_symlinks``, ``limits``, ``max_in_memory``).  With ``store`` (a
+    :class:`profilewatch.store.Store`) the scan is incremental and resumable (see store.py).
     """
     opts = ScanOptions(**options)
     paths = [paths] if isinstance(paths, str) else list(paths)
-    detector = Detector(rules or load_rules(opts.rules_dirs))
+    rules = rules or load_rules(opts.rules_dirs)
+    detector = Detector(rules)
+    session = store.session(paths, rules.digest, opts) if store is not None else None
     for item in walk(paths, follow_symlinks=opts.follow_symlinks, max_in_memory=opts.max_in_memory):
         if isinstance(item, Problem):
+            if session is not None:
+                session.problem(item)
             yield item
             yield UnitRecord(item.file, item.member, item.sha256, 0, "unknown", item.type)
             continue
-        yield from scan_unit(item, detector, opts)
+        yield from (session.scan_unit(item, detector, opts) if session is not None else scan_unit(item, detector, opts))
+    if session is not None:
+        session.finish()
 
 
 def header(rules: RuleSet, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ Steps, in order:
 2. invisible characters (zero-width space/joiners, soft hyphen, BOM, word joiner) are removed;
 3. Unicode NFKC per character (full-width ``ＵＹＧＨＵＲ`` becomes ``UYGHUR``);
 4. identifiers are split: ``recUygur`` -> ``rec Uygur``, ``EM_NATION_TYPE`` -> ``EM NATION TYPE``,
-   ``uygur02`` -> ``uygur 02``;
+   ``uygur02`` -> ``uygur 02``, ``skin-tone`` -> ``skin tone`` (``_`` and ``-`` read as spaces);
 5. whitespace runs collapse to one space (a newline if the run held one) and vanish entirely
    between two CJK characters, so ``维\\n族`` and ``维 族`` read ``维族``;
 6. Traditional Chinese becomes Simplified (OpenCC ``t2s``), then everything is case-folded.
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})|&#(\d{2,7});?|&#[xX]([0-9a-fA-F]{2,6});?")
+_JOINERS = str.maketrans({"_": " ", "-": " "})
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
 _CAMEL = re.compile(
     r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])"
@@ -101,8 +102,8 @@ def _nfkc(chars: list[str], src: list[int]) -> tuple[list[str], list[int]]:
 
 
 def _split_identifiers(text: str, src: list[int]) -> tuple[str, list[int]]:
-    if not _CAMEL.search(text) and "_" not in text:
-        return text, src
+    if not _CAMEL.search(text):
+        return text.translate(_JOINERS), src
     out: list[str] = []
     osrc: list[int] = []
     pos = 0
@@ -115,7 +116,7 @@ def _split_identifiers(text: str, src: list[int]) -> tuple[str, list[int]]:
         pos = b
     out.append(text[pos:])
     osrc.extend(src[pos:])
-    return "".join(out).replace("_", " "), osrc
+    return "".join(out).translate(_JOINERS), osrc
 
 
 def _collapse_space(text: str, src: list[int]) -> tuple[list[str], list[int]]:

@@ -9,7 +9,8 @@ The decision, in order (each step names the cues that decided it in the explanat
 1. a negation or removal cue in the same sentence as the term (``不支持``, ``no longer``)
    -> ``disclaimer``;
 2. the unit is a report or an evaluation study -> ``reporting`` / ``evaluation``;
-3. ID-document cues (``身份证``, ``ID card``) without a targeting cue -> ``record_field``;
+3. ID-document cues (``身份证``, ``ID card``), unless a targeting cue and a named group share the
+   sentence -> ``record_field``;
 4. a targeting cue (alarm, watchlist, filter, special handling) -> ``targeting_rule``;
 5. a capability cue, or an attribute in code/data beside person/face context ->
    ``implementation`` in code and data, ``capability_claim`` in prose;
@@ -79,7 +80,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     capability = wide_kinds.get("capability")
     person = wide_kinds.get("person")
     implementation = wide_kinds.get("implementation")
-    if "record_field" in wide_kinds and not near_kinds.get("targeting"):
+    has_group = roles.get("group", 0) > 0
+    if "record_field" in wide_kinds and not (near_kinds.get("targeting") and has_group):
         if "evaluation" in near_kinds:
             return Verdict("evaluation", categories, 0.5, cues, "measurement cue beside the term")
         return Verdict("record_field", categories, 0.6, cues, "identity-document field, no targeting cue")
@@ -91,7 +93,6 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         if targeting and person and roles.get("weak", 0) >= 2:
             return Verdict("targeting_rule", categories, 0.45, cues, "several weak terms with a targeting cue")
         return None
-    has_group = roles.get("group", 0) > 0
     if len({t.text for t in terms if t.term.role == "group"}) >= TABLE_GROUPS and not near_kinds.get("targeting"):
         return None  # a full code table or picker of groups: administrative, not categorisation
     if not has_group and not roles.get("identifier") and context == "prose" and not (
