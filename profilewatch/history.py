@@ -368,7 +368,7 @@ class TimelineBuilder:
         self._order += 1
         snap = _Snapshot(url_key(url), url, when, self._order, where[0], where[1], rec.get("outcome", ""),
                          record_id, prov.get("payload_digest") or rec.get("sha256"), status,
-                         revisit=(prov.get("warc_type") or prov.get("type")) == "revisit")
+                         revisit=prov.get("record_type") == "revisit")
         # a container's children may carry the same provenance: keep the outermost unit
         ident_key = (where[0], f"{record_id} {url} {format_date(when)}")
         previous = self._seen_ids.get(ident_key)
@@ -432,7 +432,12 @@ def _group(hits: list[_Hit]) -> dict[str, list[_Hit]]:
 
 
 def _match(tracks: list[_Track], groups: dict[str, list[_Hit]]) -> dict[int, list[_Hit]]:
-    """Assign each claim group of a snapshot to a track: fingerprint, then key, then terms."""
+    """Assign each claim group of a snapshot to a track.
+
+    In order: a shared fingerprint (same claim); the same claim key; the same category and a
+    shared term; the same category as a claim present in the previous readable snapshot and
+    not matched yet (reworded).  What is left starts a new track.
+    """
     matched: dict[int, list[_Hit]] = {}
     left = dict(groups)
     for key, hits in list(left.items()):
@@ -452,6 +457,12 @@ def _match(tracks: list[_Track], groups: dict[str, list[_Hit]]) -> dict[int, lis
         terms = {fold_term(x) for h in hits for x in h.terms}
         for i, t in enumerate(tracks):
             if i not in matched and t.category == hits[0].category and terms & {fold_term(x) for x in t.terms}:
+                matched[i] = list(hits)
+                del left[key]
+                break
+    for key, hits in list(left.items()):  # the page still makes a claim of this category: reworded
+        for i, t in enumerate(tracks):
+            if i not in matched and t.state == "present" and t.category == hits[0].category:
                 matched[i] = list(hits)
                 del left[key]
                 break

@@ -13,11 +13,11 @@ WARC = "hist.warc.gz"
 
 
 def unit(date: str, *, url: str = URL, status: int | None = 200, rid: str | None = None, outcome: str = "scanned",
-         file: str = WARC, warc_type: str | None = None, digest: str | None = None) -> dict:
+         file: str = WARC, record_type: str | None = None, digest: str | None = None) -> dict:
     prov = {"record_id": rid or f"<urn:uuid:{date}>", "date": date, "target_uri": url,
             "payload_digest": digest or f"sha1:{date}", "http_status": status}
-    if warc_type:
-        prov["warc_type"] = warc_type
+    if record_type:
+        prov["record_type"] = record_type
     return {"type": "unit", "file": file, "member": f"{url} {date}", "sha256": "x", "size": 1, "format": "html",
             "outcome": outcome, "findings": 0, "provenance": prov}
 
@@ -112,7 +112,7 @@ def test_unreadable_redirect_and_server_error_snapshots_tell_nothing():
 
 def test_revisit_shows_the_content_it_refers_to():
     stream = [finding(D1, "a"), unit(D1, digest="sha1:AAA"), unit(D2, digest="sha1:BBB"),
-              unit(D3, digest="sha1:AAA", warc_type="revisit", outcome="skipped")]
+              unit(D3, digest="sha1:AAA", record_type="revisit", outcome="skipped")]
     (tl,) = build_timelines(stream)
     assert events(tl) == [("appeared", None, D1), ("removed", D1, D2), ("reappeared", D2, D3)]
 
@@ -245,3 +245,13 @@ def test_timestamps():
     with pytest.raises(ValueError):
         parse_when("last tuesday")
     assert wayback_identity("notes/20190408100000/readme.md") is None
+
+
+def test_reworded_claim_without_shared_terms_is_changed_while_the_category_persists():
+    stream = [finding(D1, "a", category="political_opinion", terms=("political leaning",)), unit(D1),
+              finding(D2, "b", category="political_opinion", terms=("political affinity",)), unit(D2),
+              finding(D3, "c", category="political_opinion", terms=("political views",)), unit(D3) | {"outcome": "error"},
+              unit(D4), finding(D5, "d", category="political_opinion", terms=("politics",)), unit(D5)]
+    tls = build_timelines(stream)
+    assert [events(t) for t in tls] == [[("appeared", None, D1), ("changed", D1, D2), ("removed", D2, D4)],
+                                        [("appeared", D4, D5)]]
