@@ -41,7 +41,11 @@ def cli() -> None:
 @click.option("--flags-only", is_flag=True, help="Leave out findings of clean kinds (disclaimer, reporting...).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking folders.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--show-paths", type=click.Choice(["relative", "absolute"]), default="relative", show_default=True,
+              help="Paths in html/sarif/csv/md reports: relative to the scanned roots, or absolute on this machine.")
+@click.option("--csv-bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
 def scan_command(paths: tuple[str, ...], fmt: str, output: str | None, min_confidence: float,
+                 show_paths: str, csv_bom: bool,
                  rules_dirs: tuple[str, ...], strict: bool, units: bool, flags_only: bool,
                  follow_symlinks: bool, progress: bool | None) -> None:
     """Scan files and folders (archives, WARC, PDF, Office, HTML, code...)."""
@@ -57,7 +61,7 @@ def scan_command(paths: tuple[str, ...], fmt: str, output: str | None, min_confi
     summary = Summary()
     try:
         with _open_output(output) as out:
-            writer = WRITERS[fmt](out)
+            writer = WRITERS[fmt](out, show_paths=show_paths, csv_bom=csv_bom)
             writer.header(header(rules, arguments))
             records = scan(paths, rules=rules, min_confidence=min_confidence, rules_dirs=list(rules_dirs),
                            include_clean=not flags_only, follow_symlinks=follow_symlinks)
@@ -100,6 +104,25 @@ def _progress(records, enabled: bool | None):
                 bar.update(1)
                 bar.set_postfix_str(rec.file[-40:], refresh=False)
             yield rec
+
+
+@cli.command("report")
+@click.argument("findings", type=click.File("r", encoding="utf-8", errors="replace"))
+@click.option("--format", "fmt", default="html", show_default=True, help="Output format: " + ", ".join(sorted(WRITERS)))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
+@click.option("--show-paths", type=click.Choice(["relative", "absolute"]), default="relative", show_default=True,
+              help="Paths relative to the scanned roots, or absolute (joined to the roots given at scan time).")
+@click.option("--csv-bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
+def report_command(findings, fmt: str, output: str | None, show_paths: str, csv_bom: bool) -> None:
+    """Render saved JSON Lines output (FINDINGS.jsonl, or - for stdin) as another format without rescanning."""
+    from .report.replay import replay
+
+    if fmt not in WRITERS:
+        raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(WRITERS))}")
+    with _open_output(output) as out:
+        _, bad = replay(findings, WRITERS[fmt](out, show_paths=show_paths, csv_bom=csv_bom))
+    if bad:
+        click.echo(f"profilewatch: {bad} line(s) of {findings.name} were not JSON records and were ignored", err=True)
 
 
 @cli.group()
