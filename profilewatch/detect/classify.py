@@ -74,32 +74,33 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     genre_kind = genre.kind()
     if genre_kind:
         return Verdict(genre_kind, categories, 0.6, cues, f"the document reads as {genre_kind}")
-    if "unrelated" in near_kinds:
+    if "unrelated" in near_kinds and not (roles.get("group") and near_kinds.get("targeting")):
         return None
-    targeting = near_kinds.get("targeting") or wide_kinds.get("targeting")
+    has_group = roles.get("group", 0) > 0
+    targeting = near_kinds.get("targeting") or (has_group and wide_kinds.get("targeting"))
     capability = wide_kinds.get("capability")
     person = wide_kinds.get("person")
     implementation = wide_kinds.get("implementation")
-    has_group = roles.get("group", 0) > 0
     if "record_field" in wide_kinds and not (near_kinds.get("targeting") and has_group):
         if "evaluation" in near_kinds:
             return Verdict("evaluation", categories, 0.5, cues, "measurement cue beside the term")
         return Verdict("record_field", categories, 0.6, cues, "identity-document field, no targeting cue")
     if "evaluation" in near_kinds and not targeting:
         return Verdict("evaluation", categories, 0.5, cues, "measurement cue beside the term")
-    if "reporting" in near_kinds and len(genre.reporting) >= 2:
+    if "reporting" in near_kinds:
         return Verdict("reporting", categories, 0.5, cues, "reporting cue beside the term")
     if not strong:
         if targeting and person and roles.get("weak", 0) >= 2:
             return Verdict("targeting_rule", categories, 0.45, cues, "several weak terms with a targeting cue")
         return None
-    if len({t.text for t in terms if t.term.role == "group"}) >= TABLE_GROUPS and not near_kinds.get("targeting"):
+    per_category = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role == "group"})
+    if max(per_category.values(), default=0) >= TABLE_GROUPS and not near_kinds.get("targeting"):
         return None  # a full code table or picker of groups: administrative, not categorisation
     if not has_group and not roles.get("identifier") and context == "prose" and not (
         near_kinds.get("capability") or near_kinds.get("targeting")
     ):
         return None  # an attribute word in prose needs a capability or targeting cue in its sentence
-    if targeting and (has_group or person):
+    if targeting and (has_group or person or near_kinds.get("targeting")):
         conf = min(0.99, base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0))
         return Verdict("targeting_rule", categories, conf, cues, "a targeting cue keyed on the group/attribute")
     coded = context in ("code", "data", "binary")

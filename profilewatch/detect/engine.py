@@ -2,8 +2,8 @@
 
 Per segment: the gate automaton runs over the raw lower-cased text; a segment without a gate
 hit is done.  Otherwise the text is normalised (whole, or only the regions around gate hits
-when the segment is large), terms and cues are matched, term hits close to each other are
-grouped into passages, and each passage is classified (see :mod:`.classify`).  Several
+when the segment is large), terms and cues are matched, term hits are
+grouped into passages (hits whose sentences -- lines, in code -- overlap), and each passage is classified (see :mod:`.classify`).  Several
 candidates in one passage become one finding.  The unit's genre (report, study) is judged
 from all of its normalised text before any passage is classified.
 """
@@ -24,7 +24,6 @@ from .rules import RuleSet
 
 REGION = 1500  # characters kept on each side of a gate hit in a large segment
 LARGE = 1 << 16  # segments longer than this are normalised only around gate hits
-GROUP_GAP = 160  # term hits closer than this (normalised chars) form one passage
 WIDE = 220  # cue window on each side of a passage
 SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
@@ -63,8 +62,9 @@ class Detector:
         findings: list[Finding] = []
         seen: set[tuple] = set()
         for piece in pieces:
-            for group in _group(piece.terms):
-                for finding in self._findings(unit, piece, group, genre):
+            lines = 2 if piece.segment.context in ("code", "data", "binary") else 0
+            for group, span in _passages(piece.norm.text, piece.terms, lines):
+                for finding in self._findings(unit, piece, group, span, genre):
                     key = (finding.fingerprint, finding.evidence.get("line"), finding.evidence.get("page"),
                        finding.evidence.get("byte_offset"))
                     if key not in seen:
@@ -88,13 +88,13 @@ class Detector:
             out.append(_Piece(seg, start, norm, terms, cues))
         return out
 
-    def _findings(self, unit: Unit, piece: _Piece, group: list[Hit], genre: Genre) -> list[Finding]:
+    def _findings(self, unit: Unit, piece: _Piece, group: list[Hit], span: tuple[int, int],
+                  genre: Genre) -> list[Finding]:
         """One finding per protected category of a classified passage (none if unclassified)."""
         text = piece.norm.text
         g_start = min(h.start for h in group)
         g_end = max(h.end for h in group)
-        lines = 2 if piece.segment.context in ("code", "data", "binary") else 0
-        s_start, s_end = _sentence(text, g_start, g_end, lines)
+        s_start, s_end = span
         w_start, w_end = max(0, g_start - WIDE), min(len(text), g_end + WIDE)
         near = [c for c in piece.cues if s_start <= c.start and c.end <= s_end]
         wide = [c for c in piece.cues if w_start <= c.start and c.end <= w_end]
@@ -164,14 +164,17 @@ def _regions(hits: list[int], length: int) -> list[tuple[int, int]]:
     return regions
 
 
-def _group(terms: list[Hit]) -> list[list[Hit]]:
-    groups: list[list[Hit]] = []
+def _passages(text: str, terms: list[Hit], lines: int) -> list[tuple[list[Hit], tuple[int, int]]]:
+    """Group term hits whose sentences overlap into passages: ``(hits, sentence span)``."""
+    out: list[tuple[list[Hit], tuple[int, int]]] = []
     for h in sorted(terms, key=lambda h: h.start):
-        if groups and h.start - max(x.end for x in groups[-1]) <= GROUP_GAP:
-            groups[-1].append(h)
+        start, end = _sentence(text, h.start, h.end, lines)
+        if out and start < out[-1][1][1]:
+            out[-1][0].append(h)
+            out[-1] = (out[-1][0], (out[-1][1][0], max(end, out[-1][1][1])))
         else:
-            groups.append([h])
-    return groups
+            out.append(([h], (start, end)))
+    return out
 
 
 def _sentence(text: str, start: int, end: int, lines: int = 0) -> tuple[int, int]:
@@ -186,9 +189,10 @@ def _sentence(text: str, start: int, end: int, lines: int = 0) -> tuple[int, int
     while right < ceiling and not _BOUNDARY.match(text, right):
         right += 1
     for _ in range(lines):
-        left = max(floor, text.rfind("\n", floor, max(left - 1, floor)) + 1)
+        prev = text.rfind("\n", floor, max(left - 1, floor))
+        left = prev + 1 if prev >= 0 else left
         nxt = text.find("\n", min(right + 1, ceiling), ceiling)
-        right = ceiling if nxt < 0 else nxt
+        right = nxt if nxt >= 0 else right
     return left, right
 
 
