@@ -81,7 +81,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     capability = wide_kinds.get("capability")
     person = wide_kinds.get("person")
     implementation = wide_kinds.get("implementation")
-    if "record_field" in wide_kinds and not (near_kinds.get("targeting") and has_group):
+    record = "record_field" in near_kinds or ("record_field" in wide_kinds and "capability" not in near_kinds)
+    if record and not (near_kinds.get("targeting") and has_group):
         if "evaluation" in near_kinds:
             return Verdict("evaluation", categories, 0.5, cues, "measurement cue beside the term")
         return Verdict("record_field", categories, 0.6, cues, "identity-document field, no targeting cue")
@@ -94,7 +95,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
             return Verdict("targeting_rule", categories, 0.45, cues, "several weak terms with a targeting cue")
         return None
     per_category = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role == "group"})
-    if max(per_category.values(), default=0) >= TABLE_GROUPS and not near_kinds.get("targeting"):
+    if context != "prose" and max(per_category.values(), default=0) >= TABLE_GROUPS and not near_kinds.get("targeting"):
         return None  # a full code table or picker of groups: administrative, not categorisation
     if not has_group and not roles.get("identifier") and context == "prose" and not (
         near_kinds.get("capability") or near_kinds.get("targeting")
