@@ -17,6 +17,7 @@ import click
 
 from . import __version__
 from .api import Summary, header, scan
+from .casecli import COMMANDS as CASE_COMMANDS, ERRORS as CASE_ERRORS, CaseScan, case_options
 from .detect.rules import RuleError, load_rules
 from .records import Finding, Problem, UnitRecord
 from .report import WRITERS
@@ -44,10 +45,11 @@ def cli() -> None:
 @click.option("--show-paths", type=click.Choice(["relative", "absolute"]), default="relative", show_default=True,
               help="Paths in html/sarif/csv/md reports: relative to the scanned roots, or absolute on this machine.")
 @click.option("--csv-bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
+@case_options
 def scan_command(paths: tuple[str, ...], fmt: str, output: str | None, min_confidence: float,
                  show_paths: str, csv_bom: bool,
                  rules_dirs: tuple[str, ...], strict: bool, units: bool, flags_only: bool,
-                 follow_symlinks: bool, progress: bool | None) -> None:
+                 follow_symlinks: bool, progress: bool | None, case: CaseScan) -> None:
     """Scan files and folders (archives, WARC, PDF, Office, HTML, code...)."""
     if fmt not in WRITERS:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(WRITERS))}")
@@ -64,15 +66,19 @@ def scan_command(paths: tuple[str, ...], fmt: str, output: str | None, min_confi
             writer = WRITERS[fmt](out, show_paths=show_paths, csv_bom=csv_bom)
             writer.header(header(rules, arguments))
             records = scan(paths, rules=rules, min_confidence=min_confidence, rules_dirs=list(rules_dirs),
-                           include_clean=not flags_only, follow_symlinks=follow_symlinks)
-            for rec in _progress(records, progress):
+                           include_clean=not flags_only, follow_symlinks=follow_symlinks, store=case.store)
+            for rec in _progress(case.wrap(records), progress):
                 summary.add(rec)
                 if isinstance(rec, UnitRecord) and not units:
                     continue
-                writer.record(rec.to_dict())
-            writer.summary(summary.to_dict())
+                writer.record(case.annotate(rec.to_dict()))
+            writer.summary(case.summary(summary.to_dict()))
+        case.finish(rules.digest)
     except (KeyboardInterrupt, BrokenPipeError):
         raise
+    except CASE_ERRORS as exc:
+        click.echo(f"profilewatch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     except Exception as exc:  # never exit 0 after an internal error
         click.echo(f"profilewatch: internal error, scan aborted: {type(exc).__name__}: {exc}", err=True)
         sys.exit(EXIT_INTERNAL)
@@ -163,6 +169,10 @@ def _load_or_exit(rules_dirs: tuple[str, ...]):
     except RuleError as exc:
         click.echo(f"profilewatch: rule error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+
+
+for _command in CASE_COMMANDS:
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

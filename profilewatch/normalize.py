@@ -13,7 +13,8 @@ Steps, in order:
 4. identifiers are split: ``recUygur`` -> ``rec Uygur``, ``EM_NATION_TYPE`` -> ``EM NATION TYPE``,
    ``uygur02`` -> ``uygur 02``, ``skin-tone`` -> ``skin tone`` (``_`` and ``-`` read as spaces);
 5. whitespace runs collapse to one space (a newline if the run held one) and vanish entirely
-   between two CJK characters, so ``维\\n族`` and ``维 族`` read ``维族``;
+   between two CJK characters, so ``维\\n族`` and ``维 族`` read ``维族`` -- but a blank line
+   (a paragraph or block break) always stays a break;
 6. Traditional Chinese becomes Simplified (OpenCC ``t2s``), then everything is case-folded.
 """
 from __future__ import annotations
@@ -132,14 +133,14 @@ def _collapse_space(text: str, src: list[int]) -> tuple[list[str], list[int]]:
             i += 1
             continue
         j = i
-        newline = False
+        newlines = 0
         while j < n and text[j].isspace():
-            newline = newline or text[j] in "\n\r"
+            newlines += text[j] == "\n"
             j += 1
         prev = out[-1] if out else ""
         nxt = text[j] if j < n else ""
-        if not (prev and nxt and is_cjk(prev) and is_cjk(nxt)):
-            out.append("\n" if newline else " ")
+        if newlines > 1 or not (prev and nxt and is_cjk(prev) and is_cjk(nxt)):
+            out.append("\n" if newlines or "\r" in text[i:j] else " ")
             osrc.append(src[i])
         i = j
     return out, osrc

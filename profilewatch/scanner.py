@@ -67,7 +67,8 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions) -> Iterator[
         yield from _failed(unit, fmt, "undecodable", exc)
         return
     except Exception as exc:  # a malformed unit must not stop the scan
-        yield from _failed(unit, fmt, "extract_failed", exc)
+        # extractors may name the failure (e.g. EncryptedPDF.reason == "encrypted")
+        yield from _failed(unit, fmt, getattr(exc, "reason", None) or "extract_failed", exc)
         return
     kept = [f for f in findings if f.confidence >= options.min_confidence and (options.include_clean or f.flag)]
     yield from kept

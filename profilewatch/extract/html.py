@@ -9,6 +9,7 @@ detector looks the match up there for a line and column.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from selectolax.lexbor import LexborHTMLParser
@@ -16,6 +17,12 @@ from selectolax.lexbor import LexborHTMLParser
 from ..records import Segment, Unit
 from .encoding import decode
 
+_BLOCK = frozenset(
+    "p div li ul ol tr td th table thead tbody h1 h2 h3 h4 h5 h6 br hr section article header footer nav "
+    "aside main dt dd dl blockquote pre form option select caption figcaption figure address title".split()
+)
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANKS = re.compile(r" ?\n\s*\n\s*")
 _TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "value", "content", "label")
 
 
@@ -47,6 +54,19 @@ def extract_text(source: str) -> Iterator[Segment]:
     tree.strip_tags(["script", "style", "template"])
     root = tree.body or tree.root
     if root is not None:
-        text = root.text(separator="\n")
+        text = visible_text(root)
         if text.strip():
             yield Segment(text=text, where={"element": "body"}, source=source)
+
+
+def visible_text(root) -> str:
+    """Text of ``root`` with a blank line at block boundaries only: inline markup such as
+    ``<b>维</b><b>族</b>`` joins up, table cells and paragraphs stay apart (normalisation keeps
+    blank lines as breaks but joins CJK across a single line break)."""
+    parts: list[str] = []
+    for node in root.traverse(include_text=True):
+        if node.tag == "-text":
+            parts.append(node.text_content or "")
+        elif node.tag in _BLOCK:
+            parts.append("\n\n")
+    return _BLANKS.sub("\n\n", _SPACES.sub(" ", "".join(parts))).strip()

@@ -28,7 +28,7 @@ class TableWriter(Writer):
         if t == "finding":
             mark = "FLAG " if rec.get("flag") else "clean"
             self.out.write(
-                f"{mark} {rec['kind']:<16} {','.join(rec['categories']):<22} {rec['confidence']:.2f}  {_clean(_where(rec))}\n"
+                f"{mark} {rec['kind']:<16} {rec['category']:<18} {rec['confidence']:.2f}  {_clean(_where(rec))}\n"
                 f"      {_clean(rec['evidence']['text'])}\n"
                 f"      why: {_clean(rec['explanation'])}\n"
             )
