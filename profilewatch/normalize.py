@@ -12,7 +12,8 @@ Steps, in order:
 3. Unicode NFKC per character (full-width ``ＵＹＧＨＵＲ`` becomes ``UYGHUR``);
 4. identifiers are split: ``recUygur`` -> ``rec Uygur``, ``EM_NATION_TYPE`` -> ``EM NATION TYPE``,
    ``uygur02`` -> ``uygur 02``, ``skin-tone`` -> ``skin tone`` (``_`` and ``-`` read as spaces);
-5. whitespace runs collapse to one space (a newline if the run held one) and vanish entirely
+5. whitespace runs collapse to one space (a newline if the run held one and lines are kept,
+   or if it held a blank line) and vanish entirely
    between two CJK characters, so ``维\\n族`` and ``维 族`` read ``维族`` -- but a blank line
    (a paragraph or block break) always stays a break;
 6. Traditional Chinese becomes Simplified (OpenCC ``t2s``), then everything is case-folded.
@@ -120,7 +121,7 @@ def _split_identifiers(text: str, src: list[int]) -> tuple[str, list[int]]:
     return "".join(out).translate(_JOINERS), osrc
 
 
-def _collapse_space(text: str, src: list[int]) -> tuple[list[str], list[int]]:
+def _collapse_space(text: str, src: list[int], keep_lines: bool) -> tuple[list[str], list[int]]:
     out: list[str] = []
     osrc: list[int] = []
     n = len(text)
@@ -140,7 +141,7 @@ def _collapse_space(text: str, src: list[int]) -> tuple[list[str], list[int]]:
         prev = out[-1] if out else ""
         nxt = text[j] if j < n else ""
         if newlines > 1 or not (prev and nxt and is_cjk(prev) and is_cjk(nxt)):
-            out.append("\n" if newlines or "\r" in text[i:j] else " ")
+            out.append("\n" if newlines > 1 or (keep_lines and (newlines or "\r" in text[i:j])) else " ")
             osrc.append(src[i])
         i = j
     return out, osrc
@@ -168,13 +169,16 @@ def _fold(chars: list[str], src: list[int]) -> tuple[str, list[int]]:
     return "".join(out), osrc
 
 
-def normalize(text: str) -> Normalized:
-    """Normalise ``text`` for matching and keep a map back to the original positions."""
+def normalize(text: str, keep_lines: bool = False) -> Normalized:
+    """Normalise ``text`` for matching and keep a map back to the original positions.
+
+    ``keep_lines`` keeps single line breaks (code and data, where a line is a statement);
+    otherwise a single line break is a hard wrap and reads as a space."""
     chars, src = _unescape(text)
     if not text.isascii():
         chars, src = _nfkc(chars, src)
     joined, src = _split_identifiers("".join(chars), src)
-    chars, src = _collapse_space(joined, src)
+    chars, src = _collapse_space(joined, src, keep_lines)
     folded, src = _fold(chars, src)
     src.append(src[-1] + 1 if src else 0)
     return Normalized(folded, src, text)

@@ -97,7 +97,7 @@ def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptio
 
 def _failed(unit: Unit, fmt: str, reason: str, exc: Exception) -> Iterator[Record]:
     message = f"{type(exc).__name__}: {exc}"[:500]
-    yield Problem("error", unit.file, unit.member, reason, message, unit.sha256)
+    yield Problem("error", unit.file, unit.member, reason, message, unit.sha256, getattr(exc, "limit", None))
     yield _unit_record(unit, fmt, "error")
 
 

@@ -105,7 +105,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         conf = min(0.99, base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0))
         return Verdict("targeting_rule", categories, conf, cues, "a targeting cue keyed on the group/attribute")
     coded = context in ("code", "data", "binary")
-    if capability and (person or has_group or coded):
+    if capability and (person or (has_group and not coded) or (coded and implementation and roles.get("identifier"))):
         conf = min(0.99, base + 0.2 + (0.15 if person else 0))
         kind = "implementation" if coded else "capability_claim"
         return Verdict(kind, categories, conf, cues, "a capability cue with the attribute" + (" about people" if person else ""))

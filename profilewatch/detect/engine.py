@@ -83,7 +83,7 @@ class Detector:
             regions = _regions(self.gate.hits(lower), len(text))
         out = []
         for start, end in regions:
-            norm = normalize(text[start:end])
+            norm = normalize(text[start:end], keep_lines=seg.context != "prose")
             terms, cues = self.matcher.scan(norm.text)
             out.append(_Piece(seg, start, norm, terms, cues))
         return out

@@ -8,7 +8,7 @@
       conf = document.getElementById("f-confidence"), flags = document.getElementById("f-flags"),
       count = document.getElementById("f-count");
   var items = Array.prototype.slice.call(document.querySelectorAll("article.finding"));
-  var groups = Array.prototype.slice.call(document.querySelectorAll("section.source"));
+  var groups = Array.prototype.slice.call(document.querySelectorAll("#findings section.source"));
   function apply() {
     var c = cat.value, k = kind.value, min = parseFloat(conf.value) || 0, onlyFlags = flags.checked, shown = 0;
     items.forEach(function (el) {
