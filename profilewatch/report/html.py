@@ -53,7 +53,7 @@ def csp_hash(source: str) -> str:
 def _environment() -> tuple[jinja2.Environment, str, str, str]:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("profilewatch.report", "templates"),
-        autoescape=False,
+        autoescape=True,
         undefined=jinja2.ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
