@@ -96,6 +96,10 @@ class Detector:
         g_end = max(h.end for h in group)
         s_start, s_end = span
         w_start, w_end = max(0, g_start - WIDE), min(len(text), g_end + WIDE)
+        if piece.segment.context == "prose":  # in prose, the neighbourhood ends with the paragraph
+            w_start = max(w_start, text.rfind("\n", 0, s_start) + 1)
+            stop = text.find("\n", s_end)
+            w_end = min(w_end, stop if stop >= 0 else len(text))
         near = [c for c in piece.cues if s_start <= c.start and c.end <= s_end]
         wide = [c for c in piece.cues if w_start <= c.start and c.end <= w_end]
         verdict = classify(group, near, wide, piece.segment.context, genre)
