@@ -104,7 +104,9 @@ def _load_packs(arguments: dict[str, Any]) -> list[Any]:
 
 
 def _uri(path: str) -> str:
-    return quote(path.replace("\\", "/"), safe="/:@!$&'()*+,;=-._~")
+    """A path as a URI reference: everything but letters, digits, ``-._~`` and ``/`` is
+    percent-encoded, so a name like ``javascript:x`` can never read as a scheme."""
+    return quote(path.replace("\\", "/"), safe="/")
 
 
 class SarifWriter(DocumentWriter):
