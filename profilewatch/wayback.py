@@ -1,0 +1,445 @@
+"""Fetch the capture history of a URL from a Wayback Machine (or pywb) into a WARC file.
+
+:func:`fetch_history` lists captures through the CDX API (``output=json``, ``collapse=digest``,
+paged with ``showResumeKey``/``resumeKey``): the ``200`` captures, and separately the
+``404``/``410``/``3xx`` captures that are the evidence of a deletion or a move.  Each capture is
+fetched once per distinct digest in its raw form (``<prefix><timestamp>id_/<url>``, no
+rewriting); a later capture with a digest already fetched becomes a ``revisit`` record.
+
+The WARC follows pywb's convention for records patched in from an archive:
+``WARC-Target-URI`` is the original URL, ``WARC-Date`` the capture time, ``WARC-Source-URI``
+the URL it was retrieved from and ``WARC-Creation-Date`` the retrieval time; a ``metadata``
+record (``WARC-Concurrent-To`` the response) keeps the CDX line; the ``warcinfo`` record of
+each run names the tool, its version and the query.
+
+Politeness: at most ``cdx_per_minute`` CDX requests and ``fetch_per_minute`` capture requests
+a minute; on 429/503 every request stops for the ``Retry-After`` the server asked for (or an
+exponential backoff) and a wait longer than ``max_wait`` ends the run (re-run it later); errors
+and timeouts are retried with backoff; a clear ``User-Agent``.
+
+Resumable and interruptible: each record is appended as one complete gzip member and
+fsynced, so a killed run leaves whole records; a re-run skips captures whose
+``WARC-Target-URI`` + ``WARC-Date`` are already in the file, and first cuts off a torn record
+at the end of the file, if any.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import email.utils
+import io
+import json
+import os
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, BinaryIO
+from urllib.parse import urlencode
+
+import urllib3
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from . import __version__
+
+DEFAULT_CDX = "https://web.archive.org/cdx/search/cdx"
+DEFAULT_PREFIX = "https://web.archive.org/web/"
+EVIDENCE_FILTER = "statuscode:(30[0-9]|404|410)"
+_HOP_BY_HOP = frozenset({"transfer-encoding", "connection", "keep-alive", "content-length"})
+_IA_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
+_PYWB_NAMES = {"url": "original", "mime": "mimetype", "status": "statuscode"}
+
+
+class FetchError(Exception):
+    """The run cannot go on (the server asked for too long a pause, the CDX API failed...)."""
+
+
+@dataclass(slots=True)
+class FetchConfig:
+    """Where to ask and how politely."""
+
+    cdx_endpoint: str = DEFAULT_CDX
+    capture_prefix: str = DEFAULT_PREFIX
+    cdx_per_minute: float = 24.0
+    fetch_per_minute: float = 30.0
+    page_size: int = 500
+    retries: int = 4
+    backoff: float = 5.0
+    max_wait: float = 300.0
+    connect_timeout: float = 15.0
+    read_timeout: float = 60.0
+    user_agent: str = f"profilewatch/{__version__} (capture-history fetcher for document research)"
+
+
+@dataclass(slots=True, frozen=True)
+class Capture:
+    """One CDX line."""
+
+    timestamp: str
+    original: str
+    statuscode: str
+    digest: str
+    mimetype: str = ""
+    length: str = ""
+    urlkey: str = ""
+
+    @property
+    def date(self) -> str:
+        t = self.timestamp.ljust(14, "0")
+        return f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:14]}Z"
+
+
+@dataclass
+class FetchReport:
+    """What a run did; ``problems`` are ``(capture date, reason, message)``."""
+
+    listed: int = 0
+    evidence: int = 0
+    written: int = 0
+    revisits: int = 0
+    already: int = 0
+    repaired_bytes: int = 0
+    problems: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+class _Pacer:
+    """At most ``per_minute`` calls a minute, and a shared pause after a 429/503."""
+
+    def __init__(self, per_minute: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
+        self.clock, self.sleep = clock, sleep
+        self.next_at: float | None = None
+
+    def wait(self, not_before: float) -> None:
+        now = self.clock()
+        at = max(self.next_at if self.next_at is not None else now, not_before)
+        if at > now:
+            self.sleep(at - now)
+        self.next_at = max(at, self.clock()) + self.interval
+
+
+def _retry_after(value: str | None, now: _dt.datetime) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+class _Client:
+    """urllib3 with our pacing, retries and Retry-After handling."""
+
+    def __init__(self, config: FetchConfig, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self.config = config
+        self.clock, self.sleep = clock, sleep
+        self.http = urllib3.PoolManager(headers={"User-Agent": config.user_agent}, retries=False,
+                                        timeout=urllib3.Timeout(connect=config.connect_timeout,
+                                                                read=config.read_timeout))
+        self.pacers = {"cdx": _Pacer(config.cdx_per_minute, clock, sleep),
+                       "fetch": _Pacer(config.fetch_per_minute, clock, sleep)}
+        self.paused_until = 0.0
+
+    def get(self, url: str, kind: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Status, headers (as sent) and the body (de-chunked, not decoded); retried as configured."""
+        last = ""
+        for attempt in range(self.config.retries + 1):
+            self.pacers[kind].wait(self.paused_until)
+            try:
+                resp = self.http.request("GET", url, redirect=False, preload_content=False, decode_content=False)
+                try:
+                    body = resp.read(decode_content=False)
+                finally:
+                    resp.release_conn()
+            except urllib3.exceptions.HTTPError as exc:  # timeouts, resets, truncated bodies
+                last = f"{type(exc).__name__}: {exc}"
+                self._pause(self._backoff(attempt))
+                continue
+            if resp.status in (429, 503):
+                wait = _retry_after(resp.headers.get("Retry-After"), _dt.datetime.now(_dt.timezone.utc))
+                wait = self._backoff(attempt) if wait is None else wait
+                if wait > self.config.max_wait:
+                    raise FetchError(f"{url}: HTTP {resp.status}, server asks to wait {wait:.0f} s "
+                                     f"(more than max_wait {self.config.max_wait:.0f} s): stopped; re-run later to resume")
+                last = f"HTTP {resp.status}"
+                self._pause(wait)
+                continue
+            if resp.status >= 500:
+                last = f"HTTP {resp.status}"
+                self._pause(self._backoff(attempt))
+                continue
+            return resp.status, list(resp.headers.iteritems()), body
+        raise _GaveUp(f"{url}: {last} (after {self.config.retries + 1} attempts)")
+
+    def _backoff(self, attempt: int) -> float:
+        return self.config.backoff * (2 ** attempt)
+
+    def _pause(self, seconds: float) -> None:
+        """Every request (CDX and captures alike) waits until the pause is over."""
+        self.paused_until = max(self.paused_until, self.clock() + seconds)
+
+
+class _GaveUp(Exception):
+    """One request failed after every retry."""
+
+
+# ---------------------------------------------------------------------------------------------
+# CDX
+
+
+def _parse_cdx(body: bytes) -> tuple[list[Capture], str | None]:
+    """Captures and the resume key of one CDX page (IA JSON arrays or pywb JSON lines)."""
+    text = body.decode("utf-8").strip()
+    if not text:
+        return [], None
+    if text.startswith("["):
+        rows = json.loads(text)
+        resume = None
+        if len(rows) >= 2 and rows[-2] == [] and len(rows[-1]) == 1:
+            resume, rows = rows[-1][0], rows[:-2]
+        rows = [r for r in rows if r]
+        if not rows:
+            return [], resume
+        names = rows[0] if rows[0] and rows[0][0] == "urlkey" else list(_IA_FIELDS)
+        body_rows = rows[1:] if rows[0] is names else rows
+        return [_capture(dict(zip(names, r))) for r in body_rows], resume
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            obj = json.loads(line)
+            out.append(_capture({_PYWB_NAMES.get(k, k): v for k, v in obj.items()}))
+    return out, None
+
+
+def _capture(row: dict[str, Any]) -> Capture:
+    return Capture(str(row["timestamp"]), row["original"], str(row.get("statuscode", "")), row.get("digest", ""),
+                   row.get("mimetype", ""), str(row.get("length", "")), row.get("urlkey", ""))
+
+
+def list_captures(client: _Client, url: str, *, status_filter: str, date_from: str | None,
+                  date_to: str | None) -> Iterator[Capture]:
+    """Every CDX line for ``url`` that passes ``status_filter``, page by page."""
+    params = {"url": url, "output": "json", "collapse": "digest", "filter": status_filter,
+              "showResumeKey": "true", "limit": str(client.config.page_size)}
+    if date_from:
+        params["from"] = date_from
+    if date_to:
+        params["to"] = date_to
+    resume: str | None = None
+    while True:
+        query = dict(params, resumeKey=resume) if resume else params
+        try:
+            status, _, body = client.get(f"{client.config.cdx_endpoint}?{urlencode(query)}", "cdx")
+        except _GaveUp as exc:
+            raise FetchError(f"CDX query failed: {exc}") from None
+        if status != 200:
+            raise FetchError(f"CDX query failed: HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
+        captures, resume = _parse_cdx(body)
+        yield from captures
+        if not resume:
+            return
+
+
+# ---------------------------------------------------------------------------------------------
+# the WARC file
+
+
+def existing_captures(path: str) -> tuple[set[tuple[str, str]], dict[str, tuple[str, str]], int]:
+    """What a previous run wrote: (URI, date) pairs, CDX digest -> first capture, end of the last whole record."""
+    seen: set[tuple[str, str]] = set()
+    digests: dict[str, tuple[str, str]] = {}
+    if not os.path.exists(path):
+        return seen, digests, 0
+    with open(path, "rb") as fh:
+        good_end = _whole_members_end(fh)
+        fh.seek(0)
+        it = ArchiveIterator(fh)
+        for rec in it:
+            body = rec.content_stream().read() if rec.rec_type == "metadata" else b""
+            if it.get_record_offset() >= good_end:
+                break
+            h = rec.rec_headers
+            uri, date = h.get_header("WARC-Target-URI"), h.get_header("WARC-Date")
+            if rec.rec_type == "metadata" and rec.content_type == "application/json":
+                line = json.loads(body)
+                if line.get("digest") and "refers_to" not in line:
+                    digests.setdefault(line["digest"], (uri, date))
+            elif rec.rec_type in ("response", "revisit") and uri and date:
+                seen.add((uri, date))
+    return seen, digests, good_end
+
+
+def _whole_members_end(fh: BinaryIO) -> int:
+    """Offset after the last complete gzip member (a record torn by a kill is not one)."""
+    if fh.read(2) not in (b"", b"\x1f\x8b"):
+        raise FetchError(f"{fh.name}: not a gzip-compressed WARC (records are appended as gzip members)")
+    end = 0
+    while True:
+        fh.seek(end)
+        inflater = zlib.decompressobj(31)
+        while not inflater.eof:
+            chunk = fh.read(1 << 16)
+            if not chunk:
+                return end
+            try:
+                inflater.decompress(chunk)
+            except zlib.error:
+                return end
+        end = fh.tell() - len(inflater.unused_data)
+
+
+class _Appender:
+    """Appends whole gzip members to a WARC file: one ``write`` plus ``fsync`` per record."""
+
+    def __init__(self, path: str, good_end: int) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        size = os.fstat(self.fd).st_size
+        self.repaired = size - good_end
+        if self.repaired:
+            os.ftruncate(self.fd, good_end)
+        os.lseek(self.fd, good_end, os.SEEK_SET)
+
+    def append(self, records: list[Any]) -> None:
+        buf = io.BytesIO()
+        writer = WARCWriter(buf, gzip=True)
+        for rec in records:
+            writer.write_record(rec)
+        data = buf.getvalue()
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            view = view[n:]
+        os.fsync(self.fd)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _http_headers(status: int, reason: str, headers: list[tuple[str, str]], length: int) -> StatusAndHeaders:
+    kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
+    kept.append(("Content-Length", str(length)))
+    return StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol="HTTP/1.1")
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+def fetch_history(url: str, out: str, config: FetchConfig | None = None, *, date_from: str | None = None,
+                  date_to: str | None = None, clock: Callable[[], float] = time.monotonic,
+                  sleep: Callable[[float], None] = time.sleep,
+                  progress: Callable[[str], None] | None = None) -> FetchReport:
+    """Write the capture history of ``url`` to the WARC file ``out`` (appending; resumable)."""
+    config = config or FetchConfig()
+    say = progress or (lambda _msg: None)
+    client = _Client(config, clock, sleep)
+    report = FetchReport()
+    seen, digests, good_end = existing_captures(out)
+    kept = [c for c in list_captures(client, url, status_filter="statuscode:200", date_from=date_from,
+                                     date_to=date_to)]
+    evidence = [c for c in list_captures(client, url, status_filter=EVIDENCE_FILTER, date_from=date_from,
+                                         date_to=date_to)]
+    report.listed, report.evidence = len(kept), len(evidence)
+    captures = sorted(set(kept) | set(evidence), key=lambda c: (c.timestamp, c.original))
+    todo = [c for c in captures if (c.original, c.date) not in seen]
+    report.already = len(captures) - len(todo)
+    say(f"{len(kept)} captures with status 200, {len(evidence)} deletion/move captures; "
+        f"{report.already} already in {out}, {len(todo)} to fetch")
+    if not todo:
+        return report
+    appender = _Appender(out, good_end)
+    report.repaired_bytes = appender.repaired
+    try:
+        info_writer = WARCWriter(io.BytesIO(), gzip=True)
+        appender.append([info_writer.create_warcinfo_record(os.path.basename(out), {
+            "software": f"profilewatch/{__version__} (warcio)",
+            "format": "WARC File Format 1.1",
+            "description": "capture history fetched from a Wayback CDX API (raw id_ captures)",
+            "profilewatch-query": json.dumps({"url": url, "from": date_from, "to": date_to,
+                                              "cdx_endpoint": config.cdx_endpoint,
+                                              "capture_prefix": config.capture_prefix,
+                                              "filters": ["statuscode:200", EVIDENCE_FILTER],
+                                              "collapse": "digest"}),
+            "http-header-user-agent": config.user_agent,
+        })])
+        for cap in todo:
+            _fetch_one(client, cap, appender, digests, report, say)
+    finally:
+        appender.close()
+    return report
+
+
+def _fetch_one(client: _Client, cap: Capture, appender: _Appender, digests: dict[str, tuple[str, str]],
+               report: FetchReport, say: Callable[[str], None]) -> None:
+    writer = WARCWriter(io.BytesIO(), gzip=True)
+    source = f"{client.config.capture_prefix}{cap.timestamp}id_/{cap.original}"
+    cdx_line = {"urlkey": cap.urlkey, "timestamp": cap.timestamp, "original": cap.original,
+                "mimetype": cap.mimetype, "statuscode": cap.statuscode, "digest": cap.digest, "length": cap.length}
+    if cap.digest and cap.digest in digests:
+        ref_uri, ref_date = digests[cap.digest]
+        revisit = writer.create_revisit_record(cap.original, f"sha1:{cap.digest}", ref_uri, ref_date,
+                                               warc_headers_dict={"WARC-Date": cap.date})
+        meta = _metadata(writer, cap, dict(cdx_line, refers_to=[ref_uri, ref_date]), revisit, None)
+        appender.append([revisit, meta])
+        report.revisits += 1
+        say(f"{cap.date} revisit of {ref_date} (same digest, not fetched)")
+        return
+    retrieved = _now()
+    try:
+        status, headers, body = client.get(source, "fetch")
+    except _GaveUp as exc:
+        report.problems.append((cap.date, "fetch_failed", str(exc)))
+        say(f"{cap.date} FAILED: {exc}")
+        return
+    if not _same_status(status, cap.statuscode):
+        reason = "capture_unavailable" if status in (404, 410) else "status_mismatch"
+        msg = f"archive answered HTTP {status} for a capture listed with status {cap.statuscode or '?'}"
+        report.problems.append((cap.date, reason, msg))
+        say(f"{cap.date} SKIPPED: {msg}")
+        return
+    http = _http_headers(status, _reason(status), headers, len(body))
+    response = writer.create_warc_record(cap.original, "response", payload=io.BytesIO(body), length=len(body),
+                                         http_headers=http,
+                                         warc_headers_dict={"WARC-Date": cap.date, "WARC-Source-URI": source,
+                                                            "WARC-Creation-Date": retrieved})
+    appender.append([response, _metadata(writer, cap, cdx_line, response, source)])
+    if cap.digest:
+        digests.setdefault(cap.digest, (cap.original, cap.date))
+    report.written += 1
+    say(f"{cap.date} HTTP {status} {len(body)} bytes")
+
+
+def _same_status(status: int, listed: str) -> bool:
+    if not listed.isdigit():
+        return status == 200
+    return status == int(listed) or (300 <= status < 400 and listed.startswith("3"))
+
+
+def _metadata(writer: WARCWriter, cap: Capture, line: dict[str, Any], concurrent: Any, source: str | None) -> Any:
+    headers = {"WARC-Date": cap.date,
+               "WARC-Concurrent-To": concurrent.rec_headers.get_header("WARC-Record-ID")}
+    if source:
+        headers["WARC-Source-URI"] = source
+    data = json.dumps(line, sort_keys=True).encode()
+    return writer.create_warc_record(cap.original, "metadata", payload=io.BytesIO(data), length=len(data),
+                                     warc_content_type="application/json", warc_headers_dict=headers)
+
