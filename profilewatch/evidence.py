@@ -1,0 +1,334 @@
+"""Evidence bundles: ``profilewatch export-evidence`` and ``profilewatch verify-evidence``.
+
+A bundle is a ZIP file holding, for one scan of a case store:
+
+* ``manifest.json`` (always the first entry): tool, code and rules versions, the scan (ids,
+  timestamps, arguments), and every other file with its SHA-256, size and role; for source
+  copies also where they came from (file, archive member chain, WARC URI and capture date,
+  when they were scanned) and the fingerprints of the findings in them;
+* ``report.html`` (the registered ``html`` writer) or, when it is not available,
+  ``findings.md`` -- the manifest's ``report`` says which and why;
+* ``findings.jsonl`` (one finding per line, with its review decision) and ``reviews.jsonl``
+  (the decision history of those fingerprints);
+* ``sources/<sha256 prefix>/<name>``: a copy of each unit that holds a finding, archive members
+  and WARC records extracted as their own files.
+
+The ZIP is written canonically (stored, not compressed; fixed timestamps and attributes; entry
+order fixed by the manifest), so :func:`verify` checks every file against the manifest *and*
+rebuilds the container and compares it byte for byte: any altered byte anywhere fails.  The
+manifest's own SHA-256 is printed on export; record it elsewhere (case notes, a ticket) and pass
+it to ``verify-evidence --manifest-sha256`` to also rule out a rewritten manifest.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
+
+from . import __version__
+from .store import Store, code_digest, now, record_from_dict
+
+BUNDLE_VERSION = 1
+MANIFEST = "manifest.json"
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+_CHUNK = 1 << 20
+
+
+class EvidenceError(Exception):
+    """The bundle cannot be written (nothing to export, missing source...)."""
+
+
+# --------------------------------------------------------------------------- canonical zip
+
+def _zipinfo(name: str, size: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_EPOCH)
+    info.compress_type = zipfile.ZIP_STORED
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    info.file_size = size
+    return info
+
+
+def _write_zip(fh: BinaryIO, entries: list[tuple[str, int, Iterator[bytes]]]) -> None:
+    """Write ``(name, size, chunks)`` entries as a canonical stored ZIP."""
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, size, chunks in entries:
+            with zf.open(_zipinfo(name, size), "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as dst:
+                for chunk in chunks:
+                    dst.write(chunk)
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    for i in range(0, len(data), _CHUNK):
+        yield data[i:i + _CHUNK]
+
+
+def _file_chunks(path: str) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        yield from iter(lambda: fh.read(_CHUNK), b"")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------------- export
+
+def _safe_name(file: str, member: str | None, provenance: dict[str, Any] | None) -> str:
+    if provenance or (member and " " in member and "://" in member):
+        uri = (provenance or {}).get("target_uri") or (member or file).split(" ")[0]
+        parts = urlsplit(str(uri))
+        name = parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.netloc or "record"
+    else:
+        name = (member or file).split("!/")[-1].rstrip("/").rsplit("/", 1)[-1]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "unit"
+    return name[:80]
+
+
+def _origin(prov: dict[str, Any] | None, file: str, member: str | None) -> dict[str, Any]:
+    origin: dict[str, Any] = {"file": file, "member": member}
+    if prov:
+        origin["uri"] = prov.get("target_uri")
+        origin["capture_date"] = prov.get("date")
+        origin["warc"] = prov
+    elif member and " " in member and "://" in member:
+        uri, _, date = member.partition(" ")
+        origin["uri"], origin["capture_date"] = uri, date
+    return origin
+
+
+def _report(scan: Any, findings: list[dict[str, Any]]) -> tuple[str, bytes, dict[str, Any]]:
+    """The human-readable report: HTML through the writers registry if present, else Markdown."""
+    from .api import Summary
+    from .report import WRITERS
+
+    header = {"type": "header", "tool": "profilewatch", "version": scan["version"],
+              "rules_digest": scan["rules_digest"], "rule_packs": [],
+              "arguments": json.loads(scan["arguments"]), "started": scan["started"]}
+    summary = Summary()
+    for d in findings:
+        summary.add(record_from_dict(d))
+    summ = summary.to_dict()
+    note = "HTML writer (WRITERS['html']) not available in this profilewatch"
+    if "html" in WRITERS:
+        try:
+            cls = WRITERS["html"]
+            out: Any = io.BytesIO() if getattr(cls, "binary", False) else io.StringIO()
+            writer = cls(out)
+            writer.header(header)
+            for d in findings:
+                writer.record(d)
+            writer.summary(summ)
+            if hasattr(writer, "close"):
+                writer.close()
+            value = out.getvalue()
+            return "report.html", value if isinstance(value, bytes) else value.encode("utf-8"), {"writer": "html"}
+        except Exception as exc:  # the bundle must still be produced
+            note = f"HTML writer failed: {type(exc).__name__}: {exc}"[:300]
+    lines = [f"# profilewatch findings (scan {scan['id']})", "",
+             f"- tool: profilewatch {scan['version']}", f"- rules digest: {scan['rules_digest']}",
+             f"- scan started {scan['started']}, finished {scan['finished']}",
+             f"- findings: {len(findings)} ({summ['flag_findings']} flag)", "",
+             f"_{note}; this Markdown listing replaces the HTML report._", ""]
+    for d in findings:
+        place = d["file"] + (f" !/ {d['member']}" if d.get("member") else "")
+        review = d.get("review", {}).get("decision", "open")
+        text = str(d.get("evidence", {}).get("text", "")).replace("\n", " ")
+        lines += [f"## {'FLAG' if d.get('flag') else 'clean'} {d['kind']} / {', '.join(d['categories'])} ({review})", "",
+                  f"- where: `{place}`", f"- fingerprint: `{d['fingerprint']}`",
+                  f"- confidence: {d['confidence']}", f"- evidence: {text}", f"- why: {d.get('explanation', '')}", ""]
+    return "findings.md", "\n".join(lines).encode("utf-8"), {"writer": "markdown", "note": note}
+
+
+def export(store: Store, out: str | os.PathLike, *, scan_id: int | None = None, confirmed_only: bool = False,
+           include_dismissed: bool = False) -> dict[str, Any]:
+    """Write an evidence bundle of a scan (default: the latest complete one); returns a summary."""
+    scan = store.scan_row(scan_id) if scan_id is not None else store.latest_scan()
+    if scan is None:
+        raise EvidenceError(f"no completed scan in {store.path}; run profilewatch scan --store first (or pass --scan ID)")
+    decisions = store.decisions()
+    rows = []
+    for row in store.scan_findings(scan["id"]):
+        decision = decisions.get(row["fingerprint"], {}).get("decision", "open")
+        if confirmed_only and decision != "confirmed":
+            continue
+        if decision == "dismissed" and not (include_dismissed or confirmed_only):
+            continue
+        rows.append(row)
+    findings: list[dict[str, Any]] = []
+    sources: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        d = json.loads(row["json"])
+        if row["fingerprint"] in decisions:
+            d["review"] = decisions[row["fingerprint"]]
+        findings.append(d)
+        src = sources.setdefault(row["sha256"], {"origins": [], "findings": [], "first": row})
+        key = (row["file"], row["member"])
+        if key not in [(o["file"], o["member"]) for o in src["origins"]]:
+            prov = store.query("SELECT provenance FROM units WHERE result_id = ? AND file = ? AND member IS ? "
+                               "AND sha256 = ? LIMIT 1", (row["result_id"], row["file"], row["member"], row["sha256"]))
+            provenance = json.loads(prov[0]["provenance"]) if prov and prov[0]["provenance"] else None
+            origin = _origin(provenance, row["file"], row["member"])
+            origin.update(scanned=row["scanned"], scanned_by_scan=row["scanned_by"])
+            src["origins"].append(origin)
+            src.setdefault("name", _safe_name(row["file"], row["member"], provenance))
+        if row["fingerprint"] not in src["findings"]:
+            src["findings"].append(row["fingerprint"])
+
+    entries: list[tuple[str, int, Iterator[bytes]]] = []
+    files: list[dict[str, Any]] = []
+
+    def add(name: str, data: bytes, role: str, **extra: Any) -> None:
+        entries.append((name, len(data), _chunks(data)))
+        files.append({"path": name, "role": role, "sha256": _sha256(data), "size": len(data), **extra})
+
+    report_name, report_bytes, report_info = _report(scan, findings)
+    add(report_name, report_bytes, "report")
+    add("findings.jsonl", "".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n"
+                                  for d in findings).encode("utf-8"), "findings")
+    reviews = [dict(r) for fp in sorted({d["fingerprint"] for d in findings}) for r in store.history(fp)]
+    add("reviews.jsonl", "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
+                                 for r in reviews).encode("utf-8"), "reviews")
+    missing = []
+    for sha, src in sources.items():
+        info = {"origins": src["origins"], "findings": src["findings"]}
+        data, path = store.blob(sha)
+        name = f"sources/{sha[:16]}/{src['name']}"
+        if data is not None:
+            if _sha256(data) != sha:
+                raise EvidenceError(f"stored copy of {sha} does not match its SHA-256; the store is damaged")
+            add(name, data, "source", **info)
+            continue
+        if path and os.path.isfile(path) and _file_sha256(path) == sha:
+            size = os.path.getsize(path)
+            entries.append((name, size, _file_chunks(path)))
+            files.append({"path": name, "role": "source", "sha256": sha, "size": size, **info})
+            continue
+        missing.append({"sha256": sha, **info, "reason": "bytes not stored and the original file changed or is gone"})
+    manifest = {
+        "profilewatch_evidence": BUNDLE_VERSION,
+        "created": now(),
+        "tool": {"name": "profilewatch", "version": __version__, "code_digest": code_digest()},
+        "scan": {"id": scan["id"], "started": scan["started"], "finished": scan["finished"], "status": scan["status"],
+                 "version": scan["version"], "code_digest": scan["code_digest"], "rules_digest": scan["rules_digest"],
+                 "arguments": json.loads(scan["arguments"])},
+        "rules_digest": scan["rules_digest"],
+        "selection": {"confirmed_only": confirmed_only, "include_dismissed": include_dismissed,
+                      "findings": len(findings), "sources": len(sources)},
+        "report": {"path": report_name, **report_info},
+        "files": files,
+        "missing_sources": missing,
+    }
+    manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    target = Path(out)
+    fd, tmp = tempfile.mkstemp(prefix=".evidence-", suffix=".zip", dir=target.parent if str(target.parent) else ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _write_zip(fh, [(MANIFEST, len(manifest_bytes), _chunks(manifest_bytes))] + entries)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return {"path": str(target), "manifest_sha256": _sha256(manifest_bytes), "findings": len(findings),
+            "sources": len(sources) - len(missing), "missing_sources": len(missing), "report": report_name}
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    for chunk in _file_chunks(path):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- verify
+
+@dataclass
+class Verification:
+    """What :func:`verify` found: ``ok`` when ``problems`` is empty."""
+
+    path: str
+    files: int = 0
+    manifest_sha256: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(path: str | os.PathLike, manifest_sha256: str | None = None) -> Verification:
+    """Check every file of a bundle against its manifest and the container against its canonical form."""
+    result = Verification(str(path))
+    try:
+        zf = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        result.problems.append(f"not a readable ZIP file: {exc}")
+        return result
+    with zf:
+        names = [i.filename for i in zf.infolist()]
+        if not names or names[0] != MANIFEST:
+            result.problems.append(f"{MANIFEST} is not the first entry: not a profilewatch evidence bundle")
+            return result
+        try:
+            raw = zf.read(MANIFEST)
+            manifest = json.loads(raw)
+            listed = [(f["path"], f["sha256"], f["size"]) for f in manifest["files"]]
+        except Exception as exc:
+            result.problems.append(f"{MANIFEST} is damaged: {type(exc).__name__}: {exc}")
+            return result
+        result.manifest_sha256 = _sha256(raw)
+        if manifest_sha256 and manifest_sha256.lower() != result.manifest_sha256:
+            result.problems.append(f"{MANIFEST} SHA-256 is {result.manifest_sha256}, expected {manifest_sha256}")
+        if manifest.get("profilewatch_evidence") != BUNDLE_VERSION:
+            result.problems.append(f"unknown bundle version {manifest.get('profilewatch_evidence')!r}")
+        present = set(names)
+        if len(present) != len(names):
+            result.problems.append("duplicate entries in the ZIP file")
+        for extra in sorted(present - {MANIFEST} - {p for p, _, _ in listed}):
+            result.problems.append(f"{extra}: in the bundle but not in the manifest")
+        for name, sha, size in listed:
+            if name not in present:
+                result.problems.append(f"{name}: listed in the manifest but missing")
+                continue
+            digest, n = hashlib.sha256(), 0
+            try:
+                with zf.open(name) as fh:
+                    for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                        digest.update(chunk)
+                        n += len(chunk)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                result.problems.append(f"{name}: altered or damaged ({exc})")
+                continue
+            if digest.hexdigest() != sha or n != size:
+                result.problems.append(f"{name}: altered (SHA-256 {digest.hexdigest()}, manifest says {sha})")
+            result.files += 1
+        if result.problems:
+            return result
+        canonical = _canonical_digest(zf, [MANIFEST] + [p for p, _, _ in listed])
+    if canonical != _file_sha256(str(path)):
+        result.problems.append("ZIP structure altered: the container bytes differ from the canonical bundle "
+                               "(file contents match the manifest)")
+    return result
+
+
+def _canonical_digest(zf: zipfile.ZipFile, order: list[str]) -> str:
+    def stream(name: str) -> Iterator[bytes]:
+        with zf.open(name) as fh:
+            yield from iter(lambda: fh.read(_CHUNK), b"")
+
+    with tempfile.TemporaryFile() as tmp:
+        _write_zip(tmp, [(n, zf.getinfo(n).file_size, stream(n)) for n in order])
+        tmp.seek(0)
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: tmp.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
