@@ -81,18 +81,25 @@ def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptio
                       f"archive nested deeper than max_depth={options.limits.max_depth}", unit.sha256, "max_depth")
         yield _unit_record(unit, fmt, "error")
         return
+    children = 0
+    broken = False  # the opener reported an error on the container itself
     try:
         for child in OPENERS[fmt](unit, options.limits):
             if isinstance(child, Problem):
                 yield child
                 if child.member is not None and child.member != unit.member:
+                    children += 1
                     yield UnitRecord(child.file, child.member, child.sha256, 0, "unknown", child.type)
+                else:
+                    broken = broken or child.type == "error"
                 continue
+            children += 1
             yield from scan_unit(child, detector, options)
     except Exception as exc:
         yield from _failed(unit, fmt, "container_failed", exc)
         return
-    yield _unit_record(unit, fmt, "container")
+    # a container that could not be read at all ends as an error unit, not as an empty container
+    yield _unit_record(unit, fmt, "error" if broken and not children else "container")
 
 
 def _failed(unit: Unit, fmt: str, reason: str, exc: Exception) -> Iterator[Record]:

@@ -74,16 +74,20 @@ class Budget:
 
     total: int = 0
     members: int = 0
+    exhausted: bool = False
+    """Set once ``max_total_bytes`` or ``max_members`` is hit: every opener of the file stops."""
 
     def spend(self, n: int, limits: Limits) -> None:
         self.total += n
         if self.total > limits.max_total_bytes:
+            self.exhausted = True
             raise LimitExceeded("max_total_bytes",
                                 f"more than max_total_bytes={limits.max_total_bytes} unpacked from this file")
 
     def count_member(self, limits: Limits) -> None:
         self.members += 1
         if self.members > limits.max_members:
+            self.exhausted = True
             raise LimitExceeded("max_members", f"more than max_members={limits.max_members} members in this file")
 
 
@@ -189,6 +193,8 @@ def open_zip(unit: Unit, limits: Limits) -> Iterator[Unit | Problem]:
             return
         with zf:
             for info in zf.infolist():
+                if budget.exhausted:
+                    return
                 if info.is_dir():
                     continue
                 name = info.filename
@@ -235,6 +241,8 @@ def _zip_local_headers(unit: Unit, limits: Limits, budget: Budget) -> Iterator[U
         yield _problem(unit, "error", "corrupt", "not a readable zip archive (no central directory, no local header)")
         return
     while pos >= 0 and pos + _LOCAL.size <= len(data):
+        if budget.exhausted:
+            return
         (_, _, flags, method, _, _, _, csize, _, nlen, xlen) = _LOCAL.unpack_from(data, pos)
         start = pos + _LOCAL.size
         name = data[start:start + nlen].decode("utf-8" if flags & 0x800 else "cp437", "replace")
@@ -340,6 +348,8 @@ def _tar_members(unit: Unit, limits: Limits, stream: Metered) -> Iterator[Unit |
     current: str | None = None
     try:
         for info in tf:
+            if budget.exhausted:
+                return
             current = info.name
             if info.isdir():
                 continue
@@ -418,7 +428,7 @@ def inner_name(name: str, fmt: str) -> str:
 
 
 def _decompressor(fmt: str, fh: BinaryIO) -> BinaryIO:
-    return _OPEN[fmt](fileobj=fh, mode="rb") if fmt != "xz" else lzma.LZMAFile(fh, mode="rb")
+    return gzip.GzipFile(fileobj=fh, mode="rb") if fmt == "gzip" else _OPEN[fmt](fh, mode="rb")
 
 
 def _open_compressed(unit: Unit, limits: Limits, fmt: str) -> Iterator[Unit | Problem]:
@@ -435,11 +445,19 @@ def _open_compressed(unit: Unit, limits: Limits, fmt: str) -> Iterator[Unit | Pr
     if head.startswith((b"WARC/", b"filedesc://")):
         from . import warc
 
-        if fmt == "gzip":
+        if fmt == "gzip":  # FastWARC reads gzip itself, record by record
             yield from warc.open_warc(unit, limits)
-        else:
-            with source(unit) as fh:
-                yield from warc.open_warc(unit, limits, Metered(_decompressor(fmt, fh), limits, budget, packed))
+            return
+        with source(unit) as fh:  # FastWARC needs a seekable stream: unpack (bounded) first
+            try:
+                whole = read_member(Metered(_decompressor(fmt, fh), limits, budget, packed), limits)
+            except LimitExceeded as exc:
+                yield _limit(unit, exc)
+                return
+            except Truncated as exc:
+                yield _problem(unit, "error", _damage(exc.__cause__), f"{fmt} stream breaks: {exc}; WARC not read")
+                return
+        yield from warc.open_warc(unit, limits, io.BytesIO(whole))
         return
     with source(unit) as fh:
         stream = Metered(_decompressor(fmt, fh), limits, budget, packed)

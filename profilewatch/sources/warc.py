@@ -9,7 +9,7 @@ undone by FastWARC.  ``charset`` and ``hint`` come from the HTTP ``Content-Type`
 ``Problem`` with reason ``warc_<type>_record``.
 
 Whole-file gzip, per-record gzip, zstd and lz4 WARCs are read by FastWARC directly; a
-``.warc.bz2`` / ``.warc.xz`` arrives here as an already decompressed stream from
+``.warc.bz2`` / ``.warc.xz`` arrives here already unpacked (bounded) by
 :mod:`profilewatch.sources.archives`.  A garbled or truncated WARC ends with an error
 ``Problem`` on the file (reason ``corrupt`` or ``truncated``) after every record read before
 the damage.
@@ -77,7 +77,7 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
     iterator = ArchiveIterator(fh, parse_http=True, auto_decode="all", fsspec_args=False)
     last = None
     count = 0
-    while True:
+    while not budget.exhausted:
         try:
             record = next(iterator)
         except StopIteration:
@@ -85,7 +85,9 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
         except LimitExceeded as exc:
             yield Problem("error", unit.file, unit.member, "limit_exceeded", str(exc), unit.sha256, exc.limit)
             return
-        except Exception as exc:  # FastWARC raises OSError; a Python stream may raise anything
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - OSError from FastWARC, or a Rust panic (BaseException)
             yield _damaged(unit, exc, last, count)
             return
         count += 1
