@@ -18,6 +18,7 @@ import click
 from . import __version__
 from .api import Summary, header, scan
 from .casecli import COMMANDS as CASE_COMMANDS, ERRORS as CASE_ERRORS, CaseScan, case_options
+from .historycli import COMMANDS as HISTORY_COMMANDS, TimelineScan, timeline_options
 from .detect.rules import RuleError, load_rules
 from .records import Finding, Problem, UnitRecord
 from .report import WRITERS
@@ -46,10 +47,11 @@ def cli() -> None:
               help="Paths in html/sarif/csv/md reports: relative to the scanned roots, or absolute on this machine.")
 @click.option("--csv-bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
 @case_options
+@timeline_options
 def scan_command(paths: tuple[str, ...], fmt: str, output: str | None, min_confidence: float,
                  show_paths: str, csv_bom: bool,
                  rules_dirs: tuple[str, ...], strict: bool, units: bool, flags_only: bool,
-                 follow_symlinks: bool, progress: bool | None, case: CaseScan) -> None:
+                 follow_symlinks: bool, progress: bool | None, case: CaseScan, timeline: TimelineScan) -> None:
     """Scan files and folders (archives, WARC, PDF, Office, HTML, code...)."""
     if fmt not in WRITERS:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(WRITERS))}")
@@ -67,11 +69,12 @@ def scan_command(paths: tuple[str, ...], fmt: str, output: str | None, min_confi
             writer.header(header(rules, arguments))
             records = scan(paths, rules=rules, min_confidence=min_confidence, rules_dirs=list(rules_dirs),
                            include_clean=not flags_only, follow_symlinks=follow_symlinks, store=case.store)
-            for rec in _progress(case.wrap(records), progress):
+            for rec in _progress(case.wrap(timeline.tap(records)), progress):
                 summary.add(rec)
                 if isinstance(rec, UnitRecord) and not units:
                     continue
                 writer.record(case.annotate(rec.to_dict()))
+            timeline.emit(writer)
             writer.summary(case.summary(summary.to_dict()))
         case.finish(rules.digest)
     except (KeyboardInterrupt, BrokenPipeError):
@@ -171,7 +174,7 @@ def _load_or_exit(rules_dirs: tuple[str, ...]):
         sys.exit(EXIT_USAGE)
 
 
-for _command in CASE_COMMANDS:
+for _command in CASE_COMMANDS + HISTORY_COMMANDS:
     cli.add_command(_command)
 
 

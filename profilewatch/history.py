@@ -35,7 +35,7 @@ from .normalize import fold_term
 
 __all__ = [
     "Manifest", "ManifestError", "TimelineBuilder", "build_timelines", "format_date", "parse_when",
-    "url_key", "wayback_identity",
+    "url_key", "warc_revisits", "wayback_identity",
 ]
 
 GONE_STATUSES = frozenset({404, 410})
@@ -547,6 +547,29 @@ def _pad_states(track: _Track, history: list[tuple[_Snapshot, str]]) -> list[dic
         out.append({"date": format_date(snap.when), "record_id": snap.record_id, "http_status": snap.http_status,
                     "state": state})
     return out
+
+
+def warc_revisits(path: str | Path, file: str | None = None) -> Iterator[dict[str, Any]]:
+    """Unit records for the ``revisit`` records of a WARC file, which the scanner does not read.
+
+    A revisit says "this URL, at this time, had the payload with this digest"; the timeline
+    shows it with the claims of the capture it refers to.  ``file`` is the unit ``file`` the
+    scan gives this WARC (default: its file name, as for a file given on the command line).
+    """
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    name = file or Path(path).name
+    with open(path, "rb") as fh:
+        for rec in ArchiveIterator(fh, record_types=WarcRecordType.revisit, parse_http=True):
+            h = rec.headers
+            uri, date = h.get("WARC-Target-URI"), h.get("WARC-Date")
+            if not uri or not date:
+                continue
+            http = rec.http_headers if rec.is_http else None
+            yield {"type": "unit", "file": name, "member": f"{uri} {date}", "outcome": "skipped",
+                   "provenance": {"record_id": rec.record_id, "date": date, "target_uri": uri,
+                                  "payload_digest": h.get("WARC-Payload-Digest"), "record_type": "revisit",
+                                  "http_status": http.status_code if http is not None else None}}
 
 
 def build_timelines(records: Iterable[Any], manifest: Manifest | None = None, *,

@@ -370,3 +370,29 @@ def test_resume_after_sigkill(serve, tmp_path):
     assert all(r["body"] == page(int(r["date"][5:7])) for r in responses)
     with open(out, "rb") as fh:
         assert sum(1 for r in FastIterator(fh, parse_http=False) if str(r.record_type).endswith("response")) == 12
+
+
+def test_fetch_history_command(serve, tmp_path):
+    from click.testing import CliRunner
+
+    from profilewatch.cli import cli
+
+    archive = history()
+    archive.vanished.add("20191106143000")
+    base = serve(archive)
+    out = tmp_path / "h.warc.gz"
+    args = ["fetch-history", URL, "--out", str(out), "--cdx-endpoint", base + "/cdx", "--capture-prefix", base + "/web",
+            "--cdx-rate", "6000", "--fetch-rate", "6000", "--from", "2019", "--to", "2020", "--contact", "desk@example.org"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 3, result.output  # one capture could not be fetched
+    assert "2019-11-06T14:30:00Z capture_unavailable" in result.output
+    assert "5 written, 1 revisits, 0 already" in result.output
+    info = read_warc(out)[0]["body"].decode()
+    assert '"from": "2019"' in info and "desk@example.org" in info
+
+    archive.vanished.clear()
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0 and "1 written, 0 revisits, 6 already" in result.output
+
+    bad = CliRunner().invoke(cli, ["fetch-history", URL, "--out", str(out), "--from", "19"])
+    assert bad.exit_code == 2 and "YYYY" in bad.output
