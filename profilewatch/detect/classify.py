@@ -11,7 +11,9 @@ The decision, in order (each step names the cues that decided it in the explanat
 2. the unit is a report or an evaluation study -> ``reporting`` / ``evaluation``;
 3. ID-document cues (``身份证``, ``ID card``), unless a targeting cue and a named group share the
    sentence -> ``record_field``;
-4. a targeting cue (alarm, watchlist, filter, special handling) -> ``targeting_rule``;
+4. a targeting cue (alarm, watchlist, special handling) in the sentence -- or in the paragraph when
+   a group is named -- or a filtering cue (search, filter, 检索) right next to the term
+   -> ``targeting_rule``;
 5. a capability cue, or an attribute in code/data beside person/face context ->
    ``implementation`` in code and data, ``capability_claim`` in prose;
 6. otherwise nothing is reported (the words alone prove nothing).
@@ -24,6 +26,8 @@ from dataclasses import dataclass, field
 from .lexicon import Hit
 
 STRONG_ROLES = ("group", "attribute", "identifier")
+ADJACENT = 8  # a filtering cue this close to a term (normalised chars) keys the filter on it
+ADJACENT_WORDS = 24  # the same for English words
 TABLE_GROUPS = 5  # this many distinct group names in one passage make it a code table
 ROLE_WEIGHT = {"group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
@@ -61,58 +65,77 @@ class Verdict:
 
 def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, genre: Genre) -> Verdict | None:
     """Classify a passage: ``near`` cues share the term's sentence, ``wide`` ones its neighbourhood."""
-    strong = [t for t in terms if t.term.role in STRONG_ROLES]
-    near_kinds = _by_kind(near)
-    wide_kinds = _by_kind(wide)
-    cues = {k: sorted(v) for k, v in wide_kinds.items()}
-    categories = sorted({t.term.category for t in (strong or terms)})
     roles = Counter(t.term.role for t in terms)
+    strong = [t for t in terms if t.term.role in STRONG_ROLES]
+    categories = sorted({t.term.category for t in (strong or terms)})
+    near_kinds, wide_kinds = _by_kind(near), _by_kind(wide)
+    cues = {k: sorted(v) for k, v in wide_kinds.items()}
+    has_group = roles["group"] > 0
+    coded = context in ("code", "data", "binary")
+    filtering = _adjacent(terms, near, "filtering")
+    targeting = near_kinds.get("targeting") or (has_group and wide_kinds.get("targeting")) or filtering
+    capability, person, schema = (wide_kinds.get(k) for k in ("capability", "person", "implementation"))
     base = max(ROLE_WEIGHT[r] for r in roles)
 
+    def verdict(kind: str, confidence: float, reason: str) -> Verdict:
+        return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
+
+    # 1. clean kinds, decided by the sentence or by the document as a whole
     if "disclaimer" in near_kinds:
-        return Verdict("disclaimer", categories, 0.7, cues, "negation/removal cue beside the term")
-    genre_kind = genre.kind()
-    if genre_kind:
-        return Verdict(genre_kind, categories, 0.6, cues, f"the document reads as {genre_kind}")
-    if "unrelated" in near_kinds and not (roles.get("group") and near_kinds.get("targeting")):
+        return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
+    if genre.kind():
+        return verdict(genre.kind(), 0.6, f"the document reads as {genre.kind()}")
+    if "unrelated" in near_kinds and not (has_group and near_kinds.get("targeting")):
         return None
-    has_group = roles.get("group", 0) > 0
-    targeting = near_kinds.get("targeting") or (has_group and wide_kinds.get("targeting"))
-    capability = wide_kinds.get("capability")
-    person = wide_kinds.get("person")
-    implementation = wide_kinds.get("implementation")
     record = "record_field" in near_kinds or ("record_field" in wide_kinds and "capability" not in near_kinds)
     if record and not (near_kinds.get("targeting") and has_group):
         if "evaluation" in near_kinds:
-            return Verdict("evaluation", categories, 0.5, cues, "measurement cue beside the term")
-        return Verdict("record_field", categories, 0.6, cues, "identity-document field, no targeting cue")
+            return verdict("evaluation", 0.5, "measurement cue beside the term")
+        return verdict("record_field", 0.6, "identity-document field, no targeting cue")
     if "evaluation" in near_kinds and not targeting:
-        return Verdict("evaluation", categories, 0.5, cues, "measurement cue beside the term")
+        return verdict("evaluation", 0.5, "measurement cue beside the term")
     if "reporting" in near_kinds:
-        return Verdict("reporting", categories, 0.5, cues, "reporting cue beside the term")
+        return verdict("reporting", 0.5, "reporting cue beside the term")
+
+    # 2. is the evidence enough to flag?
     if not strong:
-        if targeting and person and roles.get("weak", 0) >= 2:
-            return Verdict("targeting_rule", categories, 0.45, cues, "several weak terms with a targeting cue")
+        if targeting and person and roles["weak"] >= 2:
+            return verdict("targeting_rule", 0.45, "several weak terms with a targeting cue")
         return None
-    per_category = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role == "group"})
-    if context != "prose" and max(per_category.values(), default=0) >= TABLE_GROUPS and not near_kinds.get("targeting"):
+    groups = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role == "group"})
+    if coded and max(groups.values(), default=0) >= TABLE_GROUPS and not near_kinds.get("targeting"):
         return None  # a full code table or picker of groups: administrative, not categorisation
-    if not has_group and not roles.get("identifier") and context == "prose" and not (
-        near_kinds.get("capability") or near_kinds.get("targeting")
+    if context == "prose" and not (has_group or roles["identifier"]) and not (
+        near_kinds.get("capability") or near_kinds.get("targeting") or filtering
     ):
         return None  # an attribute word in prose needs a capability or targeting cue in its sentence
-    if targeting and (has_group or person or near_kinds.get("targeting")):
-        conf = min(0.99, base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0))
-        return Verdict("targeting_rule", categories, conf, cues, "a targeting cue keyed on the group/attribute")
-    coded = context in ("code", "data", "binary")
-    if capability and (person or (has_group and not coded) or (coded and implementation and roles.get("identifier"))):
-        conf = min(0.99, base + 0.2 + (0.15 if person else 0))
+
+    # 3. which flag kind
+    if targeting and (has_group or person or near_kinds.get("targeting") or filtering):
+        conf = base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0)
+        return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
+    if capability and (person or (has_group and not coded) or (coded and schema and roles["identifier"])):
         kind = "implementation" if coded else "capability_claim"
-        return Verdict(kind, categories, conf, cues, "a capability cue with the attribute" + (" about people" if person else ""))
-    if coded and (person or implementation) and (has_group or roles.get("identifier", 0) or person):
-        conf = min(0.95, base + 0.15 + (0.1 if person and implementation else 0))
-        return Verdict("implementation", categories, conf, cues, "the attribute as a field/enum beside person-attribute context")
+        about = " about people" if person else ""
+        return verdict(kind, base + 0.2 + (0.15 if person else 0), f"a capability cue with the attribute{about}")
+    if coded and (person or schema) and (has_group or roles["identifier"] or person):
+        conf = base + 0.15 + (0.1 if person and schema else 0)
+        return verdict("implementation", conf, "the attribute as a field/enum beside person-attribute context")
     return None
+
+
+def _adjacent(terms: list[Hit], cues: list[Hit], kind: str) -> set[str]:
+    """Cues of ``kind`` right next to a term ("按民族检索", "search faces by ethnicity", "ethnicity
+    filter"): within ADJACENT characters, or ADJACENT_WORDS characters when the gap is Latin text."""
+    out = set()
+    for c in cues:
+        if c.cue != kind:
+            continue
+        for t in terms:
+            gap = max(c.start - t.end, t.start - c.end)
+            if gap <= ADJACENT or (gap <= ADJACENT_WORDS and t.text.isascii() and c.text.isascii()):
+                out.add(c.text)
+    return out
 
 
 def _by_kind(hits: list[Hit]) -> dict[str, set[str]]:

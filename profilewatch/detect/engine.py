@@ -28,6 +28,7 @@ WIDE = 220  # cue window on each side of a passage
 SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
 _WS = re.compile(r"\s+")
+_STRUCTURED = re.compile(r"\|[^|\n]*\|[^|\n]*\||`[^`\n]+`|\"\w+\"\s*:")
 
 
 @dataclass(slots=True)
@@ -76,11 +77,11 @@ class Detector:
         text = seg.text
         lower = text.lower()
         if len(text) <= LARGE:
-            if not self.gate.any(lower):
+            if not self.gate.any(lower, text):
                 return []
             regions = [(0, len(text))]
         else:
-            regions = _regions(self.gate.hits(lower), len(text))
+            regions = _regions(self.gate.hits(lower, text), len(text))
         out = []
         for start, end in regions:
             norm = normalize(text[start:end], keep_lines=seg.context != "prose")
@@ -102,7 +103,10 @@ class Detector:
             w_end = min(w_end, stop if stop >= 0 else len(text))
         near = [c for c in piece.cues if s_start <= c.start and c.end <= s_end]
         wide = [c for c in piece.cues if w_start <= c.start and c.end <= w_end]
-        verdict = classify(group, near, wide, piece.segment.context, genre)
+        context = piece.segment.context
+        if context == "prose" and _STRUCTURED.search(piece.norm.original, *piece.norm.span(s_start, s_end)):
+            context = "data"  # a table row, code span or JSON inside prose: API docs, field lists
+        verdict = classify(group, near, wide, context, genre)
         if verdict is None:
             return []
         return [self._build(unit, piece, group, verdict, (s_start, s_end), c) for c in verdict.categories]

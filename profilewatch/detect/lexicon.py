@@ -11,12 +11,15 @@ Two automata are built per rule set:
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import ahocorasick
 
-from ..normalize import is_cjk
+from ..normalize import _t2s, is_cjk
 from .rules import RuleSet, Term
 
 
@@ -56,24 +59,121 @@ def surface_forms(term: str) -> set[str]:
     return {f for f in forms if f.strip()}
 
 
+_CUTS = ("<", "\n", "\r", " ", "\u200b", "\u3000")
+_SKIPPED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")  # removed by normalisation
+_NEXT_ESCAPE = re.compile(r"\\+u([0-9a-f]{4})|&#(\d{2,7});?|&#x([0-9a-f]{2,6});?")
+
+
+def _partial(form: str, variants: set[str]) -> frozenset[str] | None:
+    """Characters that must follow a *partial* gate form (a CJK prefix cut by a space, line break
+    or zero-width space; an escaped first character) for a term to be possible; None for a
+    form that is a whole spelling (or cut by a tag, which is not checked)."""
+    if form.startswith(("&#", "\\u")):
+        first = chr(int(form[3:-1], 16) if form.startswith("&#x") else int(form[2:-1]) if form.startswith("&#")
+                    else int(form[2:], 16))
+        prefix = first
+    elif len(form) > 1 and form[-1] in _CUTS and form[-1] != "<":
+        prefix = form[:-1]
+    else:
+        return None
+    nxt = {v[len(prefix)] for v in variants if v.startswith(prefix) and len(v) > len(prefix)}
+    if not nxt or prefix in variants:
+        return None
+    return frozenset(nxt)
+
+
+def _ascii_word(c: str) -> bool:
+    return c.isascii() and c.isalnum()
+
+
+def _boundary(low: str, text: str | None, p: int) -> bool:
+    """Could normalisation put a word boundary between raw ``low[p-1]`` and ``low[p]``?  False
+    only when both are ASCII letters/digits that no identifier split (camel case,
+    letter/digit) or escape separates: then the matcher's word-boundary test fails there too."""
+    a, b = low[p - 1], low[p]
+    if not (_ascii_word(a) and _ascii_word(b)) or a.isdigit() != b.isdigit():
+        return True
+    if "&#" in low[max(0, p - 10):p] or "\\" in low[max(0, p - 7):p]:
+        return True  # an escape may end here and decode to a separator
+    if text is None:
+        return True
+    a, b = text[p - 1], text[p]
+    return (a.islower() and b.isupper()) or (a.isupper() and b.isupper() and p + 1 < len(text) and text[p + 1].islower())
+
+
+def _continues(low: str, p: int, nxt: frozenset[str]) -> bool:
+    """Does the raw text from ``p`` (after spaces and invisible characters) go on with one of ``nxt``?"""
+    n = len(low)
+    while p < n and (low[p].isspace() or low[p] in _SKIPPED):
+        p += 1
+    if p >= n:
+        return True
+    c = low[p]
+    if c in "\\&":
+        m = _NEXT_ESCAPE.match(low, p)
+        if m is None:
+            return True
+        code = m.group(1) or m.group(3)
+        try:
+            c = chr(int(code, 16)) if code else chr(int(m.group(2)))
+        except (ValueError, OverflowError):
+            return True
+    if c in nxt or c == "<":
+        return True
+    if c.isascii():
+        return False
+    n_c = unicodedata.normalize("NFKC", c)
+    return n_c in nxt or _t2s().convert(n_c) in nxt
+
+
 class Gate:
-    """Cheap first pass: does raw text contain anything that could become a term?"""
+    """Cheap first pass: does raw text contain anything that could become a term?
+
+    A hit counts only if it could survive normalisation and matching: a Latin spelling needs
+    a possible word boundary on both sides (``veil`` inside ``surveillance`` or ``nation``
+    inside ``international`` does not count), and a partial CJK form (``维`` cut by a line
+    break, an escaped first character) must go on with a character of the term.  Both tests
+    look only at the raw characters around the hit and err towards passing.
+    """
 
     def __init__(self, rules: RuleSet) -> None:
         self._ac = ahocorasick.Automaton()
-        forms: set[str] = set()
+        forms: dict[str, frozenset[str] | None] = {}
         for t in rules.terms:
-            forms |= surface_forms(t.text)
-        for f in forms:
-            self._ac.add_word(f, len(f))
+            variants = {t.text}
+            if any(is_cjk(c) for c in t.text):
+                variants |= {conv.convert(t.text) for conv in _s2t_converters()}
+            for f in surface_forms(t.text):
+                nxt = _partial(f, variants)
+                if f in forms and (forms[f] is None or nxt is None):
+                    forms[f] = None
+                else:
+                    forms[f] = (forms.get(f) or frozenset()) | nxt if nxt is not None else None
+        for f, nxt in forms.items():
+            self._ac.add_word(f, (len(f), nxt, _ascii_word(f[0]), _ascii_word(f[-1])))
         self._ac.make_automaton()
 
-    def hits(self, raw_lower: str) -> list[int]:
-        """Start positions of gate hits in lower-cased raw text."""
-        return [end - length + 1 for end, length in self._ac.iter(raw_lower)]
+    def _verified(self, low: str, text: str | None) -> Iterator[int]:
+        if text is not None and len(text) != len(low):
+            text = None
+        n = len(low)
+        for end, (length, nxt, left, right) in self._ac.iter(low):
+            start = end - length + 1
+            if nxt is not None:
+                if not _continues(low, end + 1, nxt):
+                    continue
+            elif (left and start > 0 and not _boundary(low, text, start)) or (
+                    right and end + 1 < n and low[end + 1] != "s" and not _boundary(low, text, end + 1)):
+                continue
+            yield start
 
-    def any(self, raw_lower: str) -> bool:
-        for _ in self._ac.iter(raw_lower):
+    def hits(self, raw_lower: str, text: str | None = None) -> list[int]:
+        """Start positions of gate hits in lower-cased raw text (``text``: the same text before
+        lower-casing, for camel-case word boundaries; without it those count as boundaries)."""
+        return list(self._verified(raw_lower, text))
+
+    def any(self, raw_lower: str, text: str | None = None) -> bool:
+        for _ in self._verified(raw_lower, text):
             return True
         return False
 

@@ -32,6 +32,7 @@ TERM_ROLES = ("group", "attribute", "identifier", "weak")
 CUE_KINDS = (
     "capability",
     "targeting",
+    "filtering",
     "person",
     "implementation",
     "disclaimer",
