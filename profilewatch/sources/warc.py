@@ -76,6 +76,7 @@ def _member(uri: str | None, date: str | None) -> str:
 def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterator[Unit | Problem]:
     iterator = ArchiveIterator(fh, parse_http=True, auto_decode="all", fsspec_args=False)
     last = None
+    last_at: tuple[int, int] | None = None  # stream position and Content-Length of the last record
     count = 0
     while not budget.exhausted:
         try:
@@ -91,6 +92,7 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
             yield _damaged(unit, exc, last, count)
             return
         count += 1
+        last_at = (record.stream_pos, record.content_length)
         headers = record.headers
         uri = headers.get("WARC-Target-URI") or headers.get("WARC-Filename") or record.record_id
         date = headers.get("WARC-Date")
@@ -120,6 +122,47 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
                           f"payload cannot be decoded: {exc}", None)
             continue
         yield _unit(unit, member, data, record, budget)
+    if not budget.exhausted and last_at is not None and (cut := _cut_short(fh, *last_at)):
+        yield Problem("error", unit.file, unit.member, "truncated",
+                      f"WARC ends early: {cut}; the last record {last!r} may be incomplete; "
+                      "records before it were scanned", unit.sha256)
+
+
+def _cut_short(fh: Any, last_pos: int, last_length: int) -> str | None:
+    """Why the WARC in ``fh`` ends early (FastWARC stops quietly at a cut), or ``None``."""
+    if not (hasattr(fh, "seekable") and fh.seekable()):
+        return None
+    fh.seek(0)
+    if fh.read(2) == b"\x1f\x8b":
+        fh.seek(0)
+        return None if _gzip_complete(fh) else "the last gzip member is cut short"
+    size = fh.seek(0, 2)
+    fh.seek(last_pos)
+    head = fh.read(64 << 10)
+    end = head.find(b"\r\n\r\n")
+    if end < 0:
+        return "the last record header is cut short"
+    missing = last_pos + end + 4 + last_length - size
+    return f"the last record declares {missing} more bytes than the file holds" if missing > 0 else None
+
+
+def _gzip_complete(fh: Any) -> bool:
+    """True when every gzip member in ``fh`` ends properly (output is discarded as it comes)."""
+    inflater = zlib.decompressobj(31)
+    pending, started = b"", False
+    while True:
+        if not pending:
+            pending = fh.read(1 << 20)
+            if not pending:
+                return not started or inflater.eof
+        if not started and not pending.strip(b"\x00"):  # zero padding between members
+            pending = b""
+            continue
+        started = True
+        inflater.decompress(pending, 1 << 16)
+        pending = inflater.unconsumed_tail
+        if inflater.eof:
+            pending, inflater, started = inflater.unused_data, zlib.decompressobj(31), False
 
 
 def _chain(unit: Unit, member: str) -> str:
