@@ -146,29 +146,31 @@ def pieces(text: str, spans: list[tuple[int, int]] = ()) -> list[tuple[str, bool
     A ``hidden`` piece holds one invisible character's label (``U+202E``); writers show it as a
     visible badge, so an override can never reorder the report.  The caller escapes each piece.
     """
-    marked = [False] * len(text)
-    for s, e in spans:
-        for i in range(s, min(e, len(text))):
-            marked[i] = True
     out: list[tuple[str, bool, str]] = []
-    buf: list[str] = []
-    cur = None
-    for i, ch in enumerate(text):
-        if is_hidden(ch):
-            if buf:
-                out.append(("text", cur, "".join(buf)))
-                buf = []
-            out.append(("hidden", marked[i], hidden_label(ch)))
-            cur = None
-            continue
-        if cur is not None and marked[i] != cur and buf:
-            out.append(("text", cur, "".join(buf)))
-            buf = []
-        cur = marked[i]
-        buf.append(ch)
-    if buf:
-        out.append(("text", cur, "".join(buf)))
+    pos = 0
+    for s, e in [*spans, (len(text), len(text))]:
+        s, e = max(s, pos), min(e, len(text))
+        if s > pos:
+            _split_hidden(text[pos:s], False, out)
+        if e > s:
+            _split_hidden(text[s:e], True, out)
+        pos = max(pos, e)
     return out
+
+
+def _split_hidden(chunk: str, hit: bool, out: list[tuple[str, bool, str]]) -> None:
+    if chunk.replace("\n", "").replace("\t", "").isprintable():  # fast path: nothing hidden
+        out.append(("text", hit, chunk))
+        return
+    start = 0
+    for i, ch in enumerate(chunk):
+        if is_hidden(ch):
+            if i > start:
+                out.append(("text", hit, chunk[start:i]))
+            out.append(("hidden", hit, hidden_label(ch)))
+            start = i + 1
+    if start < len(chunk):
+        out.append(("text", hit, chunk[start:]))
 
 
 def clip(text: str, limit: int = 4000) -> tuple[str, bool]:

@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from .common import (
     ALL_KINDS,
@@ -38,6 +39,29 @@ from ..records import CATEGORIES
 
 MAX_PROBLEMS = 2000
 SNIPPET_CHARS = 4000
+
+
+def markup(parts: list[tuple[str, bool, str]]) -> Markup:
+    """Pieces from :func:`~profilewatch.report.common.pieces` as HTML: every piece of text goes
+    through ``escape``; the only markup added is the constant ``<mark>`` and badge wrappers."""
+    out = []
+    for kind, hit, text in parts:
+        if kind == "hidden":
+            out.append(f'<span class="hc{" hit" if hit else ""}" title="invisible character {escape(text)}">'
+                       f"{escape(text)}</span>")
+        elif hit:
+            out.append(f"<mark>{escape(text)}</mark>")
+        else:
+            out.append(str(escape(text)))
+    return Markup("".join(out))
+
+
+def visible(value: Any) -> Markup:
+    """Any value as escaped HTML text with invisible characters shown as badges."""
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return escape(text)
+    return markup(pieces(text))
 
 
 def _asset(name: str) -> str:
@@ -70,7 +94,7 @@ def _environment() -> tuple[jinja2.Environment, str, str, str]:
         "object-src 'none'", "frame-src 'none'", "worker-src 'none'", "manifest-src 'none'",
         "base-uri 'none'", "form-action 'none'",
     ])
-    env.globals.update(vis=lambda value: pieces("" if value is None else str(value)), category_label=category_label)
+    env.globals.update(vis=visible, category_label=category_label)
     return env, css, js, csp
 
 
@@ -168,7 +192,7 @@ class HtmlWriter(DocumentWriter):
             "warc_date": warc_date,
             "member_mixed": mixed_script(rec.get("member") or ""),
             "place": [(label, _text(v)) for label, v in place(ev)],
-            "pieces": pieces(text, match_spans(text, rec)),
+            "snippet": markup(pieces(text, match_spans(text, rec))),
             "clipped": clipped,
             "terms": terms,
             "match_mixed": any(mixed_script(t) for t in terms),
