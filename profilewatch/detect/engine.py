@@ -220,13 +220,37 @@ def _locate(seg: Segment, offset: int, match: str) -> dict:
         elif seg.column is not None:
             loc["column"] = seg.column + offset
     elif seg.source is not None and match:
-        pos = seg.source.find(match)
+        pos = _find_in_source(seg.source, match, seg.text[max(0, offset - 8) : offset],
+                              seg.text[offset + len(match) : offset + len(match) + 8])
         if pos >= 0:
             line_starts = _line_starts(seg.source[: pos + 1])
             line = bisect.bisect_right(line_starts, pos)
             loc["line"] = line
             loc["column"] = pos - line_starts[line - 1] + 1
     return loc
+
+
+def _find_in_source(source: str, match: str, before: str, after: str) -> int:
+    """Where an extracted match sits in the page source: of its occurrences, the one whose
+    neighbourhood holds the text around the match; -1 if the match is not in the source verbatim
+    (decoded entities, split tags) and neither is its longest word."""
+    if match not in source:
+        match = max(re.findall(r"\w{2,}", match), key=len, default="")
+        if not match:
+            return -1
+    best, best_score = source.find(match), -1
+    pos = best
+    for _ in range(64):
+        if pos < 0:
+            break
+        window = source[max(0, pos - 200) : pos + len(match) + 200]
+        score = (bool(before.strip()) and before.strip() in window) + (bool(after.strip()) and after.strip() in window)
+        if score > best_score:
+            best, best_score = pos, score
+            if score == 2:
+                break
+        pos = source.find(match, pos + 1)
+    return best
 
 
 def _line_starts(text: str) -> list[int]:

@@ -1,6 +1,12 @@
-"""A readable terminal listing: one block per finding, problems, then the summary."""
+"""A readable terminal listing: one block per finding, errors, skipped counts, the summary.
+
+Snippets are shown on one line with control characters escaped, so text from a scanned file can
+never drive the terminal.  Skipped units (WARC request records, symlinks...) are counted by
+reason rather than listed; ``--format jsonl`` lists each one.
+"""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from . import Writer
@@ -23,6 +29,10 @@ def _clean(text: str) -> str:
 
 
 class TableWriter(Writer):
+    def __init__(self, out, **options: Any) -> None:
+        super().__init__(out, **options)
+        self.skipped: Counter = Counter()
+
     def record(self, rec: dict[str, Any]) -> None:
         t = rec.get("type")
         if t == "finding":
@@ -32,12 +42,16 @@ class TableWriter(Writer):
                 f"      {_clean(rec['evidence']['text'])}\n"
                 f"      why: {_clean(rec['explanation'])}\n"
             )
-        elif t in ("error", "skipped"):
+        elif t == "skipped":
+            self.skipped[rec["reason"]] += 1
+        elif t == "error":
             member = f" !/ {rec['member']}" if rec.get("member") else ""
             self.out.write(f"{t.upper():5} {_clean(rec['file'] + member)}: {rec['reason']}: {_clean(rec['message'])}\n")
 
     def summary(self, rec: dict[str, Any]) -> None:
         u = rec["units"]
+        if self.skipped:
+            self.out.write("SKIPPED " + ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items())) + "\n")
         self.out.write(
             f"\n{u['seen']} units: {u['scanned']} scanned, {u['skipped']} skipped, {u['error']} errors"
             f" ({u['containers']} containers opened)\n"
