@@ -424,6 +424,12 @@ class ScanSession:
     def _commit(self, unit: Unit, records: list[Record], captured: dict[str, Unit], seconds: float) -> None:
         db = self.store.db
         with self.store.transaction():
+            row = db.execute("SELECT id FROM results WHERE file = ? AND sha256 = ? AND config_digest = ?",
+                             (unit.file, unit.sha256, self.config)).fetchone()
+            if row is not None:  # another process sharing the store committed it meanwhile
+                db.execute("INSERT OR IGNORE INTO done VALUES (?, ?, ?, ?, ?, ?, 1)",
+                           (self.scan_id, unit.file, unit.sha256, self.rules_digest, row[0], now()))
+                return
             cur = db.execute("INSERT INTO results(file, sha256, rules_digest, config_digest, scan_id, scanned, seconds) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?)",
                              (unit.file, unit.sha256, self.rules_digest, self.config, self.scan_id, now(), seconds))
@@ -448,20 +454,21 @@ class ScanSession:
             for sha in sorted(with_findings):
                 if sha in captured:
                     self._store_blob(captured[sha])
-            db.execute("INSERT INTO done VALUES (?, ?, ?, ?, ?, ?, 0)",
+            db.execute("INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?, ?, 0)",
                        (self.scan_id, unit.file, unit.sha256, self.rules_digest, rid, now()))
 
     def _store_blob(self, unit: Unit) -> None:
         db = self.store.db
+        path = os.path.abspath(unit.path) if unit.path else None
         if db.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (unit.sha256,)).fetchone():
             return
         if not unit.streamed:
-            db.execute("INSERT INTO blobs VALUES (?, ?, ?, ?)", (unit.sha256, unit.size, unit.data, unit.path))
+            db.execute("INSERT INTO blobs VALUES (?, ?, ?, ?)", (unit.sha256, unit.size, unit.data, path))
             return
         if unit.size > MAX_BLOB:
-            db.execute("INSERT INTO blobs VALUES (?, ?, NULL, ?)", (unit.sha256, unit.size, unit.path))
+            db.execute("INSERT INTO blobs VALUES (?, ?, NULL, ?)", (unit.sha256, unit.size, path))
             return
-        cur = db.execute("INSERT INTO blobs VALUES (?, ?, zeroblob(?), ?)", (unit.sha256, unit.size, unit.size, unit.path))
+        cur = db.execute("INSERT INTO blobs VALUES (?, ?, zeroblob(?), ?)", (unit.sha256, unit.size, unit.size, path))
         with db.blobopen("blobs", "data", cur.lastrowid) as blob, open(unit.path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 blob.write(block)

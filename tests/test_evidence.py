@@ -180,3 +180,25 @@ def test_export_without_a_complete_scan_is_exit_2(tmp_path):
     assert not (tmp_path / "b.zip").exists()
     res = run_cli("verify-evidence", str(tmp_path / "empty.db"))
     assert res.exit_code == 2 and "not a readable ZIP" in res.stderr
+
+
+def test_large_streamed_unit_is_copied_into_the_store_and_bundle(tmp_path):
+    from profilewatch import api
+    from profilewatch.evidence import export
+    from profilewatch.store import Store
+
+    corpus = make_corpus(tmp_path / "corpus", n=2, with_zip=False)
+    big = corpus / "doc000.txt"
+    big.write_text("Filler line about the weather.\n" * 200 + FLAG_ZH.format(i="big"), encoding="utf-8")
+    with Store(tmp_path / "case.db") as store:
+        records = list(api.scan([str(corpus)], store=store, max_in_memory=1024))  # doc000 is read in windows
+        assert any(getattr(r, "file", None) == "doc000.txt" and r.to_dict()["type"] == "finding" for r in records)
+        big.write_text("changed after the scan\n")  # the store kept its own copy
+        export(store, tmp_path / "b.zip")
+    with zipfile.ZipFile(tmp_path / "b.zip") as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        entry = next(e for e in manifest["files"] if e["role"] == "source" and e["origins"][0]["file"] == "doc000.txt")
+        data = zf.read(entry["path"])
+    assert data.endswith(FLAG_ZH.format(i="big").encode("utf-8")) and len(data) > 1024
+    assert manifest["missing_sources"] == []
+    assert verify(tmp_path / "b.zip").ok
