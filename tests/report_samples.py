@@ -40,6 +40,37 @@ def finding(**kw: Any) -> dict[str, Any]:
     return d
 
 
+def _ref(date: str, record: str) -> dict[str, Any]:
+    return {"date": date, "url": "https://www.vendor.example/p/ai7.html", "record_id": record,
+            "file": "warc/site.warc.gz", "member": f"https://www.vendor.example/p/ai7.html {date}",
+            "http_status": 200, "payload_digest": "sha1:X"}
+
+
+def timeline() -> dict[str, Any]:
+    """A timeline record as profilewatch.history writes it."""
+    a = _ref("2019-04-08T10:00:00Z", "<urn:uuid:1>")
+    b = _ref("2020-03-01T00:00:00Z", "<urn:uuid:2>")
+    c = _ref("2020-06-01T00:00:00Z", "<urn:uuid:3>")
+    return {
+        "type": "timeline", "url": "https://www.vendor.example/p/ai7.html", "url_key": "www.vendor.example/p/ai7.html",
+        "claim": "ethnicity: 维族, 民族", "category": "ethnicity", "categories": ["ethnicity"],
+        "kinds": ["capability_claim"], "terms": ["维族", "民族"], "fingerprints": ["f" * 32, "e" * 32],
+        "status": "replaced_by_disclaimer", "first_seen": a, "last_seen": b,
+        "evidence": {"first": "支持识别维族", "last": "支持识别维族等民族"},
+        "events": [
+            {"event": "appeared", "date": a["date"], "before": None, "after": a},
+            {"event": "changed", "date": b["date"], "before": a, "after": b, "added": ["e" * 32], "dropped": ["f" * 32]},
+            {"event": "removed", "date": c["date"], "before": b, "after": c, "last_seen": b, "first_absent": c},
+            {"event": "replaced_by_disclaimer", "date": c["date"], "before": b, "after": c, "last_seen": b,
+             "disclaimer": {"text": "本产品不支持民族识别", "categories": ["ethnicity"], "covers_claim": True}},
+        ],
+        "snapshots": 3, "first_capture": a["date"], "last_capture": c["date"],
+        "states": [{"date": a["date"], "record_id": "<urn:uuid:1>", "http_status": 200, "state": "present"},
+                   {"date": b["date"], "record_id": "<urn:uuid:2>", "http_status": 200, "state": "present"},
+                   {"date": c["date"], "record_id": "<urn:uuid:3>", "http_status": 200, "state": "disclaimer"}],
+    }
+
+
 def normal_records() -> list[dict[str, Any]]:
     """One finding of each locator shape, a problem of each type and a timeline."""
     return [
@@ -62,11 +93,7 @@ def normal_records() -> list[dict[str, Any]]:
          "sha256": "b" * 64},
         {"type": "skipped", "file": "archives/bomb.zip", "member": "x/y.bin", "reason": "limit",
          "message": "expands beyond 512 MiB", "limit": "max_member_bytes"},
-        {"type": "timeline", "url": "https://www.vendor.example/p/ai7.html", "fingerprint": "f" * 32,
-         "category": "ethnicity", "kind": "capability_claim",
-         "events": [{"event": "appeared", "date": "2019-04-08T10:00:00Z", "record_id": "<urn:uuid:1>"},
-                    {"event": "replaced_by_disclaimer", "date": "2020-06-01T00:00:00Z",
-                     "last_seen": "2020-03-01T00:00:00Z", "first_absent": "2020-06-01T00:00:00Z"}]},
+        timeline(),
     ]
 
 

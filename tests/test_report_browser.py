@@ -46,7 +46,7 @@ class Page:
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: [lines.put(x) for x in self.proc.stderr], daemon=True).start()
-        deadline, endpoint = time.monotonic() + 30, None
+        deadline, endpoint = time.monotonic() + 90, None
         while endpoint is None and time.monotonic() < deadline:
             try:
                 m = re.search(r"DevTools listening on (ws://\S+)", lines.get(timeout=1))
@@ -74,7 +74,7 @@ class Page:
                 return msg.get("result", {})
             self.events.append(msg)
 
-    def wait_for(self, method: str, timeout: float = 20) -> None:
+    def wait_for(self, method: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while not any(e.get("method") == method for e in self.events):
             if time.monotonic() > deadline:

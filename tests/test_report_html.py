@@ -109,10 +109,17 @@ def test_timeline_problems_and_filters():
     doc = HTMLParser(render("html", normal_records()))
     tl = doc.css_first("#timeline section.source")
     assert tl.css_first("h3 .path").text() == "https://www.vendor.example/p/ai7.html"
+    assert tl.css_first(".st-badge").text() == "replaced by disclaimer"
+    assert "ethnicity: 维族, 民族" in tl.css_first(".loc").text() and "3 captures" in tl.css_first(".loc").text()
+    assert [li.attributes["class"] for li in tl.css("ol.states li")] == ["st-present", "st-present", "st-disclaimer"]
+    assert [s.text() for s in tl.css(".snippet")] == ["支持识别维族", "支持识别维族等民族"]
     rows = [[td.text(strip=True) for td in tr.css("td")] for tr in tl.css("tbody tr")]
-    assert rows[0][:2] == ["appeared", "2019-04-08T10:00:00Z"]
-    assert rows[1] == ["replaced by disclaimer", "2020-06-01T00:00:00Z", "2020-03-01T00:00:00Z",
-                       "2020-06-01T00:00:00Z", ""]
+    assert [r[0] for r in rows] == ["appeared", "changed", "removed", "replaced by disclaimer"]
+    assert rows[0][:2] == ["appeared", "2019-04-08T10:00:00Z"] and rows[0][4].startswith("<urn:uuid:1>")
+    assert rows[1][5] == "wording changed (1 new, 1 gone)"
+    assert rows[2][1:4] == ["2020-06-01T00:00:00Z", "2020-03-01T00:00:00Z", "2020-06-01T00:00:00Z"]
+    assert rows[3][5] == "disclaimer: 本产品不支持民族识别"
+    assert "ffffffffffffffffffffffffffffffff, eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" in tl.text()
     problems = [[_squash(td.text(separator=" ", strip=True)) for td in tr.css("td")] for tr in doc.css("#problems tbody tr")]
     assert problems[0] == ["error", "docx/broken.docx", "corrupt", "Bad zip file"]
     assert problems[1][:3] == ["skipped", "archives/bomb.zip › x/y.bin", "limit (limit max_member_bytes)"]

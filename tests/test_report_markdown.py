@@ -21,7 +21,9 @@ def test_summary_table_and_flag_findings():
     assert "```text\n  支持识别维族" in md
     assert "Matched: `维族`, `汉族`" in md
     assert "disclaimer" not in md.split("## Timeline")[0]  # clean kinds left out by default
-    assert "| `https://www.vendor.example/p/ai7.html` | replaced\\_by\\_disclaimer |" in md
+    assert ("| `https://www.vendor.example/p/ai7.html` | `ethnicity: 维族, 民族` | replaced by disclaimer | appeared "
+            "2019-04-08T10:00:00Z; changed 2020-03-01T00:00:00Z; removed 2020-06-01T00:00:00Z; replaced by disclaimer "
+            "2020-06-01T00:00:00Z |") in md
     assert "- error `docx/broken.docx`: corrupt: Bad zip file" in md
     assert "`archives/bomb.zip` › `x/y.bin`" in md
     assert "/home/alice" not in md

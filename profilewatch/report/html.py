@@ -214,21 +214,52 @@ class HtmlWriter(DocumentWriter):
             "limit": _text(rec.get("limit")) or None,
         }
 
-    @staticmethod
-    def _timeline(rec: dict[str, Any]) -> dict[str, Any]:
+    def _timeline(self, rec: dict[str, Any]) -> dict[str, Any]:
+        """A ``timeline`` record (see docs/history.md) reduced to what the report shows."""
         events = []
         for e in rec.get("events") or []:
-            if isinstance(e, dict):
-                events.append({k: _text(e.get(k)) for k in ("event", "date", "last_seen", "first_absent", "record_id")})
-        events.sort(key=lambda e: e["date"])
+            if not isinstance(e, dict):
+                continue
+            after = e.get("after") if isinstance(e.get("after"), dict) else {}
+            detail = ""
+            if isinstance(e.get("disclaimer"), dict):
+                detail = "disclaimer: " + _text(e["disclaimer"].get("text"))
+            elif e.get("added") or e.get("dropped"):
+                detail = f"wording changed ({len(e.get('added') or [])} new, {len(e.get('dropped') or [])} gone)"
+            events.append({
+                "event": _text(e.get("event")), "date": _text(e.get("date")),
+                "last_seen": _text(ref_date(e.get("last_seen"))), "first_absent": _text(ref_date(e.get("first_absent"))),
+                "record_id": _text(e.get("record_id") or after.get("record_id")),
+                "http_status": _text(after.get("http_status")), "detail": detail,
+            })
+        ev = rec.get("evidence") if isinstance(rec.get("evidence"), dict) else {}
+        first, last = _text(ev.get("first") or ev.get("text")), _text(ev.get("last"))
+        fps = rec.get("fingerprints") or [rec.get("fingerprint") or rec.get("claim_fingerprint")]
+        states = [{"date": _text(s.get("date")), "state": _text(s.get("state")),
+                   "cls": s.get("state") if s.get("state") in TIMELINE_STATES else "other"}
+                  for s in rec.get("states") or [] if isinstance(s, dict)]
         return {
-            "url": _text(rec.get("url") or rec.get("target_uri")),
-            "fingerprint": _text(rec.get("fingerprint") or rec.get("claim_fingerprint")),
-            "claim": _text(rec.get("claim") or rec.get("text") or (rec.get("evidence") or {}).get("text")),
+            "url": self.paths.scrub(_text(rec.get("url") or rec.get("target_uri"))),
+            "claim": _text(rec.get("claim")),
+            "status": _text(rec.get("status")),
             "category": _text(rec.get("category")),
-            "kind": _text(rec.get("kind")),
+            "kinds": _text(rec.get("kinds") or rec.get("kind")),
+            "fingerprints": _text([str(f) for f in fps if f]),
+            "first_capture": _text(rec.get("first_capture")),
+            "last_capture": _text(rec.get("last_capture")),
+            "snapshots": rec.get("snapshots") if isinstance(rec.get("snapshots"), int) else None,
+            "first_text": first, "last_text": last if last and last != first else "",
+            "states": states,
             "events": events,
         }
+
+
+def ref_date(value: Any) -> Any:
+    """An event's snapshot reference (``{"date": ..., "record_id": ...}``) shown by its date."""
+    return value.get("date") if isinstance(value, dict) else value
+
+
+TIMELINE_STATES = ("present", "absent", "disclaimer", "gone", "not_yet", "error", "unreachable")
 
 
 FORMATS = {"html": HtmlWriter}

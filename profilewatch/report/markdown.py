@@ -93,12 +93,13 @@ class MarkdownWriter(DocumentWriter):
         if len(shown) > MAX_FINDINGS:
             w(f"_{len(shown) - MAX_FINDINGS} more findings not listed; see the full JSONL or HTML report._\n\n")
         if self.timeline:
-            w("## Timeline\n\n| page | event | date | claim |\n|---|---|---|---|\n")
+            w("## Timeline\n\n| page | claim | status | events |\n|---|---|---|---|\n")
             for t in self.timeline:
-                for e in t.get("events") or []:
-                    if isinstance(e, dict):
-                        w(f"| {code(t.get('url'))} | {escape(e.get('event'))} | {escape(e.get('date'))} | "
-                          f"{code(t.get('fingerprint'))} |\n")
+                events = "; ".join(f"{escape(str(e.get('event', '')).replace('_', ' '))} {escape(e.get('date'))}"
+                                   for e in t.get("events") or [] if isinstance(e, dict))
+                claim = t.get("claim") or t.get("fingerprint")
+                w(f"| {code(t.get('url'))} | {code(claim)} | {escape(str(t.get('status') or '').replace('_', ' '))} "
+                  f"| {events} |\n")
             w("\n")
         if self.problems:
             w(f"## Units not scanned ({len(self.problems)})\n\n")
