@@ -122,11 +122,7 @@ class Finding:
     provenance: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"type": "finding"}
-        d.update(asdict(self))
-        if d["provenance"] is None:
-            del d["provenance"]
-        return d
+        return _record("finding", self, "provenance")
 
 
 @dataclass(slots=True)
@@ -142,10 +138,7 @@ class Problem:
     limit: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        if d["limit"] is None:
-            del d["limit"]
-        return d
+        return _record(None, self, "limit")
 
 
 @dataclass(slots=True)
@@ -162,11 +155,16 @@ class UnitRecord:
     provenance: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"type": "unit"}
-        d.update(asdict(self))
-        if d["provenance"] is None:
-            del d["provenance"]
-        return d
+        return _record("unit", self, "provenance")
 
 
 Record = Finding | Problem | UnitRecord
+
+
+def _record(type_: str | None, obj: Any, optional: str) -> dict[str, Any]:
+    """``obj`` as a JSON-ready dict with ``type`` first; the ``optional`` field only when set."""
+    d = {"type": type_} if type_ else {}
+    d.update(asdict(obj))
+    if d[optional] is None:
+        del d[optional]
+    return d

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from ..plugins import collect
 from ..records import Segment, Unit
 from . import html, markup, plain
 
@@ -24,22 +25,5 @@ EXTRACTORS: dict[str, Extractor] = {
 }
 
 
-def register(fmt: str, extractor: Extractor) -> None:
-    """Add or replace the extractor of a format (used by optional format modules)."""
-    EXTRACTORS[fmt] = extractor
 
-
-def _register_optional() -> None:
-    """Formats whose modules need heavier libraries register themselves if present."""
-    import importlib
-
-    for name in ("pdf", "office", "binary"):
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ImportError:
-            continue
-        for fmt, fn in getattr(module, "FORMATS", {}).items():
-            register(fmt, fn)
-
-
-_register_optional()
+EXTRACTORS.update(collect(__name__, ("pdf", "office", "binary")))

@@ -6,8 +6,9 @@ document formats (HTML, SARIF...) render in ``close``.
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any, TextIO
+
+from ..plugins import collect
 
 
 class Writer:
@@ -32,15 +33,5 @@ class Writer:
 WRITERS: dict[str, type[Writer]] = {}
 
 
-def register(name: str, writer: type[Writer]) -> None:
-    """Make ``writer`` available as ``--format name``."""
-    WRITERS[name] = writer
 
-
-for _module in ("jsonl", "table", "sarif", "html", "csv", "markdown"):
-    try:
-        _mod = importlib.import_module(f"{__name__}.{_module}")
-    except ImportError:
-        continue
-    for _name, _cls in getattr(_mod, "FORMATS", {}).items():
-        register(_name, _cls)
+WRITERS.update(collect(__name__, ("jsonl", "table", "sarif", "html", "csv", "markdown")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ..plugins import collect
 from ..records import Problem, Unit
 
 
@@ -30,26 +31,10 @@ Opener = Callable[[Unit, Limits], Iterator[Unit | Problem]]
 OPENERS: dict[str, Opener] = {}
 
 
-def register(fmt: str, opener: Opener) -> None:
-    """Add the opener of a container format."""
-    OPENERS[fmt] = opener
-
 
 def child_member(parent: Unit, name: str) -> str:
     """The ``member`` of a child called ``name`` inside ``parent`` (nested with ``!/``)."""
     return f"{parent.member}!/{name}" if parent.member else name
 
 
-def _register_available() -> None:
-    import importlib
-
-    for name in ("archives", "warc"):
-        try:
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ImportError:
-            continue
-        for fmt, fn in getattr(module, "FORMATS", {}).items():
-            register(fmt, fn)
-
-
-_register_available()
+OPENERS.update(collect(__package__, ("archives", "warc")))
