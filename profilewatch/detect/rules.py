@@ -148,15 +148,20 @@ def _strings(value, where: str) -> list[str]:
     return value
 
 
+def _folded_lists(doc: dict, key: str, allowed: tuple[str, ...], path: Path, what: str):
+    """Yield ``(name, folded words)`` for a mapping of lists such as ``terms`` or ``cues``."""
+    mapping = doc[key]
+    if not isinstance(mapping, dict):
+        raise RuleError(f"{path}: '{key}' must map a {what} to a list")
+    for name, words in mapping.items():
+        if name not in allowed:
+            raise RuleError(f"{path}: unknown {what} {name!r} (known: {', '.join(allowed)})")
+        yield name, [f for f in (fold_term(w) for w in _strings(words, f"{path}: {key}.{name}")) if f]
+
+
 def _load_cues(doc: dict, path: Path, rules: RuleSet) -> None:
-    cues = doc["cues"]
-    if not isinstance(cues, dict):
-        raise RuleError(f"{path}: 'cues' must be a mapping of kind -> list")
-    for kind, words in cues.items():
-        if kind not in CUE_KINDS:
-            raise RuleError(f"{path}: unknown cue kind {kind!r} (known: {', '.join(CUE_KINDS)})")
-        folded = [fold_term(w) for w in _strings(words, f"{path}: cues.{kind}")]
-        rules.cues.setdefault(kind, []).extend(w for w in folded if w)
+    for kind, words in _folded_lists(doc, "cues", CUE_KINDS, path, "cue kind"):
+        rules.cues.setdefault(kind, []).extend(words)
     rules.excludes.extend(fold_term(w) for w in _strings(doc.get("exclude"), f"{path}: exclude"))
     _load_examples(doc, path, "cues", rules)
 
@@ -172,16 +177,8 @@ def _load_pack(doc: dict, path: Path, rules: RuleSet) -> None:
                 str(doc.get("description", "")).strip(), _strings(doc.get("references"), f"{path}: references"),
                 str(path))
     rules.packs.append(pack)
-    terms = doc["terms"]
-    if not isinstance(terms, dict):
-        raise RuleError(f"{path}: 'terms' must map a role to a list")
-    for role, words in terms.items():
-        if role not in TERM_ROLES:
-            raise RuleError(f"{path}: unknown term role {role!r} (known: {', '.join(TERM_ROLES)})")
-        for w in _strings(words, f"{path}: terms.{role}"):
-            folded = fold_term(w)
-            if folded:
-                rules.terms.append(Term(folded, category, role, pack.id))
+    for role, words in _folded_lists(doc, "terms", TERM_ROLES, path, "term role"):
+        rules.terms.extend(Term(w, category, role, pack.id) for w in words)
     for p in doc.get("patterns") or []:
         if not isinstance(p, dict) or "regex" not in p or "name" not in p:
             raise RuleError(f"{path}: each pattern needs 'name' and 'regex'")
