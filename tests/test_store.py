@@ -15,7 +15,7 @@ import pytest
 
 from casecorpus import findings_of, make_corpus, run_cli
 from profilewatch import api, extract
-from profilewatch.records import Finding, UnitRecord
+from profilewatch.records import Finding
 from profilewatch.sources import containers
 from profilewatch.store import SCHEMA_VERSION, Store
 
