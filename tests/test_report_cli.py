@@ -96,3 +96,18 @@ def test_report_rejects_unknown_format(tmp_path):
     saved.write_text("", encoding="utf-8")
     result = CliRunner().invoke(cli, ["report", str(saved), "--format", "pdf"])
     assert result.exit_code == 2 and "unknown format" in result.output
+
+
+def test_report_accepts_bare_findings_from_other_tools(tmp_path):
+    """Findings without ``type`` and with a string evidence / list category (other tools' output)."""
+    saved = tmp_path / "other.jsonl"
+    saved.write_text(
+        '{"file": "archives/a.zip", "member": "x/y.h", "kind": "implementation", "category": ["ethnicity"]}\n'
+        '{"file": "txt/b.txt", "member": null, "kind": "reporting", "category": "religion", "evidence": "uyghur"}\n',
+        encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(run("report", str(saved), "--format", "csv").output, newline="")))
+    assert [(r["file"], r["kind"], r["categories"], r["flag"], r["rule"], r["snippet"]) for r in rows] == [
+        ("archives/a.zip", "implementation", "ethnicity", "true", "ethnicity/implementation", ""),
+        ("txt/b.txt", "reporting", "religion", "false", "religion/reporting", "uyghur")]
+    doc = LexborHTMLParser(run("report", str(saved), "--format", "html").output)
+    assert [a.attributes["data-kind"] for a in doc.css("article.finding")] == ["implementation", "reporting"]

@@ -169,3 +169,14 @@ def test_hostile_content_is_escaped_text():
     assert "49" not in text.replace(p["template"], "")
     assert "mixed scripts in match" in text and "mixed scripts in name" in text
     assert doc.css_first("title").text() == "profilewatch report — 2026-11-27T20:00:00+00:00"
+
+
+def test_path_scrubbing_respects_name_boundaries():
+    from profilewatch.report.common import PathPolicy
+
+    policy = PathPolicy("relative", {"paths": ["/data/case"]})
+    assert policy.scrub("cannot read /data/case/sub/f.pdf") == "cannot read sub/f.pdf"
+    assert policy.scrub("see /data/case") == "see case"
+    assert policy.scrub("other /data/cases/x") == "other /data/cases/x"
+    assert policy.given("/data/case") == "case" and policy.given("rel/dir") == "rel/dir"
+    assert policy.file("/data/case/x.txt") == "x.txt" and policy.file("a/b.txt") == "a/b.txt"

@@ -270,7 +270,8 @@ class PathPolicy:
             return text
         for prefix in self._prefixes:
             if prefix in text:
-                text = text.replace(prefix + os.sep, "").replace(prefix, os.path.basename(prefix) or ".")
+                text = re.sub(re.escape(prefix) + r"/+", "", text)
+                text = re.sub(re.escape(prefix) + r"(?![\w.-])", os.path.basename(prefix) or ".", text)
         return text
 
     def arguments(self, arguments: dict[str, Any] | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from typing import Any
 
 from .common import (
+    _num,
     DocumentWriter,
     category_label,
     flag_matrix,
@@ -116,7 +117,7 @@ class MarkdownWriter(DocumentWriter):
     def _finding(self, f: dict[str, Any]) -> None:
         ev = f.get("evidence") or {}
         cats = ", ".join(category_label(c) for c in f.get("categories") or [f.get("category")] if c)
-        head = f"**{level(f).upper()}** {kind_label(str(f.get('kind')))} · {escape(cats)} · confidence {float(f.get('confidence') or 0):.2f}"
+        head = f"**{level(f).upper()}** {kind_label(str(f.get('kind')))} · {escape(cats)} · confidence {_num(f.get('confidence')):.2f}"
         where = []
         if is_warc(f):
             uri, date = warc_parts(f)

@@ -12,6 +12,27 @@ from typing import Any
 
 from . import Writer
 from .common import summarise
+from ..records import FLAG_KINDS
+
+
+def normalise_finding(rec: dict[str, Any]) -> dict[str, Any]:
+    """A saved finding in the shape the writers expect, whatever older or foreign tools wrote:
+    ``evidence`` as a dict, ``category`` a string, ``categories`` a list, ``rule`` set."""
+    rec = dict(rec)
+    if not isinstance(rec.get("evidence"), dict):
+        rec["evidence"] = {"text": "" if rec.get("evidence") is None else str(rec["evidence"])}
+    cat = rec.get("category")
+    cats = rec.get("categories")
+    if isinstance(cat, list):
+        cats = cats if isinstance(cats, list) else cat
+        cat = cat[0] if cat else None
+    if not isinstance(cats, list):
+        cats = [cat] if cat else []
+    rec["category"], rec["categories"] = cat, [str(c) for c in cats]
+    rec.setdefault("rule", f"{cat}/{rec.get('kind')}")
+    if "flag" not in rec:
+        rec["flag"] = rec.get("kind") in FLAG_KINDS
+    return rec
 
 
 def replay(lines: Iterable[str], writer: Writer) -> tuple[int, int]:
@@ -29,9 +50,13 @@ def replay(lines: Iterable[str], writer: Writer) -> tuple[int, int]:
         except ValueError:
             bad += 1
             continue
+        if isinstance(rec, dict) and "type" not in rec and "file" in rec and "kind" in rec:
+            rec = dict(rec, type="finding")  # a bare finding (hand-made or from another tool)
         if not isinstance(rec, dict) or not isinstance(rec.get("type"), str):
             bad += 1
             continue
+        if rec["type"] == "finding":
+            rec = normalise_finding(rec)
         t = rec["type"]
         if head is None:
             head = rec if t == "header" else {"type": "header", "tool": "profilewatch", "arguments": {}}
