@@ -242,7 +242,7 @@ def fetch_history_command(url: str, out: str, date_from: str | None, date_to: st
     Exit 0 when every capture is in the file, 3 when some could not be fetched or the archive
     asked to stop (re-run to resume), 2 on bad options or an unusable output file.
     """
-    from .wayback import FetchConfig, FetchError, fetch_history
+    from .wayback import FetchConfig, FetchError, OutputError, fetch_history
 
     for value, name in ((date_from, "--from"), (date_to, "--to")):
         if value is not None and not (value.isdigit() and 4 <= len(value) <= 14):
@@ -259,6 +259,8 @@ def fetch_history_command(url: str, out: str, date_from: str | None, date_to: st
                                progress=lambda msg: click.echo(msg, err=True))
     except FetchError as exc:
         _fail(str(exc), EXIT_FAILED)
+    except OutputError as exc:
+        _fail(str(exc))
     except OSError as exc:
         _fail(f"{out}: {exc}")
     click.echo(f"{report.written} written, {report.revisits} revisits, {report.already} already in {out}, "

@@ -56,6 +56,10 @@ class FetchError(Exception):
     """The run cannot go on (the server asked for too long a pause, the CDX API failed...)."""
 
 
+class OutputError(ValueError):
+    """The output file cannot be appended to (it is not a gzip-compressed WARC)."""
+
+
 @dataclass(slots=True)
 class FetchConfig:
     """Where to ask and how politely."""
@@ -280,7 +284,7 @@ def existing_captures(path: str) -> tuple[set[tuple[str, str]], dict[str, tuple[
 def _whole_members_end(fh: BinaryIO) -> int:
     """Offset after the last complete gzip member (a record torn by a kill is not one)."""
     if fh.read(2) not in (b"", b"\x1f\x8b"):
-        raise FetchError(f"{fh.name}: not a gzip-compressed WARC (records are appended as gzip members)")
+        raise OutputError(f"{fh.name}: not a gzip-compressed WARC (records are appended as gzip members)")
     end = 0
     while True:
         fh.seek(end)

@@ -396,3 +396,17 @@ def test_fetch_history_command(serve, tmp_path):
 
     bad = CliRunner().invoke(cli, ["fetch-history", URL, "--out", str(out), "--from", "19"])
     assert bad.exit_code == 2 and "YYYY" in bad.output
+
+
+def test_pywb_json_lines_and_an_output_that_is_not_a_gzip_warc(tmp_path):
+    from profilewatch.wayback import OutputError, _parse_cdx
+
+    lines = (b'{"urlkey": "example,vendor)/p", "timestamp": "20190408100000", "url": "https://vendor.example/p", '
+             b'"mime": "text/html", "status": "404", "digest": "ABC", "length": "10"}\n')
+    (cap,), resume = _parse_cdx(lines)
+    assert (cap.original, cap.statuscode, cap.date, resume) == ("https://vendor.example/p", "404",
+                                                                "2019-04-08T10:00:00Z", None)
+    plain = tmp_path / "plain.warc"
+    plain.write_bytes(b"WARC/1.1\r\n")
+    with pytest.raises(OutputError, match="not a gzip-compressed WARC"):
+        existing_captures(str(plain))
