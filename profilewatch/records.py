@@ -43,6 +43,7 @@ class Unit:
     path: str | None = None
     size: int = -1
     _sha256: str | None = None
+    _text: str | None = None
 
     def __post_init__(self) -> None:
         if self.size < 0:
@@ -61,6 +62,14 @@ class Unit:
             else:
                 self._sha256 = hashlib.sha256(self.data).hexdigest()
         return self._sha256
+
+    def text(self) -> str:
+        """The unit's bytes decoded (BOM, declared charset, UTF-8, detection), decoded once."""
+        if self._text is None:
+            from .extract.encoding import decode
+
+            self._text = decode(self.data, self.charset)[0]
+        return self._text
 
     @property
     def streamed(self) -> bool:

@@ -19,6 +19,10 @@ from .records import Finding, Problem, Record, Unit, UnitRecord
 from .sources.containers import OPENERS, Limits
 from .sources.sniff import sniff
 
+# Text formats whose every extracted segment is a transformation of the decoded text that the
+# gate's surface forms cover (escapes, entities, split tags): a unit without a gate hit is done.
+GATED_FORMATS = frozenset({"text", "markdown", "csv", "json", "code", "html", "xml"})
+
 
 @dataclass(slots=True)
 class ScanOptions:
@@ -58,7 +62,8 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions) -> Iterator[
         yield _unit_record(unit, fmt, "skipped")
         return
     try:
-        findings = detector.detect(unit, segments, deadline=started + options.limits.unit_seconds)
+        findings = detector.detect(unit, segments, deadline=started + options.limits.unit_seconds,
+                                   prefilter=fmt in GATED_FORMATS)
     except TimeoutError as exc:
         yield Problem("error", unit.file, unit.member, "limit_exceeded", str(exc), unit.sha256, "unit_seconds")
         yield _unit_record(unit, fmt, "error")

@@ -50,8 +50,15 @@ class Detector:
         self.gate = Gate(rules)
         self.matcher = Matcher(rules)
 
-    def detect(self, unit: Unit, segments: Iterable[Segment], deadline: float | None = None) -> list[Finding]:
-        """All findings of one unit (deduplicated by fingerprint and location)."""
+    def detect(self, unit: Unit, segments: Iterable[Segment], deadline: float | None = None,
+               prefilter: bool = False) -> list[Finding]:
+        """All findings of one unit (deduplicated by fingerprint and location).
+
+        With ``prefilter`` the gate first runs over the whole decoded unit, and a unit without a
+        hit is done before its (lazy) segments are extracted at all: for text formats whose
+        segments are transformations the gate's surface forms cover."""
+        if prefilter and not self.gate.any(unit.text().lower()):
+            return []
         pieces: list[_Piece] = []
         genre = Genre()
         for seg in segments:

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from selectolax.lexbor import LexborHTMLParser
 
 from ..records import Segment, Unit
-from .encoding import decode
 
 _BLOCK = frozenset(
     "p div li ul ol tr td th table thead tbody h1 h2 h3 h4 h5 h6 br hr section article header footer nav "
@@ -28,7 +27,7 @@ _TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "value", "conte
 
 def extract(unit: Unit) -> Iterator[Segment]:
     """Segments of an HTML unit."""
-    source, _ = decode(unit.data, unit.charset)
+    source = unit.text()
     yield from extract_text(source)
 
 

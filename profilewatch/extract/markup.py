@@ -14,7 +14,6 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from ..records import Segment, Unit
-from .encoding import decode
 
 
 class UnsafeXML(ValueError):
@@ -27,7 +26,7 @@ def _local(tag: str) -> str:
 
 def extract(unit: Unit) -> Iterator[Segment]:
     """Segments of an XML unit."""
-    source, _ = decode(unit.data, unit.charset)
+    source = unit.text()
     try:
         root = SafeET.fromstring(source.encode("utf-8"), forbid_dtd=False)
     except DefusedXmlException as exc:

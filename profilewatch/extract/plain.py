@@ -10,16 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..records import Segment, Unit
-from .encoding import decode
-
-
-def unit_text(unit: Unit) -> str:
-    """The unit's decoded text (honouring a charset the container declared)."""
-    return decode(unit.data, unit.charset)[0]
 
 
 def _verbatim(unit: Unit, context: str) -> Iterator[Segment]:
-    text = unit_text(unit)
+    text = unit.text()
     if text.strip():
         yield Segment(text=text, context=context, line=1, column=1)
 
