@@ -410,3 +410,29 @@ def test_pywb_json_lines_and_an_output_that_is_not_a_gzip_warc(tmp_path):
     plain.write_bytes(b"WARC/1.1\r\n")
     with pytest.raises(OutputError, match="not a gzip-compressed WARC"):
         existing_captures(str(plain))
+
+
+def test_fetched_history_reads_back_as_a_timeline(serve, tmp_path):
+    """fetch-history -> history: the project's own WARC reader, the 404 evidence and a revisit."""
+    from click.testing import CliRunner
+
+    from profilewatch.cli import cli
+
+    claim = "<html><body><p>人员属性分析：可对抓拍目标进行性别、民族、肤色及眼镜、口罩等属性分析</p></body></html>".encode()
+    edited = "<html><body><p>基础属性分析：可对抓拍目标进行性别、眼镜、口罩等基础属性分析</p></body></html>".encode()
+    archive = Archive([("20190408100000", 200, claim), ("20191106143000", 200, edited),
+                       ("20191112090000", 404, b"<html>not found</html>"), ("20200601000000", 200, claim)])
+    base = serve(archive)
+    out = tmp_path / "h.warc.gz"
+    fake = FakeTime()
+    report = fetch_history(URL, str(out), config(base), clock=fake.clock, sleep=fake.sleep)
+    assert (report.written, report.revisits) == (3, 1)
+    result = CliRunner().invoke(cli, ["history", "--from-warc", str(out), "--format", "jsonl"], catch_exceptions=False)
+    tls = [json.loads(line) for line in result.output.splitlines() if '"type":"timeline"' in line]
+    assert tls
+    for t in tls:
+        assert [(e["event"], e["before"] and e["before"]["date"], e["date"]) for e in t["events"]] == [
+            ("appeared", None, "2019-04-08T10:00:00Z"),
+            ("removed", "2019-04-08T10:00:00Z", "2019-11-06T14:30:00Z"),
+            ("reappeared", "2019-11-12T09:00:00Z", "2020-06-01T00:00:00Z")]
+        assert [s["state"] for s in t["states"]] == ["present", "absent", "gone", "present"]
