@@ -170,7 +170,8 @@ def review_list(store_path: str, status: str | None, scan_id: int | None, flags_
 
 
 def _clean(text: str) -> str:
-    return "".join(c if c.isprintable() else " " for c in text)
+    """One line, control characters (terminal escapes from scanned files) never printed raw."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 @review.command("show")

@@ -202,6 +202,8 @@ def export(store: Store, out: str | os.PathLike, *, scan_id: int | None = None, 
     for sha, src in sources.items():
         info = {"origins": src["origins"], "findings": src["findings"]}
         data, path = store.blob(sha)
+        if path:
+            info["disk_path"] = path  # where the scanned file was (top-level files only)
         name = f"sources/{sha[:16]}/{src['name']}"
         if data is not None:
             if _sha256(data) != sha:
