@@ -93,9 +93,10 @@ def url_key(url: str) -> str:
     """The identity of a document URL across captures.
 
     Scheme-less (``http`` and ``https`` captures are one history), host lower-cased without a
-    trailing dot or default port, no fragment, no trailing slash (the root stays ``/``),
-    query parameters sorted, percent escapes normalised.  Path case is kept: unlike SURT's
-    default canonicaliser, ``/Product-A.html`` and ``/product-a.html`` stay distinct.
+    leading ``www.``, a trailing dot or a default port (as the Wayback CDX index groups them),
+    no fragment, no trailing slash (the root stays ``/``), query parameters sorted, percent
+    escapes normalised.  Path case is kept: unlike SURT's default canonicaliser,
+    ``/Product-A.html`` and ``/product-a.html`` stay distinct.
     """
     raw = url.strip()
     if "://" not in raw:
@@ -103,6 +104,7 @@ def url_key(url: str) -> str:
     parts = urlsplit(raw)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
+    host = host[4:] if host.startswith("www.") and host.count(".") > 1 else host
     try:
         port = parts.port
     except ValueError:
@@ -151,6 +153,9 @@ class Manifest:
 
     def __init__(self, rows: Iterable[tuple[str, str, _dt.datetime]]) -> None:
         self.rows = {self._clean(p): (u, w) for p, u, w in rows}
+        self.by_name: dict[str, list[str]] = {}
+        for p in self.rows:
+            self.by_name.setdefault(p.rsplit("/", 1)[-1], []).append(p)
 
     @staticmethod
     def _clean(path: str) -> str:
@@ -181,7 +186,8 @@ class Manifest:
         name = self._clean(f"{file}!/{member}" if member else file)
         if name in self.rows:
             return self.rows[name]
-        hits = [v for p, v in self.rows.items() if p.endswith("/" + name) or name.endswith("/" + p)]
+        hits = [self.rows[p] for p in self.by_name.get(name.rsplit("/", 1)[-1], ())
+                if p.endswith("/" + name) or name.endswith("/" + p)]
         return hits[0] if len(hits) == 1 else None
 
 

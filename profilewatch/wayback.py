@@ -376,7 +376,7 @@ def fetch_history(url: str, out: str, config: FetchConfig | None = None, *, date
         info_writer = WARCWriter(io.BytesIO(), gzip=True)
         appender.append([info_writer.create_warcinfo_record(os.path.basename(out), {
             "software": f"profilewatch/{__version__} (warcio)",
-            "format": "WARC File Format 1.1",
+            "format": "WARC File Format 1.0",
             "description": "capture history fetched from a Wayback CDX API (raw id_ captures)",
             "profilewatch-query": json.dumps({"url": url, "from": date_from, "to": date_to,
                                               "cdx_endpoint": config.cdx_endpoint,

@@ -142,7 +142,7 @@ def test_clean_findings_other_than_disclaimers_are_not_claims():
 
 
 def test_urls_are_grouped_by_normalised_uri():
-    variants = ["http://Vendor.example:80/products/cam-1.html/?b=2&a=1#top",
+    variants = ["http://WWW.Vendor.example:80/products/cam-1.html/?b=2&a=1#top",
                 "https://vendor.example/products/cam-1.html?a=1&b=2"]
     stream = [finding(D1, "a", url=variants[0]), unit(D1, url=variants[0]), unit(D2, url=variants[1]),
               finding(D1, "z", url="https://other.example/"), unit(D1, url="https://other.example/")]
@@ -234,6 +234,8 @@ def test_builder_can_be_read_twice_without_double_counting():
     ("https://example.com:8443/a?z=1&a=2&&#frag", "example.com:8443/a?a=2&z=1"),
     ("example.com/%7euser/%2f", "example.com/~user/%2F"),
     ("http://example.com/Case.HTML", "example.com/Case.HTML"),
+    ("https://www.example.com/a", "example.com/a"),
+    ("https://www.com/a", "www.com/a"),
 ])
 def test_url_key(url, key):
     assert url_key(url) == key

@@ -429,6 +429,7 @@ def test_fetched_history_reads_back_as_a_timeline(serve, tmp_path):
     assert (report.written, report.revisits) == (3, 1)
     result = CliRunner().invoke(cli, ["history", "--from-warc", str(out), "--format", "jsonl"], catch_exceptions=False)
     tls = [json.loads(line) for line in result.output.splitlines() if '"type":"timeline"' in line]
+    assert result.exit_code == 0, result.output
     assert tls
     for t in tls:
         assert [(e["event"], e["before"] and e["before"]["date"], e["date"]) for e in t["events"]] == [
