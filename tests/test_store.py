@@ -104,6 +104,43 @@ def test_other_options_do_not_reuse_results(tmp_path, counting):
     assert not any(isinstance(r, Finding) for r in strict)
 
 
+def test_changed_rules_digest_rescans(tmp_path, counting):
+    from profilewatch.detect.rules import load_rules
+
+    corpus = make_corpus(tmp_path / "corpus", n=3, with_zip=False)
+    rules = load_rules([])
+    with Store(tmp_path / "case.db") as store:
+        list(api.scan([str(corpus)], store=store, rules=rules))
+        counting.update(extract=0)
+        list(api.scan([str(corpus)], store=store, rules=rules))
+        assert counting["extract"] == 0
+        rules.digest = "sha256:" + "0" * 64  # as if a rule pack changed
+        list(api.scan([str(corpus)], store=store, rules=rules))
+        assert counting["extract"] == 3
+        digests = {r[0] for r in store.query("SELECT DISTINCT rules_digest FROM done")}
+    assert len(digests) == 2
+
+
+def test_a_failed_commit_leaves_nothing_half_written(tmp_path, monkeypatch):
+    from profilewatch import store as store_module
+
+    corpus = make_corpus(tmp_path / "corpus", n=3, with_zip=False)
+
+    def boom(self, unit):
+        raise RuntimeError("disk full")
+
+    with Store(tmp_path / "case.db") as store:
+        monkeypatch.setattr(store_module.ScanSession, "_store_blob", boom)
+        with pytest.raises(RuntimeError):
+            list(api.scan([str(corpus)], store=store))  # doc000 has a finding: its commit fails
+        for table in ("results", "done", "findings", "units", "problems", "blobs"):
+            assert store.query(f"SELECT count(*) FROM {table}")[0][0] == 0, table
+        monkeypatch.undo()
+        records = _dicts(api.scan([str(corpus)], store=store))
+        assert [tuple(r) for r in store.query("SELECT id, status FROM scans")] == [(1, "complete")]
+    assert records == _dicts(api.scan([str(corpus)]))
+
+
 def test_schema_is_versioned_with_migrations(tmp_path):
     with Store(tmp_path / "case.db") as store:
         assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION
