@@ -272,7 +272,7 @@ class _Track:
     terms: list[str] = field(default_factory=list)
     fingerprints: list[str] = field(default_factory=list)
     current: frozenset[str] = frozenset()
-    state: str = "present"
+    state: str = "new"
     last_seen: _Snapshot | None = None
     first_seen: _Snapshot | None = None
     disclaimed: bool = False
@@ -473,7 +473,7 @@ def _match(tracks: list[_Track], groups: dict[str, list[_Hit]]) -> dict[int, lis
                 del left[key]
                 break
     for key, hits in left.items():
-        tracks.append(_Track(key=key, category=hits[0].category, state="new"))
+        tracks.append(_Track(key=key, category=hits[0].category))
         matched[len(tracks) - 1] = list(hits)
     return matched
 
@@ -510,11 +510,14 @@ def _follow(key: str, snaps: list[_Snapshot]) -> Iterator[dict[str, Any]]:
                 t.events.append(_event("removed", t.last_seen, snap, last_seen=t.last_seen.ref(),
                                        first_absent=snap.ref()))
                 t.state = "absent"
-            if t.state == "absent" and disclaimer and not t.disclaimed:
+            # a disclaimer that stood next to the claim (same fingerprint) replaced nothing
+            fresh = [d for d in snap.disclaimers
+                     if d.fingerprint not in {x.fingerprint for x in t.last_seen.disclaimers}]
+            if t.state == "absent" and fresh and not t.disclaimed:
+                categories = sorted({c for d in fresh for c in d.categories})
                 t.events.append(_event("replaced_by_disclaimer", previous, snap, last_seen=t.last_seen.ref(),
-                                       disclaimer={"text": snap.disclaimers[0].text,
-                                                   "categories": sorted({c for d in snap.disclaimers for c in d.categories}),
-                                                   "covers_claim": t.category in {c for d in snap.disclaimers for c in d.categories}}))
+                                       disclaimer={"text": fresh[0].text, "categories": categories,
+                                                   "covers_claim": t.category in categories}))
                 t.disclaimed = True
             t.states.append({"date": format_date(snap.when),
                              "state": "gone" if cond == "gone" else ("disclaimer" if disclaimer else "absent")})

@@ -463,3 +463,12 @@ def test_history_command_on_a_corpus_warc():
     assert ("2019-11-06 14:30  removed                 last seen 2019-08-15 03:12, first absent 2019-11-06 14:30"
             in out)
     assert "<urn:uuid:0b799eac-db75-54b7-8b97-9dd3c0196b94> -> <urn:uuid:761d0a14-f21a-5e70-a53f-7a4754939b5f>" in out
+
+
+def test_a_disclaimer_that_stood_next_to_the_claim_replaced_nothing():
+    footer = disclaimer(D1)
+    stream = [finding(D1, "a"), footer, unit(D1), footer | {"member": f"{URL} {D2}"}, unit(D2),
+              footer | {"member": f"{URL} {D3}"}, disclaimer(D3), unit(D3)]
+    (tl,) = build_timelines(stream)
+    assert events(tl) == [("appeared", None, D1), ("removed", D1, D2), ("replaced_by_disclaimer", D2, D3)]
+    assert tl["events"][2]["disclaimer"]["categories"] == ["ethnicity", "skin_color"]
