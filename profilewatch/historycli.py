@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from .history import Manifest, ManifestError, TimelineBuilder, warc_revisits
-from .records import Record
+from .records import Problem, Record
 
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERNAL = 2, 3, 4
 
@@ -170,14 +170,13 @@ def history_command(paths: tuple[str, ...], warcs: tuple[str, ...], snapshots: s
         _fail(f"rule error: {exc}")
     builder = TimelineBuilder(_manifest(snapshots))
     summary = Summary()
+    errors: list[dict[str, Any]] = []
     try:
         for rec in scan(inputs, rules=rules, rules_dirs=list(rules_dirs), include_clean=True):
             summary.add(rec)
             builder.add(rec)
-            if fmt == "text" and rec.to_dict()["type"] == "error":
-                d = rec.to_dict()
-                click.echo(f"profilewatch: {d['file']}{'!/' + d['member'] if d['member'] else ''}: "
-                           f"{d['reason']}: {d['message']}", err=True)
+            if isinstance(rec, Problem) and rec.type == "error":
+                errors.append(rec.to_dict())
         for path in inputs:
             if Path(path).is_file():
                 for rec in _revisits(path):
@@ -191,6 +190,9 @@ def history_command(paths: tuple[str, ...], warcs: tuple[str, ...], snapshots: s
     out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if fmt == "text":
+            for d in errors:  # an unreadable capture: its timeline may be missing a snapshot
+                click.echo(f"profilewatch: {d['file']}{'!/' + d['member'] if d['member'] else ''}: "
+                           f"{d['reason']}: {d['message']}", err=True)
             if not histories:
                 out.write("no captures found (WARC records, Wayback-style names or --snapshots manifest rows)\n")
             for line in render_text(histories, timelines):
@@ -198,8 +200,8 @@ def history_command(paths: tuple[str, ...], warcs: tuple[str, ...], snapshots: s
         else:
             writer = WRITERS[fmt](out)
             writer.header(header(rules, {"command": "history", "paths": inputs, "snapshots": snapshots}))
-            for tl in timelines:
-                writer.record(tl)
+            for rec in errors + timelines:
+                writer.record(rec)
             writer.summary(dict(summary.to_dict(), histories=len(histories), timelines=len(timelines)))
     finally:
         if output:

@@ -472,3 +472,14 @@ def test_a_disclaimer_that_stood_next_to_the_claim_replaced_nothing():
     (tl,) = build_timelines(stream)
     assert events(tl) == [("appeared", None, D1), ("removed", D1, D2), ("replaced_by_disclaimer", D2, D3)]
     assert tl["events"][2]["disclaimer"]["categories"] == ["ethnicity", "skin_color"]
+
+
+def test_history_jsonl_reports_unreadable_captures(tmp_path):
+    (tmp_path / "20190408100000" / "http:" / "vendor.example").mkdir(parents=True)
+    (tmp_path / "20190408100000" / "http:" / "vendor.example" / "cam.html").write_text(CLAIM_PAGE, encoding="utf-8")
+    broken = tmp_path / "broken.warc.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 40)
+    result = _run(["history", str(tmp_path), "--format", "jsonl"])
+    types = [r["type"] for r in _jsonl(result.output)]
+    assert result.exit_code == 0 and types[0] == "header" and types[-1] == "summary"
+    assert types.index("error") < types.index("timeline")
