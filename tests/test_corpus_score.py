@@ -1,7 +1,9 @@
-"""The shared development corpus, scored with its own score.py: the done-when bars.
+"""Labelled corpora scored with the shared score.py: the done-when bars.
 
-The corpus lives beside the repository (``../shared/corpus/dev``), as it does on developer
-machines and in CI.  Without it the test is skipped loudly.
+Two corpora: the shared development corpus (``../shared/corpus/dev``, beside the repository on
+developer machines and in CI) and the repo's own red-team corpus (``tests/data/redteam``, written
+independently of the dev corpus from the documented cases and confusers).  Without the shared
+folder (which also holds score.py) the tests are skipped loudly.
 """
 import json
 import subprocess
@@ -11,20 +13,22 @@ from pathlib import Path
 import pytest
 
 DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "dev"
+CORPORA = {"dev": DEV / "corpus", "redteam": Path(__file__).resolve().parent / "data" / "redteam"}
 BARS = {"precision": 0.90, "recall": 0.90, "category": 0.90}
 
 
-@pytest.fixture(scope="module")
-def metrics(tmp_path_factory):
+@pytest.fixture(scope="module", params=sorted(CORPORA))
+def metrics(request, tmp_path_factory):
     if not (DEV / "score.py").exists():
-        pytest.skip(f"SKIPPED LOUDLY: development corpus not found at {DEV}")
-    out = tmp_path_factory.mktemp("score")
+        pytest.skip(f"SKIPPED LOUDLY: shared corpus and score.py not found at {DEV}")
+    corpus = CORPORA[request.param]
+    out = tmp_path_factory.mktemp(f"score-{request.param}")
     findings = out / "findings.jsonl"
-    scan = subprocess.run([sys.executable, "-m", "profilewatch", "scan", str(DEV / "corpus"), "--format", "jsonl",
+    scan = subprocess.run([sys.executable, "-m", "profilewatch", "scan", str(corpus), "--format", "jsonl",
                            "--output", str(findings)], capture_output=True, text=True)
     assert scan.returncode in (0, 1), scan.stderr
     result = out / "metrics.json"
-    subprocess.run([sys.executable, str(DEV / "score.py"), str(DEV / "corpus" / "labels.jsonl"), str(findings),
+    subprocess.run([sys.executable, str(DEV / "score.py"), str(corpus / "labels.jsonl"), str(findings),
                     "--json", str(result), "--quiet"], check=True, capture_output=True)
     return json.loads(result.read_text())
 

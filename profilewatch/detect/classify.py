@@ -6,8 +6,8 @@ vendor disclaimer), which is judged once per unit from its cue counts.
 
 The decision, in order (each step names the cues that decided it in the explanation):
 
-1. a negation or removal cue in the same sentence as the term (``不支持``, ``no longer``)
-   -> ``disclaimer``;
+1. a removal cue in the same sentence as the term (``已删除``, ``removed``), or a negation cue
+   before the term or capability word it negates (``不支持``, ``does not``) -> ``disclaimer``;
 2. the unit is a report or an evaluation study -> ``reporting`` / ``evaluation``;
 3. ID-document cues (``身份证``, ``ID card``), unless a targeting cue and a named group share the
    sentence -> ``record_field``;
@@ -29,6 +29,7 @@ STRONG_ROLES = ("group", "attribute", "identifier")
 ADJACENT = 8  # a filtering cue this close to a term (normalised chars) keys the filter on it
 ADJACENT_WORDS = 24  # the same for English words
 TABLE_GROUPS = 5  # this many distinct group names in one passage make it a code table
+TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the attribute
 ROLE_WEIGHT = {"group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -38,15 +39,18 @@ class Genre:
 
     reporting: set[str] = field(default_factory=set)
     evaluation: set[str] = field(default_factory=set)
-    disclaimer: set[str] = field(default_factory=set)
+    tooling: set[str] = field(default_factory=set)
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "disclaimer"):
+            if h.cue in ("reporting", "evaluation", "tooling"):
                 getattr(self, h.cue).add(h.text)
 
     def kind(self) -> str | None:
-        """``reporting`` or ``evaluation`` when the unit is clearly that kind of document."""
+        """``reporting``, ``evaluation`` or ``unrelated`` (a compliance or moderation tool that
+        lists the words itself) when the unit is clearly that kind of document."""
+        if len(self.tooling) >= 2:
+            return "unrelated"
         if len(self.reporting) >= 3 and len(self.reporting) >= len(self.evaluation):
             return "reporting"
         if len(self.evaluation) >= 3:
@@ -73,16 +77,20 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     has_group = roles["group"] > 0
     coded = context in ("code", "data", "binary")
     filtering = _adjacent(terms, near, "filtering")
-    targeting = near_kinds.get("targeting") or (has_group and wide_kinds.get("targeting")) or filtering
-    capability, person, schema = (wide_kinds.get(k) for k in ("capability", "person", "implementation"))
+    topical = has_group or len({t.text for t in strong}) >= TOPICAL_TERMS  # the passage is about the group
+    targeting = near_kinds.get("targeting") or (topical and wide_kinds.get("targeting")) or filtering
+    capability, biometric, schema = (wide_kinds.get(k) for k in ("capability", "biometric", "implementation"))
+    person = wide_kinds.get("person") or biometric
     base = max(ROLE_WEIGHT[r] for r in roles)
 
     def verdict(kind: str, confidence: float, reason: str) -> Verdict:
         return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
 
     # 1. clean kinds, decided by the sentence or by the document as a whole
-    if "disclaimer" in near_kinds:
+    if "removal" in near_kinds or _negates(near, terms):
         return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
+    if genre.kind() == "unrelated":
+        return None
     if genre.kind():
         return verdict(genre.kind(), 0.6, f"the document reads as {genre.kind()}")
     if "unrelated" in near_kinds and not (has_group and near_kinds.get("targeting")):
@@ -92,6 +100,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         if "evaluation" in near_kinds:
             return verdict("evaluation", 0.5, "measurement cue beside the term")
         return verdict("record_field", 0.6, "identity-document field, no targeting cue")
+    if "standard" in wide_kinds and not capability and not targeting:
+        return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
     if "evaluation" in near_kinds and not targeting:
         return verdict("evaluation", 0.5, "measurement cue beside the term")
     if "reporting" in near_kinds:
@@ -103,10 +113,12 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
             return verdict("targeting_rule", 0.45, "several weak terms with a targeting cue")
         return None
     groups = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role == "group"})
-    if coded and max(groups.values(), default=0) >= TABLE_GROUPS and not near_kinds.get("targeting"):
+    if coded and max(groups.values(), default=0) >= TABLE_GROUPS and not (
+        near_kinds.get("targeting") or near_kinds.get("capability")
+    ):
         return None  # a full code table or picker of groups: administrative, not categorisation
     if context == "prose" and not (has_group or roles["identifier"]) and not (
-        near_kinds.get("capability") or near_kinds.get("targeting") or filtering
+        near_kinds.get("capability") or targeting or filtering
     ):
         return None  # an attribute word in prose needs a capability or targeting cue in its sentence
 
@@ -118,10 +130,18 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         kind = "implementation" if coded else "capability_claim"
         about = " about people" if person else ""
         return verdict(kind, base + 0.2 + (0.15 if person else 0), f"a capability cue with the attribute{about}")
-    if coded and (person or schema) and (has_group or roles["identifier"] or person):
-        conf = base + 0.15 + (0.1 if person and schema else 0)
+    if coded and (biometric or (roles["identifier"] and has_group)):
+        conf = base + 0.15 + (0.1 if schema else 0)
         return verdict("implementation", conf, "the attribute as a field/enum beside person-attribute context")
     return None
+
+
+def _negates(near: list[Hit], terms: list[Hit]) -> bool:
+    """A negation cue before the last term or capability word of the sentence negates the claim
+    ("does not identify ethnicity"); one after it does not ("...classifies them, even when they
+    never state it")."""
+    last = max([t.end for t in terms] + [c.end for c in near if c.cue in ("capability", "targeting")])
+    return any(c.cue == "disclaimer" and c.start < last for c in near)
 
 
 def _adjacent(terms: list[Hit], cues: list[Hit], kind: str) -> set[str]:

@@ -34,11 +34,15 @@ CUE_KINDS = (
     "targeting",
     "filtering",
     "person",
+    "biometric",
     "implementation",
     "disclaimer",
+    "removal",
     "reporting",
     "evaluation",
     "record_field",
+    "standard",
+    "tooling",
     "unrelated",
 )
 
