@@ -59,12 +59,13 @@ def test_html_segments_cover_hidden_places():
         "<html><head><title>云眸平台</title><meta name='description' content='维族人员实时预警'></head>"
         "<body><img alt='预警配置界面' title='维族人员实时预警'><div data-feature-name='维族人员预警'></div>"
         "<script>window.__S__={\"f\":\"\\u7ef4\\u65cf\"}</script>"
-        "<p>被判定为<span>维</span><span>族</span>人员</p><style>.x{}</style></body></html>"
+        "<p>被判定为<span>维</span><span>族</span>人员</p><style>.x{}</style><!-- 旧版：民族属性 --></body></html>"
     )
     segs = _segments("html", page)
     wheres = [(s.where.get("element"), s.where.get("attribute")) for s in segs]
     assert ("meta", "content") in wheres and ("img", "alt") in wheres and ("img", "title") in wheres
     assert ("div", "data-feature-name") in wheres and ("script", None) in wheres
+    assert ("comment", None) in wheres
     body = next(s for s in segs if s.where.get("element") == "body")
     assert "被判定为维族人员" in body.text  # inline tags join up
     assert ".x{}" not in body.text  # style is not text

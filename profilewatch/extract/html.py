@@ -2,7 +2,8 @@
 
 Segments: the ``<title>``, ``<meta content>``, the body's visible text (inline tags joined so
 ``维<span>族</span>`` stays one word after normalisation), ``alt``/``title``/``data-*``/
-``placeholder``/``aria-label``/``value`` attributes, and every inline ``<script>`` (SSR state
+``placeholder``/``aria-label``/``value`` attributes, HTML comments (a spec row commented out is
+still on the page), and every inline ``<script>`` (SSR state
 such as ``window.__NUXT__`` with ``\\u`` escapes is decoded by normalisation).  selectolax does
 not report source positions, so each segment carries the decoded page as ``source`` and the
 detector looks the match up there for a line and column.
@@ -45,6 +46,9 @@ def extract_text(source: str) -> Iterator[Segment]:
                 yield Segment(text=value, where={"element": node.tag, "attribute": name}, source=source)
             elif name.startswith("data-"):
                 yield Segment(text=value, context="data", where={"element": node.tag, "attribute": name}, source=source)
+    for node in tree.root.traverse(include_text=False):
+        if node.tag == "-comment" and len((node.comment_content or "").strip()) > 1:
+            yield Segment(text=node.comment_content, where={"element": "comment"}, source=source)
     for node in tree.css("script"):
         if "src" not in node.attributes:
             body = node.text(deep=True)
