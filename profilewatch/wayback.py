@@ -144,7 +144,7 @@ class _Client:
 
     def __init__(self, config: FetchConfig, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
         self.config = config
-        self.clock, self.sleep = clock, sleep
+        self.clock = clock
         self.http = urllib3.PoolManager(headers={"User-Agent": config.user_agent}, retries=False,
                                         timeout=urllib3.Timeout(connect=config.connect_timeout,
                                                                 read=config.read_timeout))

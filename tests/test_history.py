@@ -455,10 +455,12 @@ def test_history_needs_an_input():
 
 @needs_corpus
 def test_history_command_on_a_corpus_warc():
-    result = _run(["history", "--from-warc", str(CORPUS / "hs-ipc-ai7a2-history.warc.gz")])
+    result = _run(["history", "--from-warc", str(CORPUS / "hs-ipc-ai7a2-history.warc.gz"),
+                   str(CORPUS / "yunlan-face-attribute-doc-history.warc.gz")])  # --from-warc FILE...
     assert result.exit_code == 0
     out = result.output
     assert out.startswith("https://www.haishengvision.example/cn/products/ipc/HS-IPC-AI7A2-JR.html\n")
+    assert "\nhttps://help.yunlan.example/document_detail/face-attribute.html\n" in out
     assert "2019-11-12 09:00  HTTP 404  no flag findings, gone" in out
     assert ("2019-11-06 14:30  removed                 last seen 2019-08-15 03:12, first absent 2019-11-06 14:30"
             in out)
