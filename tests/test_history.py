@@ -354,10 +354,10 @@ def test_corpus_snapshots_are_detected_as_labelled(corpus_history, name):
 # means the detector was fixed and the entry must go).
 DETECTOR_MISSES = {
     "audiencelens-demographics-history.warc.gz":
-        "2019-06-01: 'Ethnicity estimates are no longer shown ... contact sales to enable them' is classified "
-        "disclaimer (labelled flag: still available on request) and 'issue advertising when the audience leans "
-        "one way politically' is not flagged, so the ethnicity and political-leaning claims read as removed in "
-        "2019-06-01 instead of 2020-07-01",
+        "2019-06-01 (labelled flag: ethnicity, political_opinion) is detected with only the political-affinity "
+        "claim: 'Ethnicity estimates are no longer shown ... contact sales to enable them' (ethnicity still on "
+        "request) and 'issue advertising when the audience leans one way politically' (targeting) are not "
+        "flagged, so the ethnicity and political-leaning claims read as removed on 2019-06-01, not 2020-07-01",
 }
 
 
