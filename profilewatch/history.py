@@ -23,6 +23,7 @@ failing that the same category and a shared term, is the same claim *changed*.
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as _dt
 import re
 from collections.abc import Iterable, Iterator
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from .normalize import fold_term
+from .normalize import fold_term as _fold_term
 
 __all__ = [
     "Manifest", "ManifestError", "TimelineBuilder", "build_timelines", "format_date", "parse_when",
@@ -40,6 +41,7 @@ __all__ = [
 
 GONE_STATUSES = frozenset({404, 410})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+fold_term = functools.lru_cache(maxsize=8192)(_fold_term)  # terms repeat across snapshots
 _WAYBACK = re.compile(
     r"(?:^|[/!])(?:(?:https?:/+)?web\.archive\.org/web/)?(\d{14})(?:[a-z]{2}_)?/+(https?:/+[^/]+.*|[^/!]+\.[^/!]+/.*)$"
 )
