@@ -116,7 +116,11 @@ def _report(scan: Any, findings: list[dict[str, Any]]) -> tuple[str, bytes, dict
               "arguments": json.loads(scan["arguments"]), "started": scan["started"]}
     summary = Summary()
     for d in findings:
-        summary.add(record_from_dict(d))
+        try:
+            summary.add(record_from_dict(d))
+        except TypeError:  # a finding stored by another profilewatch version: counted as-is
+            summary.findings += 1
+            summary.flag_findings += bool(d.get("flag"))
     summ = summary.to_dict()
     note = "HTML writer (WRITERS['html']) not available in this profilewatch"
     if "html" in WRITERS:
@@ -152,6 +156,8 @@ def _report(scan: Any, findings: list[dict[str, Any]]) -> tuple[str, bytes, dict
 def export(store: Store, out: str | os.PathLike, *, scan_id: int | None = None, confirmed_only: bool = False,
            include_dismissed: bool = False) -> dict[str, Any]:
     """Write an evidence bundle of a scan (default: the latest complete one); returns a summary."""
+    if Path(out).resolve() == store.path.resolve():
+        raise EvidenceError(f"--out {out} is the case store itself; choose another file")
     scan = store.scan_row(scan_id) if scan_id is not None else store.latest_scan()
     if scan is None:
         raise EvidenceError(f"no completed scan in {store.path}; run profilewatch scan --store first (or pass --scan ID)")
