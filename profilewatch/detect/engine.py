@@ -2,10 +2,11 @@
 
 Per segment: the gate automaton runs over the raw lower-cased text; a segment without a gate
 hit is done.  Otherwise the text is normalised (whole, or only the regions around gate hits
-when the segment is large), terms and cues are matched, term hits are
-grouped into passages (hits whose sentences -- lines, in code -- overlap), and each passage is classified (see :mod:`.classify`).  Several
-candidates in one passage become one finding.  The unit's genre (report, study) is judged
-from all of its normalised text before any passage is classified.
+when the segment is large), terms and cues are matched, term hits are grouped into passages
+(hits whose sentences -- lines, in code -- overlap), and each passage is classified (see
+:mod:`.classify`).  Several candidates in one passage become one finding per category.  The
+unit's genre (report, study, tooling) is judged from all of its normalised text before any
+passage is classified.
 """
 from __future__ import annotations
 
@@ -73,8 +74,8 @@ class Detector:
             lines = 2 if piece.segment.context in ("code", "data", "binary") else 0
             for group, span in _passages(piece.norm.text, piece.terms, lines):
                 for finding in self._findings(unit, piece, group, span, genre):
-                    key = (finding.fingerprint, finding.evidence.get("line"), finding.evidence.get("page"),
-                       finding.evidence.get("byte_offset"))
+                    ev = finding.evidence
+                    key = (finding.fingerprint, ev.get("line"), ev.get("page"), ev.get("byte_offset"))
                     if key not in seen:
                         seen.add(key)
                         findings.append(finding)
@@ -120,33 +121,13 @@ class Detector:
 
     def _build(self, unit: Unit, piece: _Piece, group: list[Hit], verdict: Verdict,
                sentence: tuple[int, int], category: str) -> Finding:
-        seg = piece.segment
-        norm = piece.norm
         lead = max(group, key=lambda h: (h.term.category == category, h.term.role == "group",
                                          h.term.role != "weak", h.end - h.start))
-        m_start, m_end = norm.span(lead.start, lead.end)
-        original = norm.original
-        match = original[m_start:m_end]
-        snip_start = max(0, m_start - SNIPPET)
-        snip_end = min(len(original), m_end + SNIPPET)
-        s0, s1 = norm.span(*sentence)
-        snip_start, snip_end = max(snip_start, min(s0, m_start)), min(snip_end, max(s1, m_end))
-        evidence: dict = {
-            "text": original[snip_start:snip_end].strip(),
-            "match": match,
-            "matches": sorted({original[slice(*norm.span(h.start, h.end))] for h in group}),
-        }
-        evidence.update(_locate(seg, piece.base + m_start, match))
-        if seg.where:
-            evidence["where"] = dict(seg.where)
-        terms = sorted({f"{h.text} ({h.term.category}, {h.term.role})" for h in group})
-        context_norm = _WS.sub("", norm.text[sentence[0] : sentence[1]])
         rule = f"{category}/{verdict.kind}"
-        digest = hashlib.sha256(
-            "\0".join([rule, ",".join(sorted({h.text for h in group})), context_norm]).encode("utf-8")
-        ).hexdigest()[:32]
+        terms = sorted({h.text for h in group})
+        described = sorted({f"{h.text} ({h.term.category}, {h.term.role})" for h in group})
         cue_text = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(verdict.cues.items()))
-        explanation = f"{verdict.kind} — {verdict.reason}. Terms: {', '.join(terms)}." + (
+        explanation = f"{verdict.kind} — {verdict.reason}. Terms: {', '.join(described)}." + (
             f" Cues: {cue_text}." if cue_text else " No context cues."
         )
         return Finding(
@@ -156,16 +137,44 @@ class Detector:
             category=category,
             categories=verdict.categories,
             rule=rule,
-            confidence=round(verdict.confidence, 2),
-            evidence=evidence,
+            confidence=verdict.confidence,
+            evidence=_evidence(piece, group, lead, sentence),
             sha256=unit.sha256,
             explanation=explanation,
-            fingerprint=digest,
+            fingerprint=fingerprint(rule, terms, piece.norm.text[sentence[0] : sentence[1]]),
             flag=verdict.kind in FLAG_KINDS,
-            terms=sorted({h.text for h in group}),
+            terms=terms,
             cues=verdict.cues,
             provenance=unit.meta.get("warc"),
         )
+
+
+def fingerprint(rule: str, terms: list[str], sentence: str) -> str:
+    """Stable identity of a finding: rule, normalised terms and normalised sentence without
+    whitespace -- no path, line or time, so it survives rescans, moves and reflowed markup."""
+    key = "\0".join([rule, ",".join(sorted(terms)), _WS.sub("", sentence)])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _evidence(piece: _Piece, group: list[Hit], lead: Hit, sentence: tuple[int, int]) -> dict:
+    """The original snippet (the sentence, at most SNIPPET characters each side of the match),
+    the original match and every matched spelling, and the locator of the match."""
+    norm, seg = piece.norm, piece.segment
+    original = norm.original
+    m_start, m_end = norm.span(lead.start, lead.end)
+    s0, s1 = norm.span(*sentence)
+    snip_start = max(m_start - SNIPPET, 0, min(s0, m_start))
+    snip_end = min(m_end + SNIPPET, len(original), max(s1, m_end))
+    match = original[m_start:m_end]
+    evidence: dict = {
+        "text": original[snip_start:snip_end].strip(),
+        "match": match,
+        "matches": sorted({original[slice(*norm.span(h.start, h.end))] for h in group}),
+    }
+    evidence.update(_locate(seg, piece.base + m_start, match))
+    if seg.where:
+        evidence["where"] = dict(seg.where)
+    return evidence
 
 
 def _regions(hits: list[int], length: int) -> list[tuple[int, int]]:
