@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -158,23 +159,29 @@ def xlsx(unit: Unit) -> Iterator[Segment]:
     except Exception as exc:
         raise OfficeError(f"XLSX cannot be parsed: {type(exc).__name__}: {exc}") from exc
     try:
-        for sheet in workbook.worksheets:
-            state = getattr(sheet, "sheet_state", "visible")
-            for r, row in enumerate(sheet.iter_rows(values_only=True), 1):
-                cells, coords = [], []
-                for c, value in enumerate(row, 1):
-                    if value is None or str(value).strip() == "":
-                        continue
-                    cells.append(str(value))
-                    coords.append(f"{get_column_letter(c)}{r}")
-                if not cells:
-                    continue
-                segment = _row_segment(cells, {"sheet": sheet.title, "cell": coords[0], "row": r,
-                                               "cells": coords, "sheet_state": state}, context="data")
-                if segment:
-                    yield segment
+        yield from _sheets(workbook, get_column_letter)
+    except OfficeError:
+        raise
+    except Exception as exc:  # openpyxl reads sheets lazily: damage shows up while iterating
+        raise OfficeError(f"XLSX cannot be read: {type(exc).__name__}: {exc}") from exc
     finally:
         workbook.close()
+
+
+def _sheets(workbook: Any, get_column_letter: Any) -> Iterator[Segment]:
+    for sheet in workbook.worksheets:
+        state = getattr(sheet, "sheet_state", "visible")
+        for r, row in enumerate(sheet.iter_rows(values_only=True), 1):
+            cells, coords = [], []
+            for c, value in enumerate(row, 1):
+                if value is None or str(value).strip() == "":
+                    continue
+                cells.append(str(value))
+                coords.append(f"{get_column_letter(c)}{r}")
+            segment = _row_segment(cells, {"sheet": sheet.title, "cell": coords[0] if coords else None, "row": r,
+                                           "cells": coords, "sheet_state": state}, context="data")
+            if segment:
+                yield segment
 
 
 # -- PPTX --------------------------------------------------------------------------------------
@@ -190,14 +197,22 @@ def pptx(unit: Unit) -> Iterator[Segment]:
     zf = check_zip(unit.data)
     names = set(zf.namelist())
     for number, part in enumerate(_slide_order(zf, names), 1):
-        text = _drawing_text(zf.read(part))
+        text = _drawing_text(_read(zf, part))
         if text.strip():
             yield Segment(text=text, context="prose", where={"slide": number})
         notes = _notes_part(zf, names, part)
         if notes:
-            text = _drawing_text(zf.read(notes))
+            text = _drawing_text(_read(zf, notes))
             if text.strip():
                 yield Segment(text=text, context="prose", where={"slide": number, "notes": True})
+
+
+def _read(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A part's bytes; a damaged part is an :class:`OfficeError`."""
+    try:
+        return zf.read(name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, KeyError, ValueError) as exc:
+        raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
 
 
 def _xml(data: bytes) -> Any:
@@ -213,7 +228,7 @@ def _rels(zf: zipfile.ZipFile, names: set[str], part: str) -> dict[str, str]:
     if rels not in names:
         return {}
     out = {}
-    for rel in _xml(zf.read(rels)).iter(f"{_REL}Relationship"):
+    for rel in _xml(_read(zf, rels)).iter(f"{_REL}Relationship"):
         target = rel.get("Target", "")
         out[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else _join(folder, target)
     return out
@@ -234,7 +249,7 @@ def _slide_order(zf: zipfile.ZipFile, names: set[str]) -> list[str]:
     order: list[str] = []
     if "ppt/presentation.xml" in names:
         rels = _rels(zf, names, "ppt/presentation.xml")
-        for sld in _xml(zf.read("ppt/presentation.xml")).iter(f"{_P}sldId"):
+        for sld in _xml(_read(zf, "ppt/presentation.xml")).iter(f"{_P}sldId"):
             target = rels.get(sld.get(f"{_R}id", ""))
             if target in names:
                 order.append(target)
@@ -272,7 +287,7 @@ def odf(unit: Unit) -> Iterator[Segment]:
     zf = check_zip(unit.data)
     if "content.xml" not in zf.namelist():
         raise OfficeError("OpenDocument package without content.xml")
-    root = _xml(zf.read("content.xml"))
+    root = _xml(_read(zf, "content.xml"))
     counters = {"paragraph": 0, "slide": 0}
     yield from _odf_walk(root, {}, counters)
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 
 import pypdf
-from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf.errors import FileNotDecryptedError, PyPdfError
 
 from ..records import Segment, Unit
 from ..sources.containers import Limits
@@ -74,8 +74,7 @@ def extract(unit: Unit, seconds: float | None = None) -> Iterator[Segment]:
             raise TimeoutError(f"PDF still being read after the unit time limit, at page {number + 1} of {count}")
         try:
             text = pages[number].extract_text() or ""
-        except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
-                IndexError, RecursionError, ZeroDivisionError) as exc:
+        except Exception as exc:  # pypdf raises many types on damaged content streams
             raise MalformedPDF(f"page {number + 1} cannot be read: {type(exc).__name__}: {exc}") from exc
         if text.strip():
             yield Segment(text=text, context="prose", page=number + 1)

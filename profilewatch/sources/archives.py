@@ -39,10 +39,19 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..records import Problem, Unit
-from .containers import Limits, child_member
+
+if TYPE_CHECKING:  # containers imports this module to register its openers: no import cycle at load
+    from .containers import Limits
+
+
+def child_member(parent: Unit, name: str) -> str:
+    """:func:`profilewatch.sources.containers.child_member` (imported when first needed)."""
+    from .containers import child_member as chain
+
+    return chain(parent, name)
 
 CHUNK = 1 << 20
 RATIO_FLOOR = 1 << 20
@@ -188,13 +197,16 @@ def open_zip(unit: Unit, limits: Limits) -> Iterator[Unit | Problem]:
     with source(unit) as fh:
         try:
             zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
             yield from _zip_local_headers(unit, limits, budget)
             return
         with zf:
             for info in zf.infolist():
                 if budget.exhausted:
                     return
+                if not info.filename:
+                    yield _problem(unit, "error", "corrupt", "a member has an empty name; not read")
+                    continue
                 if info.is_dir():
                     continue
                 name = info.filename

@@ -25,14 +25,16 @@ import io
 import re
 import zlib
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from ..records import Problem, Unit
 from .archives import (BUDGET_KEY, Budget, LimitExceeded, Metered, Truncated, budget_of, inflate,
                        read_member, source)
-from .containers import Limits
+
+if TYPE_CHECKING:
+    from .containers import Limits
 
 SCANNED = WarcRecordType.response | WarcRecordType.resource
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
@@ -240,9 +242,9 @@ def _arc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterato
                           f"ARC record header garbled at offset {pos}; records before it were scanned", unit.sha256)
             return
         url, _, date, ctype, length = (g.decode("latin-1") for g in match.groups())
-        body_start = end + 1
+        body_start = end + 1 if end >= 0 else len(raw)
         body = raw[body_start:body_start + int(length)]
-        pos = body_start + int(length)
+        pos = body_start + int(length)  # always past the header line: the loop moves forward
         member = f"{url} {date}"
         if first:
             first = False
