@@ -25,7 +25,7 @@ class Collect:
     def __init__(self) -> None:
         self.segments: dict[tuple[str, str | None], list[Segment]] = {}
 
-    def detect(self, unit: Unit, segments, deadline: float | None = None) -> list[Finding]:
+    def detect(self, unit: Unit, segments, deadline: float | None = None, **_: Any) -> list[Finding]:
         self.segments[unit.key] = list(segments)
         return []
 
