@@ -87,8 +87,14 @@ def test_verbatim_formats_keep_line_and_column():
 
 def test_xml_elements_and_attributes():
     (seg,) = _segments("xml", '<r><rule field="card.nation" op="in" value="05,17"/><note>人工复核</note></r>')
-    assert "/r/rule field=card.nation op=in value=05,17" in seg.text
-    assert "/r/note 人工复核" in seg.text
+    assert "r/rule field=card.nation op=in value=05,17" in seg.text
+    assert "r/note 人工复核" in seg.text
+
+
+def test_xml_deep_nesting_renders_without_recursion():
+    deep = "<a>" * 3000 + "民族属性" + "</a>" * 3000
+    (seg,) = _segments("xml", deep)
+    assert seg.text.rstrip().endswith("a/a/a 民族属性")
 
 
 def test_xml_entity_bomb_is_refused():
