@@ -437,3 +437,19 @@ def test_fetched_history_reads_back_as_a_timeline(serve, tmp_path):
             ("removed", "2019-04-08T10:00:00Z", "2019-11-06T14:30:00Z"),
             ("reappeared", "2019-11-12T09:00:00Z", "2020-06-01T00:00:00Z")]
         assert [s["state"] for s in t["states"]] == ["present", "absent", "gone", "present"]
+
+
+def test_retry_after_as_http_date_and_no_captures(serve, tmp_path):
+    import datetime as dt
+
+    from profilewatch.wayback import _retry_after
+
+    now = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+    assert _retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30.0
+    assert _retry_after("120", now) == 120.0 and _retry_after("soon", now) is None and _retry_after(None, now) is None
+
+    base = serve(Archive([]))
+    out = tmp_path / "none.warc.gz"
+    fake = FakeTime()
+    report = fetch_history(URL, str(out), config(base), clock=fake.clock, sleep=fake.sleep)
+    assert (report.listed, report.evidence, report.written) == (0, 0, 0) and not out.exists()
