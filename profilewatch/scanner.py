@@ -40,7 +40,7 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions) -> Iterator[
     """Yield findings, problems and unit records for ``unit`` and everything inside it."""
     started = time.monotonic()
     try:
-        fmt = "streamed-text" if unit.streamed else sniff(unit.data, unit.name, unit.hint)
+        fmt = _streamed_format(unit) if unit.streamed else sniff(unit.data, unit.name, unit.hint)
     except Exception as exc:  # sniffing must never stop a scan
         yield from _failed(unit, "unknown", "sniff_failed", exc)
         return
@@ -105,6 +105,14 @@ def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptio
         return
     # a container that could not be read at all ends as an error unit, not as an empty container
     yield _unit_record(unit, fmt, "error" if broken and not children else "container")
+
+
+def _streamed_format(unit: Unit) -> str:
+    """A file too large to hold: containers are opened from disk, anything else is read in windows."""
+    with open(unit.path, "rb") as fh:
+        head = fh.read(1 << 16)
+    fmt = sniff(head, unit.name, unit.hint)
+    return fmt if fmt in OPENERS else "streamed-text"
 
 
 def _failed(unit: Unit, fmt: str, reason: str, exc: Exception) -> Iterator[Record]:

@@ -210,3 +210,20 @@ def test_cli_unit_records_add_up_to_the_summary(tmp_path):
     # 2 zip members + 5 WARC responses + note = 8 scanned; warcinfo + 5 requests + 1 metadata + empty = 8 skipped
     assert outcomes == {"scanned": 8, "skipped": 8, "error": 1, "container": 3}
     assert summary["errors"] == 1 and summary["skipped"] == 8
+
+
+def test_containers_too_large_to_hold_are_opened_from_disk(tmp_path):
+    import profilewatch
+
+    tar = make_tar({"a/face.h": b"int minzu;\n", "README": b"readme text here\n"}, mode="w:gz")
+    (tmp_path / "big.zip").write_bytes(make_zip({"doc.txt": b"x" * 5000, "t.tar.gz": tar}))
+    (tmp_path / "big.tar.gz").write_bytes(tar + b"\0" * 2000)  # zero padding after the gzip stream
+    (tmp_path / "site.warc.gz").write_bytes((CORPUS / "warc/audiencelens-demographics-history.warc.gz").read_bytes())
+    records = [r.to_dict() for r in profilewatch.scan([str(tmp_path)], max_in_memory=1000)]
+    assert set(units(records, "scanned")) == {
+        ("big.zip", "doc.txt"), ("big.zip", "t.tar.gz!/a/face.h"), ("big.zip", "t.tar.gz!/README"),
+        ("big.tar.gz", "a/face.h"), ("big.tar.gz", "README"),
+        ("site.warc.gz", "https://audiencelens.example/features/demographics 2018-09-01T12:00:00Z"),
+        ("site.warc.gz", "https://audiencelens.example/features/demographics 2019-06-01T12:00:00Z"),
+        ("site.warc.gz", "https://audiencelens.example/features/demographics 2020-07-01T12:00:00Z")}
+    assert [r for r in records if r["type"] == "error"] == []
