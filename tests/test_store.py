@@ -150,6 +150,25 @@ def test_schema_is_versioned_with_migrations(tmp_path):
         assert store.query("SELECT count(*) FROM migrations")[0][0] == SCHEMA_VERSION
 
 
+def test_an_older_store_is_migrated_in_order(tmp_path, monkeypatch):
+    from profilewatch import store as store_module
+
+    corpus = make_corpus(tmp_path / "corpus", n=3, with_zip=False)
+    with Store(tmp_path / "case.db") as store:
+        list(api.scan([str(corpus)], store=store))
+
+    def m2_add_tags(db):
+        db.execute("ALTER TABLE reviews ADD COLUMN tags TEXT")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS + [m2_add_tags])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with Store(tmp_path / "case.db") as store:
+        assert store.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION + 1
+        assert [r[0] for r in store.query("SELECT version FROM migrations")] == list(range(1, SCHEMA_VERSION + 2))
+        assert "tags" in [r[1] for r in store.query("PRAGMA table_info(reviews)")]
+        assert store.query("SELECT count(*) FROM results")[0][0] == 3  # data kept
+
+
 def test_newer_schema_is_refused_untouched(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", n=3, with_zip=False)
     db = tmp_path / "case.db"
