@@ -5,6 +5,9 @@ import csv
 import io
 import json
 
+from pathlib import Path
+
+import jsonschema
 import pytest
 from click.testing import CliRunner
 from selectolax.lexbor import LexborHTMLParser
@@ -21,6 +24,8 @@ def corpus(tmp_path_factory):
     (root / "docs").mkdir()
     (root / "docs" / "datasheet.txt").write_text("\n\n".join(examples) + "\n", encoding="utf-8")
     (root / "notes.txt").write_text("Nothing to see here.\n", encoding="utf-8")
+    (root / "<img src=x onerror=alert(1)>.txt").write_text(
+        examples[0] + "\n", encoding="utf-8")
     return root
 
 
@@ -36,7 +41,9 @@ def test_scan_writes_html_without_scanning_machine_paths(corpus, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert str(corpus) not in html and str(tmp_path) not in html
     doc = LexborHTMLParser(html)
-    assert doc.css_first("#findings section.source h3 .path").text() == "docs/datasheet.txt"
+    sources = [h.text() for h in doc.css("#findings section.source h3 .path")]
+    assert sources[0] == "docs/datasheet.txt" and "<img src=x onerror=alert(1)>.txt" in sources
+    assert not doc.css("img") and len(doc.css("script")) == 1
     assert len(doc.css("article.finding")) >= 3
     footer = doc.css_first("footer").text()
     assert f"paths = {corpus.name}" in footer
@@ -60,7 +67,10 @@ def test_report_renders_saved_jsonl_in_every_format(corpus, tmp_path):
     assert "counted from the records" not in html  # summary came from the file
 
     sarif = json.loads(run("report", str(saved), "--format", "sarif").output)
+    jsonschema.validate(sarif, json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text()))
     assert len(sarif["runs"][0]["results"]) == len(findings)
+    assert "%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.txt" in {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
     assert sarif["runs"][0]["tool"]["driver"]["properties"]["rulesDigest"] == records[0]["rules_digest"]
 
     out = tmp_path / "f.csv"
@@ -72,6 +82,7 @@ def test_report_renders_saved_jsonl_in_every_format(corpus, tmp_path):
 
     md = run("report", str(saved), "--format", "md").output
     assert md.startswith("# profilewatch report") and "### `docs/datasheet.txt`" in md
+    assert "### `<img src=x onerror=alert(1)>.txt`" in md  # inside a code span: inert
 
 
 def test_report_tolerates_missing_header_summary_and_junk(corpus, tmp_path):
