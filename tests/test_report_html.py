@@ -66,6 +66,7 @@ def test_summary_counts_matrix_and_top_sources():
     assert heads == ["category", "capability claim", "implementation", "targeting rule", "total"]
     assert rows["ethnicity"] == ["1", "2", "1", "4"]  # the tender finding has categories skin_color + ethnicity
     assert rows["skin colour"] == ["0", "0", "1", "1"]
+    assert doc.css_first("p.context").text() == "Context findings (not flagged): disclaimer 1"
     top = [a.text(strip=True) for a in doc.css("#summary a")]
     assert set(top) == {"html/datasheet.html", "archives/sdk.zip", "pdf/tender.pdf", "bin/firmware.bin"}
     assert "warc/site.warc.gz" not in top  # only clean findings there

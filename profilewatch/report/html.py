@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -144,6 +144,9 @@ class HtmlWriter(DocumentWriter):
             "matrix": {"cats": cats, "kinds": kinds, "counts": counts,
                        "row_totals": {c: sum(v for (cc, _), v in counts.items() if cc == c) for c in cats}},
             "groups": ordered,
+            "context_kinds": [(k, n) for k, n in sorted(Counter(
+                f.get("kind") for f in self.findings if not f.get("flag") and f.get("kind")).items(),
+                key=lambda kv: (ALL_KINDS.index(kv[0]) if kv[0] in ALL_KINDS else 99, kv[0]))],
             "top_sources": [g for g in ordered if g["flags"]][:10],
             "sources_flagged": sum(1 for g in ordered if g["flags"]),
             "filter_categories": [c for c in CATEGORIES if c in present_cats] + sorted(present_cats - set(CATEGORIES)),
