@@ -50,6 +50,15 @@ def load_baseline(path: str | os.PathLike) -> set[str]:
     return fps
 
 
+def check_writable(path: str | os.PathLike) -> None:
+    """Fail early (before scanning) when a baseline cannot be written to ``path``."""
+    target = Path(path)
+    if target.is_dir():
+        raise BaselineError(f"cannot write baseline {path}: it is a folder")
+    if not target.parent.is_dir():
+        raise BaselineError(f"cannot write baseline {path}: no folder {target.parent}")
+
+
 def write_baseline(path: str | os.PathLike, findings: Iterable[Finding], rules_digest: str) -> int:
     """Write (atomically) a baseline of ``findings``; returns the number of fingerprints."""
     entries: dict[str, dict] = {}
@@ -59,7 +68,11 @@ def write_baseline(path: str | os.PathLike, findings: Iterable[Finding], rules_d
     doc = {"profilewatch_baseline": FORMAT_VERSION, "rules_digest": rules_digest,
            "findings": [entries[k] for k in sorted(entries)]}
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".baseline-", dir=target.parent if str(target.parent) else ".")
+    check_writable(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".baseline-", dir=target.parent)
+    except OSError as exc:
+        raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             json.dump(doc, fh, ensure_ascii=False, indent=1)

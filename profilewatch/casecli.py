@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from .baseline import BaselineError, load_baseline, write_baseline
+from .baseline import BaselineError, check_writable, load_baseline, write_baseline
 from .records import Finding, Record
 from .store import Store, StoreError, suppress
 
@@ -41,6 +41,8 @@ class CaseScan:
         self.counts: dict[str, int] = {}
         self.seen: list[Finding] = []
         self.baseline = load_baseline(baseline) if baseline else None
+        if write_baseline:
+            check_writable(write_baseline)
         self.store = Store(store, arguments=arguments) if store else None
         self.decisions = self.store.decisions() if self.store else {}
         self.dismissed = set() if include_dismissed else {

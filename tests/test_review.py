@@ -124,3 +124,10 @@ def test_bad_baseline_is_exit_2_and_not_overwritten(tmp_path):
     assert res.exit_code == 2 and "not a profilewatch baseline" in res.stderr
     res = run_cli("scan", str(corpus), "--baseline", str(tmp_path / "missing.json"))
     assert res.exit_code == 2 and "cannot read baseline" in res.stderr
+
+
+def test_unwritable_baseline_path_fails_before_scanning(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", n=3, with_zip=False)
+    res = run_cli("scan", str(corpus), "--format", "jsonl", "--write-baseline", str(tmp_path / "no" / "b.json"))
+    assert res.exit_code == 2
+    assert "cannot write baseline" in res.stderr and res.stdout == ""
