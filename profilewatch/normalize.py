@@ -1,52 +1,77 @@
 """Offset-mapped text normalisation.
 
 Detection runs on a normalised copy of each segment; evidence always quotes the original.
-:func:`normalize` returns the normalised text together with ``src``, a list that maps every
-normalised character (and the end position) back to an index in the original text.
+:func:`normalize` returns the normalised text with a map back to the original: every step that
+changes lengths records a piecewise map (runs copied unchanged map linearly, a replacement maps
+to the start of what it replaced), and :meth:`Normalized.span` walks the maps back.  Each step
+is one regular-expression pass, so the cost follows the number of changes, not of characters.
 
 Steps, in order:
 
 1. escapes: ``\\uXXXX`` (JS/JSON, also when double-escaped) and ``&#NNNN;`` / ``&#xHHHH;``
    character references become the character they encode;
-2. invisible characters (zero-width space/joiners, soft hyphen, BOM, word joiner) are removed;
-3. Unicode NFKC per character (full-width ``ＵＹＧＨＵＲ`` becomes ``UYGHUR``);
-4. identifiers are split: ``recUygur`` -> ``rec Uygur``, ``EM_NATION_TYPE`` -> ``EM NATION TYPE``,
+2. invisible characters (zero-width space/joiners, soft hyphen, BOM, word joiner) are removed,
+   and Unicode NFKC applies per character (full-width ``ＵＹＧＨＵＲ`` becomes ``UYGHUR``);
+3. identifiers are split: ``recUygur`` -> ``rec Uygur``, ``EM_NATION_TYPE`` -> ``EM NATION TYPE``,
    ``uygur02`` -> ``uygur 02``, ``skin-tone`` -> ``skin tone`` (``_`` and ``-`` read as spaces);
-5. whitespace runs collapse to one space (a newline if the run held one and lines are kept,
-   or if it held a blank line) and vanish entirely
-   between two CJK characters, so ``维\\n族`` and ``维 族`` read ``维族`` -- but a blank line
-   (a paragraph or block break) always stays a break;
-6. Traditional Chinese becomes Simplified (OpenCC ``t2s``), then everything is case-folded.
+4. whitespace runs collapse to one space (a newline if the run held one and lines are kept, or
+   if it held a blank line) and vanish entirely between two CJK characters, so ``维\\n族`` and
+   ``维 族`` read ``维族`` -- but a blank line (a paragraph or block break) stays a break;
+5. Traditional Chinese becomes Simplified (OpenCC ``t2s``), then everything is case-folded.
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 _ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})|&#(\d{2,7});?|&#[xX]([0-9a-fA-F]{2,6});?")
-_JOINERS = str.maketrans({"_": " ", "-": " "})
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
-_CAMEL = re.compile(
-    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])"
-)
+_SPECIAL = re.compile("[^\x00-\x7f\u3400-\u4dbf\u4e00-\u9fff]")  # may change under NFKC, or is invisible
+_CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z])|[A-Za-z](?=[0-9])|[0-9](?=[A-Za-z])")
+# whitespace that normalisation changes: runs, non-space whitespace, a space between CJK characters
+# (a lone space elsewhere stays as it is without a callback)
+_SPACE_RUN = re.compile(r"\s{2,}|[^\S ]|(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+_LONG_LOWER = re.compile("\u0130")  # the only character whose lower case is longer (İ -> i̇)
+_HAS_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Map:
+    """Piecewise map from one step's output positions to its input positions."""
+
+    out: list[int]  # where each piece starts in the output
+    inp: list[int]  # where it starts in the input
+    linear: list[bool]  # copied unchanged (maps position by position) or a replacement
+
+    def __call__(self, pos: int) -> int:
+        k = bisect.bisect_right(self.out, pos) - 1
+        return self.inp[k] + (pos - self.out[k] if self.linear[k] else 0)
 
 
 @dataclass(slots=True)
 class Normalized:
-    """Normalised text and the map from each of its positions to the original text."""
+    """Normalised text and the way back from its positions to the original text."""
 
     text: str
-    src: list[int]
     original: str
+    maps: list[_Map]
+
+    def to_original(self, pos: int) -> int:
+        """Index in the original text of normalised position ``pos``."""
+        for m in reversed(self.maps):
+            pos = m(pos)
+        return pos
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` span covering normalised ``[start, end)``."""
-        s = self.src[start]
+        s = self.to_original(start)
         if end <= start:
             return s, s
-        last = self.src[end - 1]
+        last = self.to_original(end - 1)
         escape = _ESCAPE.match(self.original, last)
         return s, escape.end() if escape else last + 1
 
@@ -64,124 +89,92 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
-def _unescape(text: str) -> tuple[list[str], list[int]]:
-    chars: list[str] = []
-    src: list[int] = []
-    pos = 0
-    for m in _ESCAPE.finditer(text):
-        code = m.group(1) or m.group(2) or m.group(3)
-        base = 16 if (m.group(1) or m.group(3)) else 10
-        try:
-            ch = chr(int(code, base))
-        except (ValueError, OverflowError):
+def _sub(text: str, pattern: re.Pattern, repl: Callable[[re.Match], str | None]) -> tuple[str, _Map | None]:
+    """Replace each match of ``pattern`` by ``repl(match)`` (``None`` keeps it); the map is
+    ``None`` when nothing changed."""
+    parts: list[str] = []
+    out: list[int] = [0]
+    inp: list[int] = [0]
+    linear: list[bool] = [True]
+    pos = length = 0
+    for m in pattern.finditer(text):
+        r = repl(m)
+        if r is None:
             continue
-        seg = text[pos : m.start()]
-        chars.extend(seg)
-        src.extend(range(pos, m.start()))
-        chars.append(ch)
-        src.append(m.start())
-        pos = m.end()
-    chars.extend(text[pos:])
-    src.extend(range(pos, len(text)))
-    return chars, src
-
-
-def _nfkc(chars: list[str], src: list[int]) -> tuple[list[str], list[int]]:
-    out: list[str] = []
-    osrc: list[int] = []
-    for ch, i in zip(chars, src):
-        if ch in _INVISIBLE:
-            continue
-        if ch < "\u0080" or is_cjk(ch) and ord(ch) < 0xF900:
-            out.append(ch)
-            osrc.append(i)
-            continue
-        n = unicodedata.normalize("NFKC", ch)
-        for c in n:
-            out.append(c)
-            osrc.append(i)
-    return out, osrc
-
-
-def _split_identifiers(text: str, src: list[int]) -> tuple[str, list[int]]:
-    if not _CAMEL.search(text):
-        return text.translate(_JOINERS), src
-    out: list[str] = []
-    osrc: list[int] = []
-    pos = 0
-    for m in _CAMEL.finditer(text):
-        b = m.start()
-        out.append(text[pos:b])
-        osrc.extend(src[pos:b])
-        out.append(" ")
-        osrc.append(src[b] if b < len(src) else (src[-1] + 1 if src else 0))
+        a, b = m.span()
+        parts.append(text[pos:a])
+        length += a - pos
+        parts.append(r)
+        out += [length, length + len(r)]
+        inp += [a, b]
+        linear += [False, True]
+        length += len(r)
         pos = b
-    out.append(text[pos:])
-    osrc.extend(src[pos:])
-    return "".join(out).translate(_JOINERS), osrc
+    if not parts:
+        return text, None
+    parts.append(text[pos:])
+    return "".join(parts), _Map(out, inp, linear)
 
 
-def _collapse_space(text: str, src: list[int], keep_lines: bool) -> tuple[list[str], list[int]]:
-    out: list[str] = []
-    osrc: list[int] = []
-    n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        if not ch.isspace():
-            out.append(ch)
-            osrc.append(src[i])
-            i += 1
-            continue
-        j = i
-        newlines = 0
-        while j < n and text[j].isspace():
-            newlines += text[j] == "\n"
-            j += 1
-        prev = out[-1] if out else ""
-        nxt = text[j] if j < n else ""
-        if newlines > 1 or not (prev and nxt and is_cjk(prev) and is_cjk(nxt)):
-            out.append("\n" if newlines > 1 or (keep_lines and (newlines or "\r" in text[i:j])) else " ")
-            osrc.append(src[i])
-        i = j
-    return out, osrc
+def _unescaped(m: re.Match) -> str | None:
+    code = m.group(1) or m.group(2) or m.group(3)
+    try:
+        return chr(int(code, 10 if m.group(2) else 16))
+    except (ValueError, OverflowError):
+        return None
 
 
-def _fold(chars: list[str], src: list[int]) -> tuple[str, list[int]]:
-    text = "".join(chars)
-    if any(is_cjk(c) for c in text):
+def _compatible(m: re.Match) -> str | None:
+    ch = m.group(0)
+    if ch in _INVISIBLE:
+        return ""
+    n = unicodedata.normalize("NFKC", ch)
+    return None if n == ch else n
+
+
+def _spaces(keep_lines: bool) -> Callable[[re.Match], str | None]:
+    def collapse(m: re.Match) -> str | None:
+        run, text, (a, b) = m.group(0), m.string, m.span()
+        newlines = run.count("\n")
+        if newlines < 2 and 0 < a and b < len(text) and is_cjk(text[a - 1]) and is_cjk(text[b]):
+            return ""  # 维\n族, 维 族: one word broken by layout
+        r = "\n" if newlines > 1 or (keep_lines and (newlines or "\r" in run)) else " "
+        return None if r == run else r
+
+    return collapse
+
+
+def _fold(text: str) -> tuple[str, _Map | None]:
+    if _HAS_CJK.search(text):
         converted = _t2s().convert(text)
         if len(converted) == len(text):
             text = converted
-        else:  # phrase conversion changed length: fall back to per-character conversion
-            text = "".join(_t2s().convert(c) if is_cjk(c) else c for c in text)
-            if len(text) != len(src):
-                text = "".join(chars)
-    low = text.lower()
-    if len(low) == len(text):
-        return low, src
-    out: list[str] = []
-    osrc: list[int] = []
-    for ch, i in zip(text, src):
-        lc = ch.lower()
-        out.append(lc)
-        osrc.extend([i] * len(lc))
-    return "".join(out), osrc
+        else:  # a phrase conversion changed the length: convert character by character
+            per_char = "".join(_t2s().convert(c) if is_cjk(c) else c for c in text)
+            text = per_char if len(per_char) == len(text) else text
+    text, mapped = _sub(text, _LONG_LOWER, lambda m: m.group(0).lower())
+    return text.lower(), mapped
 
 
 def normalize(text: str, keep_lines: bool = False) -> Normalized:
-    """Normalise ``text`` for matching and keep a map back to the original positions.
+    """Normalise ``text`` for matching and keep the way back to the original positions.
 
     ``keep_lines`` keeps single line breaks (code and data, where a line is a statement);
     otherwise a single line break is a hard wrap and reads as a space."""
-    chars, src = _unescape(text)
-    if not text.isascii():
-        chars, src = _nfkc(chars, src)
-    joined, src = _split_identifiers("".join(chars), src)
-    chars, src = _collapse_space(joined, src, keep_lines)
-    folded, src = _fold(chars, src)
-    src.append(src[-1] + 1 if src else 0)
-    return Normalized(folded, src, text)
+    maps: list[_Map] = []
+
+    def step(result: tuple[str, _Map | None]) -> str:
+        if result[1] is not None:
+            maps.append(result[1])
+        return result[0]
+
+    out = step(_sub(text, _ESCAPE, _unescaped))
+    if not out.isascii():
+        out = step(_sub(out, _SPECIAL, _compatible))
+    out = step(_sub(out, _CAMEL, lambda m: m.group(0) + " "))
+    out = step(_sub(out.replace("_", " ").replace("-", " "), _SPACE_RUN, _spaces(keep_lines)))
+    out = step(_fold(out))
+    return Normalized(out, text, maps)
 
 
 def fold_term(term: str) -> str:

@@ -59,3 +59,13 @@ def test_offsets_survive_a_mix_of_everything():
 def test_fold_term_matches_text_normalisation():
     assert fold_term("EthicCode") == "ethic code"
     assert fold_term("膚色") == "肤色"
+
+
+def test_only_dotted_capital_i_lowercases_longer():
+    from profilewatch.normalize import _LONG_LOWER
+
+    longer = [c for c in map(chr, range(0x110000)) if len(c.lower()) > 1]
+    assert all(_LONG_LOWER.fullmatch(c) for c in longer)
+    n = normalize("İstanbul uygur")
+    i = n.text.index("uygur")
+    assert n.span(i, i + 5) == (9, 14)
