@@ -49,6 +49,7 @@ def test_self_contained_no_network_references():
         assert "src" not in node.attributes and "style" not in node.attributes
         assert node.attributes.get("href", "#").startswith("#"), node.attributes
     style = doc.css_first("style").text()
+    assert "@media print" in style and "#filters { display: none !important; }" in style
     assert "url(" not in style and "@import" not in style and "@font-face" not in style
     assert not re.search(r"https?://", doc.css_first("script").text())
 
