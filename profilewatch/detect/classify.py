@@ -28,7 +28,7 @@ from .lexicon import Hit
 STRONG_ROLES = ("group", "attribute", "identifier")
 ADJACENT = 8  # a filtering cue this close to a term (normalised chars) keys the filter on it
 ADJACENT_WORDS = 24  # the same for English words
-TABLE_GROUPS = 5  # this many distinct group names in one passage make it a code table
+TABLE_GROUPS = 8  # this many distinct group names in one passage make it a code table
 TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the attribute
 ROLE_WEIGHT = {"group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
@@ -126,7 +126,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if targeting and (has_group or person or near_kinds.get("targeting") or filtering):
         conf = base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0)
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
-    if capability and (person or (has_group and not coded) or (coded and schema and roles["identifier"])):
+    if capability and (person or (has_group and not coded) or (coded and schema and (
+            roles["identifier"] or len(capability) >= 2))):
         kind = "implementation" if coded else "capability_claim"
         about = " about people" if person else ""
         return verdict(kind, base + 0.2 + (0.15 if person else 0), f"a capability cue with the attribute{about}")

@@ -216,7 +216,7 @@ class Matcher:
         for end, (word, items) in self._ac.iter(flat):
             start = end - len(word) + 1
             stop = end + 1
-            if _latin(word):
+            if not _has_cjk(word):  # alphabetic words (Latin, Cyrillic...) need word boundaries
                 if start > 0 and _word_char(flat[start - 1]):
                     continue
                 if stop < len(flat) and _word_char(flat[stop]):
@@ -252,4 +252,8 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
 
 
 def _word_char(c: str) -> bool:
-    return c.isascii() and c.isalnum()
+    return c.isalnum() and not is_cjk(c)
+
+
+def _has_cjk(text: str) -> bool:
+    return any(is_cjk(c) for c in text)
