@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import lzma
 import zlib
@@ -110,9 +111,34 @@ def test_zip_directory_entries_are_not_units_and_nesting_chains():
     assert units(records, "container") == [("sdk.zip", "plugins/p.zip"), ("sdk.zip", "lib/t.tar.gz"), ("sdk.zip", None)]
 
 
-def test_7z_is_reported_unsupported():
-    records, _ = scan_bytes("a.7z", b"7z\xbc\xaf\x27\x1c\x00\x04" + b"\x00" * 40)
-    assert [slim(p) for p in problems(records)] == [("skipped", "unsupported_format", None, "a.7z", None)]
+def _7z(members: dict[str, bytes], **kwargs) -> bytes:
+    py7zr = pytest.importorskip("py7zr")
+    buf = io.BytesIO()
+    with py7zr.SevenZipFile(buf, "w", **kwargs) as archive:
+        for name, data in members.items():
+            archive.writestr(data, name)
+    return buf.getvalue()
+
+
+def test_7z_members_nested_and_limits():
+    data = _7z({"a/b.txt": "民族 text".encode(), "in.zip": make_zip({"x.md": b"# x\n"}), "c.txt": b"after"})
+    records, collect = scan_bytes("a.7z", data)
+    assert units(records, "scanned") == [("a.7z", "a/b.txt"), ("a.7z", "in.zip!/x.md"), ("a.7z", "c.txt")]
+    assert collect.segments[("a.7z", "a/b.txt")][0].text == "民族 text"
+    bomb = _7z({"a.txt": b"hello there", "zeros.bin": b"\0" * (30 << 20), "c.txt": b"after"})
+    records, _ = scan_bytes("bomb.7z", bomb)
+    assert [slim(p) for p in problems(records)] == [("error", "limit_exceeded", "max_ratio", "bomb.7z", "zeros.bin")]
+    assert units(records, "scanned") == [("bomb.7z", "a.txt")]
+
+
+def test_7z_encrypted_and_damaged():
+    for kwargs in ({"password": "pw"}, {"password": "pw", "header_encryption": True}):
+        records, _ = scan_bytes("enc.7z", _7z({"s.txt": b"secret"}, **kwargs))
+        assert [slim(p) for p in problems(records)] == [("error", "encrypted", None, "enc.7z", None)]
+        assert units(records) == [("enc.7z", None)] and units(records, "error") == [("enc.7z", None)]
+    whole = _7z({"a.txt": b"hello there" * 100, "b.txt": b"second" * 100})
+    records, _ = scan_bytes("cut.7z", whole[: len(whole) // 2])
+    assert [slim(p) for p in problems(records)] == [("error", "corrupt", None, "cut.7z", None)]
 
 
 # -- WARC built here ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 
 from formats_helpers import (CORPUS, gzip_members, http_response, make_tar, make_zip, scan_bytes, warc_record,
                              with_limits)
+from test_containers import _7z
 from test_formats import _odt, _pptx
 
 
@@ -65,6 +66,7 @@ SEEDS = {
     "a.tar.gz": gzip.compress(_TAR),
     "a.tar.bz2": bz2.compress(_TAR),
     "a.tar.xz": lzma.compress(_TAR),
+    "a.7z": _7z({"a/face.h": b"int minzu; /* 2 weizu */\n", "in.zip": make_zip({"x.md": b"# x\n"}), "b.txt": b"b"}),
     "n.txt.gz": gzip.compress("民族 text\n".encode() * 20),
     "a.warc": _WARC,
     "a.warc.gz": gzip_members([_WARC[: len(_WARC) // 2], _WARC[len(_WARC) // 2:]]),
