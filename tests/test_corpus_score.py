@@ -1,8 +1,9 @@
 """Labelled corpora scored with the shared score.py: the done-when bars.
 
-Two corpora: the shared development corpus (``../shared/corpus/dev``, beside the repository on
-developer machines and in CI) and the repo's own red-team corpus (``tests/data/redteam``, written
-independently of the dev corpus from the documented cases and confusers).  Without the shared
+Three corpora: the shared development corpus (``../shared/corpus/dev``, beside the repository on
+developer machines and in CI) and the repo's own red-team corpora, written independently of the
+dev corpus from the documented cases and confusers: ``tests/data/redteam`` (text formats and
+code) and ``tests/data/redteam2`` (PDF, Office, nested archives, WARC histories, firmware).  Without the shared
 folder (which also holds score.py) the tests are skipped loudly.
 """
 import json
@@ -13,7 +14,8 @@ from pathlib import Path
 import pytest
 
 DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "dev"
-CORPORA = {"dev": DEV / "corpus", "redteam": Path(__file__).resolve().parent / "data" / "redteam"}
+DATA = Path(__file__).resolve().parent / "data"
+CORPORA = {"dev": DEV / "corpus", "redteam": DATA / "redteam", "redteam2": DATA / "redteam2" / "corpus"}
 BARS = {"precision": 0.90, "recall": 0.90, "category": 0.90}
 
 

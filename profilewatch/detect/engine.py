@@ -65,9 +65,12 @@ class Detector:
         for seg in segments:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("unit took longer than unit_seconds")
-            for piece in self._pieces(seg):
+            found = self._pieces(seg)
+            for piece in found:
                 genre.add(piece.cues)
                 pieces.append(piece)
+            if not found and seg.context == "prose" and len(seg.text) <= LARGE:
+                genre.add(self.matcher.scan(normalize(seg.text).text)[1])  # a report's other pages count
         findings: list[Finding] = []
         seen: set[tuple] = set()
         for piece in pieces:
