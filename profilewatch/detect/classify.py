@@ -30,6 +30,7 @@ ADJACENT = 8  # a filtering cue this close to a term (normalised chars) keys the
 ADJACENT_WORDS = 24  # the same for English words
 TABLE_GROUPS = 8  # this many distinct group names in one passage make it a code table
 TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the attribute
+BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit about seeing people
 ROLE_WEIGHT = {"group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -40,11 +41,16 @@ class Genre:
     reporting: set[str] = field(default_factory=set)
     evaluation: set[str] = field(default_factory=set)
     tooling: set[str] = field(default_factory=set)
+    biometric: set[str] = field(default_factory=set)
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "tooling"):
+            if h.cue in ("reporting", "evaluation", "tooling", "biometric"):
                 getattr(self, h.cue).add(h.text)
+
+    def about_people(self) -> bool:
+        """The unit is about seeing people (faces, cameras, video) somewhere in its text."""
+        return len(self.biometric) >= BIOMETRIC_TERMS
 
     def kind(self) -> str | None:
         """``reporting``, ``evaluation`` or ``unrelated`` (a compliance or moderation tool that
@@ -80,7 +86,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     topical = has_group or len({t.text for t in strong}) >= TOPICAL_TERMS  # the passage is about the group
     targeting = near_kinds.get("targeting") or (topical and wide_kinds.get("targeting")) or filtering
     capability, biometric, schema = (wide_kinds.get(k) for k in ("capability", "biometric", "implementation"))
-    person = wide_kinds.get("person") or biometric
+    person = wide_kinds.get("person") or biometric or genre.about_people()
     base = max(ROLE_WEIGHT[r] for r in roles)
 
     def verdict(kind: str, confidence: float, reason: str) -> Verdict:
