@@ -97,6 +97,9 @@ def _plausible(text: str, left_nul: bool, right_nul: bool, min_string: int, utf1
     return right_nul or len(stripped) >= max(2 * min_string, 10)
 
 
+_ENDS = (0, 10, 13)  # NUL, LF, CR: what ends a string in 8-bit text
+
+
 def _at(data: bytes, pos: int, width: int, ends: bytes = b"\x00") -> bool:
     """True at a string boundary: start/end of data, NUL (or newline for 8-bit text)."""
     if pos < 0 or pos + width > len(data):
@@ -123,9 +126,12 @@ def _utf16(data: bytes, min_string: int) -> Iterator[tuple[int, int, str, str]]:
 def _strings(data: bytes, min_string: int) -> Iterator[tuple[int, int, str, str]]:
     """``(offset, -length, text, encoding)`` of every string in ``data``, unordered."""
     yield from _utf16(data, min_string)
-    for pattern, enc in ((_UTF8_RUN, "utf-8"), (_GBK_RUN, "gb18030")):
+    size = len(data)
+    for pattern, enc, width in ((_UTF8_RUN, "utf-8", 3), (_GBK_RUN, "gb18030", 2)):
         for m in pattern.finditer(data):
             start, end = m.span()
+            if end < size and data[end] not in _ENDS and end - start < width * UNDELIMITED_CJK:
+                continue  # cheap reject of most noise: no terminator and too short to stand alone
             lead = _ASCII_TAIL.search(data, max(start - 64, 0), start)
             if lead:
                 start = lead.start()
@@ -135,8 +141,11 @@ def _strings(data: bytes, min_string: int) -> Iterator[tuple[int, int, str, str]
                 continue
             if _plausible(text, _at(data, start - 1, 1), _at(data, end, 1), min_string):
                 yield start, start - end, text.strip(), enc
+    alone = max(2 * min_string, 10)
     for m in re.finditer(_ASCII_RUN % min_string, data):
         start, end = m.span()
+        if end < size and data[end] not in _ENDS and end - start < alone:
+            continue
         text = m.group().decode("ascii")
         if _plausible(text, _at(data, start - 1, 1), _at(data, end, 1), min_string):
             yield start, start - end, text.strip(), "ascii"
