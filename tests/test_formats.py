@@ -242,3 +242,12 @@ def _flags(paths: list[str]) -> list[Finding]:
 def test_known_flag_phrase_gives_a_finding(path, member, check):
     findings = [f for f in _flags([CORPUS / path]) if f.member == member]
     assert findings and any(f.category == "ethnicity" and check(f) for f in findings)
+
+
+def test_xlsx_far_cells_are_located_without_padding():
+    book = openpyxl.Workbook()
+    book.active["A1"], book.active["XFD1048576"] = "first", "last"
+    buf = io.BytesIO()
+    book.save(buf)
+    _, collect = scan_bytes("far.xlsx", buf.getvalue())
+    assert [(s.text, s.where["cell"]) for s in collect.segments[("far.xlsx", None)]] == [("first", "A1"), ("last", "XFD1048576")]

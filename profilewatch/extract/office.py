@@ -171,17 +171,22 @@ def xlsx(unit: Unit) -> Iterator[Segment]:
 def _sheets(workbook: Any, get_column_letter: Any) -> Iterator[Segment]:
     for sheet in workbook.worksheets:
         state = getattr(sheet, "sheet_state", "visible")
-        for r, row in enumerate(sheet.iter_rows(values_only=True), 1):
-            cells, coords = [], []
-            for c, value in enumerate(row, 1):
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # a declared A1:XFD1048576 would pad every row to 16384 cells
+        for row in sheet.iter_rows():
+            if not row:  # openpyxl yields an empty tuple for every missing row number
+                continue
+            cells, coords, r = [], [], None
+            for cell in row:
+                value = getattr(cell, "value", None)
                 if value is None or str(value).strip() == "":
                     continue
+                r = cell.row
                 cells.append(str(value))
-                coords.append(f"{get_column_letter(c)}{r}")
-            segment = _row_segment(cells, {"sheet": sheet.title, "cell": coords[0] if coords else None, "row": r,
-                                           "cells": coords, "sheet_state": state}, context="data")
-            if segment:
-                yield segment
+                coords.append(f"{get_column_letter(cell.column)}{cell.row}")
+            if cells:
+                yield _row_segment(cells, {"sheet": sheet.title, "cell": coords[0], "row": r, "cells": coords,
+                                           "sheet_state": state}, context="data")
 
 
 # -- PPTX --------------------------------------------------------------------------------------
