@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pypdf
 
-from formats_helpers import (CORPUS, make_tar, make_zip, problems, scan_bytes, scan_paths, slim, units,
+from formats_helpers import (CORPUS, make_tar, make_zip, needs_corpus, problems, scan_bytes, scan_paths, slim, units,
                              warc_record, with_limits)
 
 NEXT = "zz-next.txt"  # sorts last: proves the scan went on after the bad file
@@ -111,6 +111,7 @@ def test_member_climbing_out_is_reported_and_never_written(tmp_path):
 # -- truncated and corrupt archives --------------------------------------------------------------
 
 
+@needs_corpus
 def test_truncated_warc_gz_keeps_the_records_before_the_cut(tmp_path):
     whole = (CORPUS / "warc/hs-ipc-ai7a2-history.warc.gz").read_bytes()
     records = _scan_with_next(tmp_path, "cut.warc.gz", whole[: len(whole) // 2])
@@ -210,18 +211,21 @@ def _pdf(user_password: str | None = None) -> bytes:
     return buf.getvalue()
 
 
+@needs_corpus
 def test_encrypted_pdf(tmp_path):
     records = _scan_with_next(tmp_path, "locked.pdf", _pdf("secret"))
     assert _bad(records) == [("error", "encrypted", None, "locked.pdf", None)]
     assert problems(records)[0]["message"].startswith("EncryptedPDF: PDF is encrypted with a user password")
 
 
+@needs_corpus
 def test_pdf_encrypted_with_an_empty_user_password_is_read(tmp_path):
     records, collect = scan_bytes("owner-only.pdf", _pdf(""))
     assert units(records, "scanned") == [("owner-only.pdf", None)]
     assert [s.page for s in collect.segments[("owner-only.pdf", None)] if s.page] == [1, 2]
 
 
+@needs_corpus
 def test_corrupted_pdf(tmp_path):
     whole = (CORPUS / "pdf/vendor-letter-disclaimer.pdf").read_bytes()
     records = _scan_with_next(tmp_path, "broken.pdf", whole[: len(whole) // 3])

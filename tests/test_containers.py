@@ -11,13 +11,14 @@ import zlib
 import pytest
 from click.testing import CliRunner
 
-from formats_helpers import (CORPUS, gzip_members, http_response, labels, make_tar, make_zip, problems,
+from formats_helpers import (CORPUS, gzip_members, http_response, labels, make_tar, make_zip, needs_corpus, problems,
                              scan_bytes, scan_paths, slim, units, warc_record)
 from profilewatch.cli import cli
 
 # -- dev corpus ---------------------------------------------------------------------------------
 
 
+@needs_corpus
 def test_archive_members_match_the_dev_corpus_labels():
     records, _ = scan_paths([CORPUS / "archives"])
     scanned = {("archives/" + f, m) for f, m in units(records, "scanned")}
@@ -33,6 +34,7 @@ def test_archive_members_match_the_dev_corpus_labels():
     assert problems(records) == []
 
 
+@needs_corpus
 def test_nested_tar_gz_members_sit_directly_under_the_tar_gz(tmp_path):
     records, collect = scan_paths([CORPUS / "archives/hs-faceattr-sdk-v5.5.2.zip"])
     assert ("hs-faceattr-sdk-v5.5.2.zip", "lib/tools.tar.gz!/include/face.h") in units(records, "scanned")
@@ -41,6 +43,7 @@ def test_nested_tar_gz_members_sit_directly_under_the_tar_gz(tmp_path):
     assert "hs_face_t" in collect.segments[("hs-faceattr-sdk-v5.5.2.zip", "lib/tools.tar.gz!/include/face.h")][0].text
 
 
+@needs_corpus
 def test_warc_members_and_skipped_records_match_the_dev_corpus():
     records, collect = scan_paths([CORPUS / "warc"])
     scanned = {("warc/" + f, m) for f, m in units(records, "scanned")}
@@ -58,6 +61,7 @@ def test_warc_members_and_skipped_records_match_the_dev_corpus():
     assert "https://help.yunlan.example/document_detail/face-attribute.html 2021-01-05T08:00:00Z" in revisit["message"]
 
 
+@needs_corpus
 def test_warc_payloads_are_dechunked_decompressed_and_carry_provenance():
     records, collect = scan_paths([CORPUS / "warc"])
     by_member = {(r["file"], r["member"]): r for r in records if r["type"] == "unit" and r["outcome"] == "scanned"}
@@ -215,6 +219,7 @@ def test_arc_records():
 # -- accounting ---------------------------------------------------------------------------------
 
 
+@needs_corpus
 def test_cli_unit_records_add_up_to_the_summary(tmp_path):
     (tmp_path / "sdk.zip").write_bytes(make_zip({"a.txt": b"some text here\n", "in.zip": make_zip({"b.md": b"# b\n"}),
                                                  "../evil.txt": b"x"}))
@@ -238,6 +243,7 @@ def test_cli_unit_records_add_up_to_the_summary(tmp_path):
     assert summary["errors"] == 1 and summary["skipped"] == 8
 
 
+@needs_corpus
 def test_containers_too_large_to_hold_are_opened_from_disk(tmp_path):
     import profilewatch
 

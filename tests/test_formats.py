@@ -9,13 +9,14 @@ import openpyxl
 import pytest
 
 import profilewatch
-from formats_helpers import CORPUS, make_zip, problems, scan_bytes, scan_paths, units
+from formats_helpers import CORPUS, make_zip, needs_corpus, problems, scan_bytes, scan_paths, units
 from profilewatch.extract.binary import strings_segments
 from profilewatch.records import Finding
 
 # -- PDF ----------------------------------------------------------------------------------------
 
 
+@needs_corpus
 def test_pdf_one_segment_per_page_with_cjk_intact():
     records, collect = scan_paths([CORPUS / "pdf/hs-ipc-ai7a2-datasheet.pdf"])
     assert units(records, "scanned") == [("hs-ipc-ai7a2-datasheet.pdf", None)]
@@ -28,6 +29,7 @@ def test_pdf_one_segment_per_page_with_cjk_intact():
     assert [s.page for s in pages if "民族（如维吾尔族、汉族）" in s.text] == [3]
 
 
+@needs_corpus
 def test_pdf_inside_a_zip_and_traditional_chinese():
     records, collect = scan_paths([CORPUS / "pdf/hk-brochure-zh-hant.pdf", CORPUS / "archives/hs-faceattr-sdk-v5.5.2.zip"])
     brochure = collect.segments[("hk-brochure-zh-hant.pdf", None)]
@@ -70,6 +72,7 @@ def test_docx_paragraphs_table_rows_headers_and_footers():
     ]
 
 
+@needs_corpus
 def test_docx_dev_corpus_table_row():
     _, collect = scan_paths([CORPUS / "docx/tender-tech-requirements.docx"])
     rows = [s for s in collect.segments[("tender-tech-requirements.docx", None)] if "维吾尔族" in s.text]
@@ -101,6 +104,7 @@ def test_xlsx_every_sheet_including_hidden_with_cell_locators():
     ]
 
 
+@needs_corpus
 def test_xlsx_dev_corpus_hidden_sheet():
     _, collect = scan_paths([CORPUS / "xlsx/alarm-rules-export.xlsx"])
     rows = [s.where for s in collect.segments[("alarm-rules-export.xlsx", None)] if "nation_attr" in s.text]
@@ -204,6 +208,7 @@ def test_binary_strings_in_noise_with_absolute_offsets():
     assert table.text == "民族\n维族\n肤色"  # a label table is one segment
 
 
+@needs_corpus
 def test_binary_dev_corpus_firmware_offsets():
     _, collect = scan_paths([CORPUS / "bin/nvr-fw-3.1.0.bin"])
     found = {}
@@ -239,6 +244,7 @@ def _flags(paths: list[str]) -> list[Finding]:
     ("archives/hs-faceattr-sdk-v5.5.2.zip", "lib/tools.tar.gz!/include/face.h", lambda f: True),
     ("archives/hs-faceattr-sdk-v5.5.2.zip", "lib/libhsfaceattr.so", lambda f: f.evidence.get("byte_offset") is not None),
 ])
+@needs_corpus
 def test_known_flag_phrase_gives_a_finding(path, member, check):
     findings = [f for f in _flags([CORPUS / path]) if f.member == member]
     assert findings and any(f.category == "ethnicity" and check(f) for f in findings)
