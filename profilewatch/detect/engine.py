@@ -62,6 +62,7 @@ class Detector:
             return []
         pieces: list[_Piece] = []
         genre = Genre()
+        quiet: list[Segment] = []  # prose without a gate hit: its cues matter only if some passage exists
         for seg in segments:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("unit took longer than unit_seconds")
@@ -70,7 +71,11 @@ class Detector:
                 genre.add(piece.cues)
                 pieces.append(piece)
             if not found and seg.context == "prose" and len(seg.text) <= LARGE:
-                genre.add(self.matcher.scan(normalize(seg.text).text)[1])  # a report's other pages count
+                quiet.append(seg)
+        for seg in quiet if pieces else ():
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("unit took longer than unit_seconds")
+            genre.add(self.matcher.scan(normalize(seg.text).text)[1])  # a report's other pages count
         findings: list[Finding] = []
         seen: set[tuple] = set()
         for piece in pieces:

@@ -203,7 +203,7 @@ class Matcher:
             for w in words:
                 payloads.setdefault(w, []).append(("cue", kind))
         for word, items in payloads.items():
-            self._ac.add_word(word, (word, items))
+            self._ac.add_word(word, (word, items, not _has_cjk(word)))
         self._ac.make_automaton()
         self._patterns = rules.patterns
 
@@ -213,10 +213,10 @@ class Matcher:
         cues: list[Hit] = []
         excluded: list[tuple[int, int]] = []
         flat = text.replace("\n", " ")
-        for end, (word, items) in self._ac.iter(flat):
+        for end, (word, items, bounded) in self._ac.iter(flat):
             start = end - len(word) + 1
             stop = end + 1
-            if not _has_cjk(word):  # alphabetic words (Latin, Cyrillic...) need word boundaries
+            if bounded:  # alphabetic words (Latin, Cyrillic...) need word boundaries
                 if start > 0 and _word_char(flat[start - 1]):
                     continue
                 if stop < len(flat) and _word_char(flat[stop]):
