@@ -1,0 +1,185 @@
+"""End-to-end scan throughput of profilewatch against ripgrep (``rg -j1``), same files, same terms.
+
+Usage: python benchmarks/bench_scan.py [--mb 200] [--reps 3] [--profile-mb 50] [--write]
+
+* the corpus is benchmarks/data/corpus-<mb>mb (made by gen_corpus.py if missing);
+* the term list for rg is every raw spelling profilewatch's gate looks for (rule-pack terms with
+  their Traditional, joined, full-width, escaped and cut forms), written to a patterns file;
+* rg runs as ``rg -j1 --no-ignore -F -i -c -f patterns.txt CORPUS`` (``--no-ignore`` because
+  benchmarks/data/ is git-ignored); profilewatch as ``profilewatch scan CORPUS --format jsonl -o FILE``
+  (single process, one core); the two alternate, ``--reps`` times each, after one warm-up read;
+* reported: median wall time, MB/s (MB = 10^6 bytes of input files), CPU seconds, the ratio,
+  and whether every planted positive of the manifest was flagged;
+* ``--profile-mb``: cProfile of an in-process scan of an evenly spread sample of that many MB,
+  top functions by own time and by cumulative time.
+
+``--write`` replaces the ``bench_scan`` section of benchmarks/RESULTS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def ensure_corpus(mb: float, seed: int) -> Path:
+    corpus = common.DATA / f"corpus-{mb:g}mb"
+    if not corpus.exists():
+        subprocess.run([sys.executable, str(common.HERE / "gen_corpus.py"), "--mb", str(mb), "--seed", str(seed)], check=True)
+    return corpus
+
+
+def flagged_files(jsonl: Path) -> set[str]:
+    out = set()
+    with open(jsonl, encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec.get("type") == "finding" and rec.get("flag"):
+                out.add(rec["file"])
+    return out
+
+
+def run_rg(rg: str, patterns: Path, corpus: Path) -> tuple[float, float, int]:
+    wall, cpu, proc = common.run_timed([rg, "-j1", "--no-ignore", "--hidden", "-F", "-i", "-c", "-f", str(patterns), str(corpus)],
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    files = sum(1 for line in proc.stdout.splitlines() if line.strip())
+    return wall, cpu, files
+
+
+def run_profilewatch(corpus: Path, out: Path) -> tuple[float, float, int]:
+    wall, cpu, proc = common.run_timed([str(VENV_BIN / "profilewatch"), "scan", str(corpus), "--format", "jsonl", "-o", str(out),
+                                        "--no-progress"], stderr=subprocess.PIPE, text=True)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"profilewatch exited {proc.returncode}: {proc.stderr[-2000:]}")
+    return wall, cpu, proc.returncode
+
+
+def sample(corpus: Path, mb: float) -> list[str]:
+    """An evenly spread sample of files adding up to about ``mb`` MB."""
+    files = sorted(p for p in corpus.rglob("*") if p.is_file())
+    total = sum(p.stat().st_size for p in files)
+    step = max(1, round(total / (mb * 1e6)))
+    return [str(p) for p in files[::step]]
+
+
+def profile(files: list[str], top: int) -> tuple[str, float, int]:
+    from profilewatch.api import scan
+    from profilewatch.detect.rules import load_rules
+
+    rules = load_rules([])
+    size = sum(Path(f).stat().st_size for f in files)
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    for _ in scan(files, rules=rules):
+        pass
+    prof.disable()
+    wall = time.perf_counter() - t0
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top + 10)
+    return buf.getvalue(), wall, size
+
+
+def timed(args, rg: str, rg_version: str, patterns: Path, npat: int, corpus: Path, nfiles: int, nbytes: int,
+          manifest: dict | None, work: Path) -> list[str]:
+    """Alternating rg / profilewatch runs; the report lines."""
+    run_rg(rg, patterns, corpus)  # warm the page cache
+    rg_runs, pw_runs = [], []
+    out = work / "scan.jsonl"
+    for rep in range(args.reps):
+        order = ("rg", "pw") if rep % 2 == 0 else ("pw", "rg")
+        for which in order:
+            if which == "rg":
+                wall, cpu, hits = run_rg(rg, patterns, corpus)
+                rg_runs.append((wall, cpu))
+            else:
+                wall, cpu, _ = run_profilewatch(corpus, out)
+                pw_runs.append((wall, cpu))
+            print(f"rep {rep + 1} {which}: {wall:.2f} s wall, {cpu:.2f} s cpu, {nbytes / 1e6 / wall:.1f} MB/s", file=sys.stderr)
+    rg_wall = common.median([w for w, _ in rg_runs])
+    rg_cpu = common.median([c for _, c in rg_runs])
+    pw_wall = common.median([w for w, _ in pw_runs])
+    pw_cpu = common.median([c for _, c in pw_runs])
+    flagged = flagged_files(out)
+    planted = {p["file"] for p in manifest["positives"]} if manifest else set()
+    found = planted & flagged
+    mbs = nbytes / 1e6
+
+    return [
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} at commit {common.git_head()}; {common.machine()}; "
+        f"{rg_version}; median of {args.reps} alternating runs each.",
+        f"Corpus: `{corpus.relative_to(common.HERE.parent) if corpus.is_relative_to(common.HERE.parent) else corpus}` "
+        f"({nfiles} files, {mbs:.1f} MB; gen_corpus.py --mb {args.mb:g} --seed {args.seed}), {npat} rg patterns "
+        "(gate forms of the loaded packs, Traditional variants included).",
+        "",
+        "| tool | median wall s | MB/s | CPU s | MB/s per CPU s |",
+        "|---|---|---|---|---|",
+        f"| `rg -j1 -F -i -c -f patterns.txt` | {rg_wall:.2f} | {mbs / rg_wall:.1f} | {rg_cpu:.2f} | {mbs / rg_cpu:.1f} |",
+        f"| `profilewatch scan --format jsonl` (1 process) | {pw_wall:.2f} | {mbs / pw_wall:.1f} | {pw_cpu:.2f} | {mbs / pw_cpu:.1f} |",
+        "",
+        f"profilewatch / rg wall-time ratio: **{pw_wall / rg_wall:.1f}x** slower (target: within 2x); "
+        f"profilewatch throughput **{mbs / pw_wall:.1f} MB/s** per core (target: >= 150 MB/s).",
+        f"rg matched {hits} files (any gate form, no context); profilewatch flagged {len(flagged)} files, "
+        f"{len(found)}/{len(planted)} planted positives among them.",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--mb", type=float, default=200)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--corpus", type=Path, help="scan this folder instead of the generated corpus")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--profile-mb", type=float, default=0, help="also profile a sample of this many MB (0: no)")
+    ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--write", action="store_true", help="update the bench_scan section of RESULTS.md")
+    args = ap.parse_args(argv)
+
+    rg = shutil.which("rg")
+    if rg is None:
+        raise SystemExit("ripgrep not found (Debian: apt-get install ripgrep)")
+    corpus = args.corpus or ensure_corpus(args.mb, args.seed)
+    manifest_path = corpus.with_name(corpus.name + ".manifest.json")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else None
+    nfiles, nbytes = common.tree_bytes(corpus)
+    work = common.DATA / "bench_scan"
+    work.mkdir(parents=True, exist_ok=True)
+    patterns = work / "patterns.txt"
+    npat = common.write_patterns(patterns)
+    rg_version = subprocess.run([rg, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    print(f"corpus {corpus}: {nfiles} files, {nbytes / 1e6:.1f} MB; {npat} rg patterns; {rg_version}", file=sys.stderr)
+
+    lines = ["## Scan throughput: profilewatch vs ripgrep (bench_scan.py)", ""]
+    if args.reps:
+        lines += timed(args, rg, rg_version, patterns, npat, corpus, nfiles, nbytes, manifest, work)
+    if args.profile_mb:
+        files = sample(corpus, args.profile_mb)
+        text, wall, size = profile(files, args.top)
+        (work / "profile.txt").write_text(text, encoding="utf-8")
+        lines += ["", f"cProfile of an in-process scan of {len(files)} files ({size / 1e6:.1f} MB, evenly spread sample): "
+                  f"{wall:.1f} s under the profiler ({size / 1e6 / wall:.2f} MB/s); full listing in "
+                  "benchmarks/data/bench_scan/profile.txt."]
+        print(text, file=sys.stderr)
+    report = "\n".join(lines)
+    print(report)
+    if args.write:
+        common.write_section("bench_scan", report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Helpers shared by the benchmarks: the rule-derived term list, timing, RESULTS.md sections."""
+from __future__ import annotations
+
+import os
+import re
+import resource
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+RESULTS = HERE / "RESULTS.md"
+
+
+def gate_forms() -> list[str]:
+    """Every raw spelling profilewatch's gate looks for: rule-pack terms plus their Traditional,
+    joined, full-width, escaped and cut forms (:func:`profilewatch.detect.lexicon.surface_forms`)."""
+    from profilewatch.detect.lexicon import surface_forms
+    from profilewatch.detect.rules import load_rules
+
+    forms: set[str] = set()
+    for term in load_rules([]).terms:
+        forms |= surface_forms(term.text)
+    return sorted(forms)
+
+
+def write_patterns(path: Path) -> int:
+    """Write the gate forms one a line for ``rg -F -f`` (forms holding a line break cannot be
+    written as lines and are left out); returns how many were written."""
+    forms = [f for f in gate_forms() if "\n" not in f and "\r" not in f]
+    path.write_text("\n".join(forms) + "\n", encoding="utf-8")
+    return len(forms)
+
+
+def terms_with_variants() -> list[str]:
+    """The rule-pack terms plus their Traditional Chinese spellings (OpenCC s2t, s2tw, s2hk)."""
+    from profilewatch.detect.lexicon import _s2t_converters
+    from profilewatch.detect.rules import load_rules
+    from profilewatch.normalize import is_cjk
+
+    out: set[str] = set()
+    for term in load_rules([]).terms:
+        out.add(term.text)
+        if any(is_cjk(c) for c in term.text):
+            out |= {conv.convert(term.text) for conv in _s2t_converters()}
+    return sorted(out)
+
+
+def regex_alternation() -> re.Pattern:
+    """What a straightforward scanner would write: one case-insensitive ``re`` alternation of the
+    rule-pack terms and their Traditional variants, longest first."""
+    forms = sorted(terms_with_variants(), key=len, reverse=True)
+    return re.compile("|".join(re.escape(f) for f in forms), re.I)
+
+
+def run_timed(cmd: list[str], **kwargs) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run ``cmd``; returns ``(wall seconds, child CPU seconds, completed process)``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, **kwargs)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def tree_bytes(root: Path) -> tuple[int, int]:
+    """(files, bytes) under ``root``."""
+    files = size = 0
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            files += 1
+            size += os.path.getsize(os.path.join(dirpath, n))
+    return files, size
+
+
+def machine() -> str:
+    cpu = "unknown cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}"
+
+
+def git_head() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace (or append) the section between ``<!-- name:start -->`` and ``<!-- name:end -->``
+    in benchmarks/RESULTS.md; other sections are left as they are."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = f"{start}\n{body.rstrip()}\n{end}\n"
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        text = head + block + tail.lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    RESULTS.write_text(text, encoding="utf-8")
