@@ -257,3 +257,23 @@ def test_xlsx_far_cells_are_located_without_padding():
     book.save(buf)
     _, collect = scan_bytes("far.xlsx", buf.getvalue())
     assert [(s.text, s.where["cell"]) for s in collect.segments[("far.xlsx", None)]] == [("first", "A1"), ("last", "XFD1048576")]
+
+
+def test_binary_streamed_in_windows_keeps_strings_cut_by_an_edge(tmp_path):
+    from profilewatch.extract.stream import stream_segments
+    from profilewatch.records import Unit
+
+    blob = bytearray(random.Random(5).randbytes(60_000))
+    planted = []
+    for at in [*range(500, 59_000, 1_498), 9_990, 19_985, 29_996, 39_999]:  # and across 10 000, 20 000...
+        raw = "\0\0维族人员预警\0\0".encode("utf-16le") if at % 3 else b"\0attr.ethnic.classes=han,uygur\0"
+        blob[at:at + len(raw)] = raw
+        planted.append(at + (4 if at % 3 else 1))
+    path = tmp_path / "fw.bin"
+    path.write_bytes(bytes(blob))
+    whole = [(o, e) for s in strings_segments(bytes(blob), 0) for o, e in zip(s.where["offsets"], s.where["encodings"])]
+    unit = Unit(file="fw.bin", member=None, data=b"", path=str(path), size=len(blob))
+    streamed = [(o, e) for s in stream_segments(unit, window=10_000)
+                for o, e in zip(s.where["offsets"], s.where["encodings"])]
+    assert streamed == whole  # same strings at the same offsets, none lost or repeated at an edge
+    assert set(planted) <= {o for o, _ in streamed}

@@ -22,12 +22,15 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
+from typing import BinaryIO
 
 from ..records import Segment, Unit
 from ..sources.containers import Limits
 
 GAP = 256
 MAX_LINES = 64
+EDGE = 4096
+"""Bytes re-read at a window edge when a large file is streamed (longer strings may be cut)."""
 MIN_CJK = 3
 MIN_CJK_DELIMITED = 2
 COMMON_SHARE = 0.8
@@ -153,8 +156,31 @@ def _strings(data: bytes, min_string: int) -> Iterator[tuple[int, int, str, str]
 
 def strings_segments(data: bytes, base_offset: int = 0, min_string: int | None = None) -> Iterator[Segment]:
     """Grouped string segments of ``data``, whose first byte is at absolute ``base_offset``."""
+    yield from _grouped(sorted(_strings(data, min_string or Limits().min_string)), base_offset)
+
+
+def strings_stream(fh: BinaryIO, first: bytes, window: int, min_string: int | None = None) -> Iterator[Segment]:
+    """Segments of a file read ``window`` bytes at a time (``first`` is the first window, read).
+
+    A string cut by a window edge is read whole in the next window: strings starting in the
+    last ``EDGE`` bytes of a window are left for the next one, which starts ``EDGE`` bytes back,
+    and strings already reported are not reported again.
+    """
     min_string = min_string or Limits().min_string
-    found = sorted(_strings(data, min_string))
+    data, offset, reported_to = first, 0, 0  # reported_to: absolute end of the last string reported
+    while data:
+        more = fh.read(window)
+        cut = max(len(data) - EDGE, 0) if more else len(data)
+        found = sorted(x for x in _strings(data, min_string) if offset + x[0] >= reported_to and x[0] < cut)
+        if found:
+            reported_to = max(offset + o - n for o, n, _, _ in found)
+        yield from _grouped(found, offset)
+        if not more:
+            return
+        data, offset = data[cut:] + more, offset + cut
+
+
+def _grouped(found: list[tuple[int, int, str, str]], base_offset: int) -> Iterator[Segment]:
     group: list[tuple[int, str, str]] = []
     last_end = -GAP - 1
     for offset, negative_length, text, enc in found:

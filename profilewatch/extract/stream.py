@@ -24,14 +24,9 @@ def stream_segments(unit: Unit, window: int = WINDOW) -> Iterator[Segment]:
         first = fh.read(window)
         fmt = sniff(first, unit.name, unit.hint)
         if fmt == "binary":
-            from .binary import strings_segments
+            from .binary import strings_stream
 
-            offset = 0
-            block = first
-            while block:
-                yield from strings_segments(block, offset)
-                offset += len(block)
-                block = fh.read(window)
+            yield from strings_stream(fh, first, window)  # strings cut by a window edge are read whole
             return
         _, encoding = decode(first[: 1 << 20], unit.charset)
         context = "code" if fmt in ("code", "json", "html", "xml") else "prose"
