@@ -250,7 +250,11 @@ _LOCAL = struct.Struct("<4sHHHHHIIIHH")
 
 def _zip_local_headers(unit: Unit, limits: Limits, budget: Budget) -> Iterator[Unit | Problem]:
     """Read a zip front to back by its local headers (used when the central directory is gone)."""
-    data = unit.data if not unit.streamed else source(unit).read(limits.max_member_bytes)
+    if unit.streamed:
+        with source(unit) as fh:
+            data = fh.read(limits.max_member_bytes)
+    else:
+        data = unit.data
     pos = data.find(b"PK\x03\x04")
     if pos < 0:
         yield _problem(unit, "error", "corrupt", "not a readable zip archive (no central directory, no local header)")
