@@ -9,7 +9,8 @@ is one regular-expression pass, so the cost follows the number of changes, not o
 Steps, in order:
 
 1. escapes: ``\\uXXXX`` (JS/JSON, also when double-escaped) and ``&#NNNN;`` / ``&#xHHHH;``
-   character references become the character they encode;
+   character references become the character they encode, and ``\\n``/``\\t`` in string
+   literals become a line break or space;
 2. invisible characters (zero-width space/joiners, soft hyphen, BOM, word joiner) are removed,
    and Unicode NFKC applies per character (full-width ``ＵＹＧＨＵＲ`` becomes ``UYGHUR``);
 3. identifiers are split: ``recUygur`` -> ``rec Uygur``, ``EM_NATION_TYPE`` -> ``EM NATION TYPE``,
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})|&#(\d{2,7});?|&#[xX]([0-9a-fA-F]{2,6});?")
+_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})|&#(\d{2,7});?|&#[xX]([0-9a-fA-F]{2,6});?|\\+([nrt])")
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
 _SPECIAL = re.compile("[^\x00-\x7f\u3400-\u4dbf\u4e00-\u9fff]")  # may change under NFKC, or is invisible
 _CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z])|[A-Za-z](?=[0-9])|[0-9](?=[A-Za-z])")
@@ -117,6 +118,8 @@ def _sub(text: str, pattern: re.Pattern, repl: Callable[[re.Match], str | None])
 
 
 def _unescaped(m: re.Match) -> str | None:
+    if m.group(4):  # a \n or \t written inside a string literal reads as a line break or space
+        return "\n" if m.group(4) in "nr" else " "
     code = m.group(1) or m.group(2) or m.group(3)
     try:
         return chr(int(code, 10 if m.group(2) else 16))

@@ -115,7 +115,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
 
     # 2. is the evidence enough to flag?
     if not strong:
-        if targeting and person and roles["weak"] >= 2:
+        if targeting and person and len({t.text for t in terms}) >= 2:
             return verdict("targeting_rule", 0.45, "several weak terms with a targeting cue")
         return None
     groups = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role == "group"})
@@ -137,7 +137,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         kind = "implementation" if coded else "capability_claim"
         about = " about people" if person else ""
         return verdict(kind, base + 0.2 + (0.15 if person else 0), f"a capability cue with the attribute{about}")
-    if coded and (biometric or (roles["identifier"] and has_group)):
+    if coded and ((biometric and (roles["attribute"] or roles["identifier"])) or (roles["identifier"] and has_group)):
         conf = base + 0.15 + (0.1 if schema else 0)
         return verdict("implementation", conf, "the attribute as a field/enum beside person-attribute context")
     return None

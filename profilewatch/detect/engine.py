@@ -58,7 +58,7 @@ class Detector:
         With ``prefilter`` the gate first runs over the whole decoded unit, and a unit without a
         hit is done before its (lazy) segments are extracted at all: for text formats whose
         segments are transformations the gate's surface forms cover."""
-        if prefilter and not self.gate.any(unit.text().lower()):
+        if prefilter and not self.gate.any(unit.text().lower(), unit.text()):
             return []
         pieces: list[_Piece] = []
         genre = Genre()

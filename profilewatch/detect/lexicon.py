@@ -61,18 +61,20 @@ def surface_forms(term: str) -> set[str]:
 
 _CUTS = ("<", "\n", "\r", " ", "\u200b", "\u3000")
 _SKIPPED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")  # removed by normalisation
+_DROPPED = ("script", "style", "template", "!--", "/script", "/style", "/template")
+_MAX_TAGS = 16
 _NEXT_ESCAPE = re.compile(r"\\+u([0-9a-f]{4})|&#(\d{2,7});?|&#x([0-9a-f]{2,6});?")
 
 
 def _partial(form: str, variants: set[str]) -> frozenset[str] | None:
     """Characters that must follow a *partial* gate form (a CJK prefix cut by a space, line break
     or zero-width space; an escaped first character) for a term to be possible; None for a
-    form that is a whole spelling (or cut by a tag, which is not checked)."""
+    form that is a whole spelling."""
     if form.startswith(("&#", "\\u")):
         first = chr(int(form[3:-1], 16) if form.startswith("&#x") else int(form[2:-1]) if form.startswith("&#")
                     else int(form[2:], 16))
         prefix = first
-    elif len(form) > 1 and form[-1] in _CUTS and form[-1] != "<":
+    elif len(form) > 1 and form[-1] in _CUTS:
         prefix = form[:-1]
     else:
         return None
@@ -102,11 +104,24 @@ def _boundary(low: str, text: str | None, p: int) -> bool:
 
 
 def _continues(low: str, p: int, nxt: frozenset[str]) -> bool:
-    """Does the raw text from ``p`` (after spaces and invisible characters) go on with one of ``nxt``?"""
+    """Does the raw text from ``p`` (after spaces, invisible characters and tags) go on with one
+    of ``nxt``?  A tag whose content extraction drops (script, style, template, comment) counts
+    as a yes, as does anything unclear."""
     n = len(low)
-    while p < n and (low[p].isspace() or low[p] in _SKIPPED):
-        p += 1
-    if p >= n:
+    for _ in range(_MAX_TAGS):
+        while p < n and (low[p].isspace() or low[p] in _SKIPPED):
+            p += 1
+        if p >= n:
+            return True
+        if low[p] != "<":
+            break
+        if low.startswith(_DROPPED, p + 1):
+            return True
+        close = low.find(">", p, p + 1000)
+        if close < 0:
+            return True
+        p = close + 1
+    else:
         return True
     c = low[p]
     if c in "\\&":
@@ -118,7 +133,7 @@ def _continues(low: str, p: int, nxt: frozenset[str]) -> bool:
             c = chr(int(code, 16)) if code else chr(int(m.group(2)))
         except (ValueError, OverflowError):
             return True
-    if c in nxt or c == "<":
+    if c in nxt:
         return True
     if c.isascii():
         return False
