@@ -254,7 +254,8 @@ def test_kill9_at_random_points_then_resume_equals_uninterrupted_run(tmp_path, s
     kills = 0
     for _ in range(3):  # up to three kills, each at a random point of a (resumed) run
         before = _done(db)
-        target = min(top_units - 1, before + rng.randint(0, 8))
+        # leave a margin of units so that the run cannot finish in the random wait before the kill
+        target = min(top_units - 4, before + rng.randint(0, 8))
         proc = subprocess.Popen(_command(corpus, db, out), env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
