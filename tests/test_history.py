@@ -352,13 +352,7 @@ def test_corpus_snapshots_are_detected_as_labelled(corpus_history, name):
 
 # Snapshots the detector gets wrong today, so that the timeline is wrong (strict: an XPASS
 # means the detector was fixed and the entry must go).
-DETECTOR_MISSES = {
-    "audiencelens-demographics-history.warc.gz":
-        "2019-06-01 (labelled flag: ethnicity, political_opinion) is detected with only the political-affinity "
-        "claim: 'Ethnicity estimates are no longer shown ... contact sales to enable them' (ethnicity still on "
-        "request) and 'issue advertising when the audience leans one way politically' (targeting) are not "
-        "flagged, so the ethnicity and political-leaning claims read as removed on 2019-06-01, not 2020-07-01",
-}
+DETECTOR_MISSES: dict[str, str] = {}  # corpus histories the detector still gets wrong (none now)
 
 
 @needs_corpus
