@@ -175,7 +175,7 @@ class Gate:
         for end, (length, nxt, left, right) in self._ac.iter(low):
             start = end - length + 1
             if nxt is not None:
-                if not _continues(low, end + 1, nxt):
+                if not _continues(low, end if low[end] == "<" else end + 1, nxt):
                     continue
             elif (left and start > 0 and not _boundary(low, text, start)) or (
                     right and end + 1 < n and low[end + 1] != "s" and not _boundary(low, text, end + 1)):
