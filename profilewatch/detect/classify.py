@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 
 from .lexicon import Hit
 
-STRONG_ROLES = ("group", "attribute", "identifier")
+STRONG_ROLES = ("watch", "group", "attribute", "identifier")
 ADJACENT = 8  # a filtering cue this close to a term (normalised chars) keys the filter on it
 ADJACENT_WORDS = 24  # the same for English words
 TABLE_GROUPS = 8  # this many distinct group names in one passage make it a code table
 TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the attribute
 BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit about seeing people
-ROLE_WEIGHT = {"group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
+ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
 @dataclass(slots=True)
@@ -80,11 +80,12 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     categories = sorted({t.term.category for t in (strong or terms)})
     near_kinds, wide_kinds = _by_kind(near), _by_kind(wide)
     cues = {k: sorted(v) for k, v in wide_kinds.items()}
-    has_group = roles["group"] > 0
+    has_group = roles["group"] + roles["watch"] > 0
     coded = context in ("code", "data", "binary")
     filtering = _adjacent(terms, near, "filtering")
     topical = has_group or len({t.text for t in strong}) >= TOPICAL_TERMS  # the passage is about the group
-    targeting = near_kinds.get("targeting") or (topical and wide_kinds.get("targeting")) or filtering
+    targeting = near_kinds.get("targeting") or (topical and wide_kinds.get("targeting")) or filtering or (
+        {"watch category"} if roles["watch"] else None)
     capability, biometric, schema = (wide_kinds.get(k) for k in ("capability", "biometric", "implementation"))
     person = wide_kinds.get("person") or biometric or genre.about_people()
     base = max(ROLE_WEIGHT[r] for r in roles)
@@ -108,7 +109,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict("record_field", 0.6, "identity-document field, no targeting cue")
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
-    if "evaluation" in near_kinds and not targeting:
+    measured = near_kinds.get("evaluation", set())
+    if measured and not targeting and (len(measured) >= 2 or "capability" not in near_kinds):
         return verdict("evaluation", 0.5, "measurement cue beside the term")
     if "reporting" in near_kinds:
         return verdict("reporting", 0.5, "reporting cue beside the term")
@@ -118,7 +120,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         if targeting and person and len({t.text for t in terms}) >= 2:
             return verdict("targeting_rule", 0.45, "several weak terms with a targeting cue")
         return None
-    groups = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role == "group"})
+    groups = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role in ("group", "watch")})
     if coded and max(groups.values(), default=0) >= TABLE_GROUPS and not (
         near_kinds.get("targeting") or near_kinds.get("capability")
     ):

@@ -1,7 +1,8 @@
 """Rule packs: YAML data that says which terms matter and which context decides the kind.
 
 A *category pack* (``rules/<category>.yaml``) lists the terms of one protected category by
-role -- ``group`` (names a group: 维族, Uyghur), ``attribute`` (names the attribute: 种族,
+role -- ``watch`` (a police watch category that singles a group out: 涉疆人员, 藏维族人员),
+``group`` (names a group: 维族, Uyghur), ``attribute`` (names the attribute: 种族,
 ethnicity), ``identifier`` (code shapes, written as normalised tokens: ``em nation type``),
 ``weak`` (needs a stronger term or a targeting cue beside it) -- optional ``patterns`` (regular
 expressions over normalised text that act as terms, e.g. a nation field compared with the GB 3304
@@ -28,7 +29,7 @@ import yaml
 from ..normalize import fold_term
 from ..records import CATEGORIES, CLEAN_KINDS, FLAG_KINDS
 
-TERM_ROLES = ("group", "attribute", "identifier", "weak")
+TERM_ROLES = ("watch", "group", "attribute", "identifier", "weak")
 CUE_KINDS = (
     "capability",
     "targeting",
