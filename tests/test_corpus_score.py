@@ -4,7 +4,8 @@ Three corpora: the shared development corpus (``../shared/corpus/dev``, beside t
 developer machines and in CI) and the repo's own red-team corpora, written independently of the
 dev corpus from the documented cases and confusers: ``tests/data/redteam`` (text formats and
 code), ``tests/data/redteam2`` (PDF, Office, nested archives, WARC histories, firmware) and
-``tests/data/redteam3`` (near-miss pairs: the same document with and without the claim).  Without the shared
+``tests/data/redteam3`` (near-miss pairs: the same document with and without the claim) and
+``tests/data/redteam4`` (long noisy documents with the decisive sentence buried).  Without the shared
 folder (which also holds score.py) the tests are skipped loudly.
 """
 import json
@@ -17,7 +18,7 @@ import pytest
 DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "dev"
 DATA = Path(__file__).resolve().parent / "data"
 CORPORA = {"dev": DEV / "corpus", "redteam": DATA / "redteam", "redteam2": DATA / "redteam2" / "corpus",
-           "redteam3": DATA / "redteam3"}
+           "redteam3": DATA / "redteam3", "redteam4": DATA / "redteam4"}
 BARS = {"precision": 0.90, "recall": 0.90, "category": 0.90}
 
 

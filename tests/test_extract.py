@@ -111,3 +111,9 @@ def test_malformed_xml_is_read_as_text():
 def test_examples_folder_has_flag_and_clean_samples():
     names = {p.name for p in (Path(__file__).parent.parent / "examples").iterdir()}
     assert {"camera-spec-zh.html", "vendor-statement-en.html", "face_attr.h"} <= names
+
+
+def test_markdown_fenced_code_is_a_code_segment_at_its_line():
+    segs = _segments("markdown", "# API\n\nText here.\n\n```c\nint mz; /* MZ_WEI */\n```\nMore text.\n")
+    assert [(s.context, s.line) for s in segs] == [("prose", 1), ("code", 6), ("prose", 8)]
+    assert segs[1].text == "int mz; /* MZ_WEI */\n"

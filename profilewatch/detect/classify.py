@@ -31,6 +31,7 @@ ADJACENT_WORDS = 24  # the same for English words
 TABLE_GROUPS = 8  # this many distinct group names in one passage make it a code table
 TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the attribute
 BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit about seeing people
+DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -42,11 +43,18 @@ class Genre:
     evaluation: set[str] = field(default_factory=set)
     tooling: set[str] = field(default_factory=set)
     biometric: set[str] = field(default_factory=set)
+    denial: set[str] = field(default_factory=set)
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
             if h.cue in ("reporting", "evaluation", "tooling", "biometric"):
                 getattr(self, h.cue).add(h.text)
+            elif h.cue in ("disclaimer", "removal"):
+                self.denial.add(h.text)
+
+    def denies(self) -> bool:
+        """The unit is a statement that denies or withdraws the capability."""
+        return len(self.denial) >= DENIAL_TERMS
 
     def about_people(self) -> bool:
         """The unit is about seeing people (faces, cameras, video) somewhere in its text."""
@@ -136,10 +144,13 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
     if capability and (person or (has_group and not coded) or (coded and schema and (
             roles["identifier"] or len(capability) >= 2))):
+        if genre.denies() and not (has_group or roles["identifier"]):
+            return verdict("disclaimer", 0.5, "an attribute named in a statement that denies or withdraws it")
         kind = "implementation" if coded else "capability_claim"
         about = " about people" if person else ""
         return verdict(kind, base + 0.2 + (0.15 if person else 0), f"a capability cue with the attribute{about}")
-    if coded and ((biometric and (roles["attribute"] or roles["identifier"])) or (roles["identifier"] and has_group)):
+    seen_people = biometric or genre.about_people()
+    if coded and ((seen_people and (roles["attribute"] or roles["identifier"])) or (roles["identifier"] and has_group)):
         conf = base + 0.15 + (0.1 if schema else 0)
         return verdict("implementation", conf, "the attribute as a field/enum beside person-attribute context")
     return None

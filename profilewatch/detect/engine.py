@@ -122,6 +122,8 @@ class Detector:
         context = piece.segment.context
         if context == "prose" and _STRUCTURED.search(piece.norm.original, *piece.norm.span(s_start, s_end)):
             context = "data"  # a table row, code span or JSON inside prose: API docs, field lists
+        if text[s_end : s_end + 1] in ("?", "？"):
+            return []  # a question claims nothing ("Can the SDK estimate ethnicity? No.")
         verdict = classify(group, near, wide, context, genre)
         if verdict is None:
             return []

@@ -11,6 +11,7 @@ Two automata are built per rule set:
 """
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -42,8 +43,12 @@ def surface_forms(term: str) -> set[str]:
     """Raw (lower-cased) spellings under which a normalised term can appear in a file."""
     forms = {term}
     if _latin(term):
-        for joiner in ("", "_", "-"):
-            forms.add(term.replace(" ", joiner))
+        words = term.split(" ")
+        if len(words) <= 4:  # every mix of joiners: "same-sex couples", "skin_color type"
+            for joiners in itertools.product(("", "_", "-", " "), repeat=len(words) - 1):
+                forms.add(words[0] + "".join(j + w for j, w in zip(joiners, words[1:])))
+        else:
+            forms |= {term.replace(" ", joiner) for joiner in ("", "_", "-")}
         forms |= {_fullwidth(f) for f in list(forms)}
     if any(is_cjk(c) for c in term):
         for conv in _s2t_converters():
@@ -166,6 +171,9 @@ class Gate:
                     forms[f] = (forms.get(f) or frozenset()) | nxt if nxt is not None else None
         for f, nxt in forms.items():
             self._ac.add_word(f, (len(f), nxt, _ascii_word(f[0]), _ascii_word(f[-1])))
+        for p in rules.patterns:  # a pattern is reached through its anchors, anywhere in a word
+            for a in p.anchors:
+                self._ac.add_word(a, (len(a), None, False, False))
         self._ac.make_automaton()
 
     def _verified(self, low: str, text: str | None) -> Iterator[int]:

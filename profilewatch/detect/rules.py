@@ -69,6 +69,7 @@ class Pattern:
     category: str
     role: str
     pack: str
+    anchors: tuple[str, ...] = ()  # raw words the gate looks for so the pattern gets its chance
 
 
 @dataclass(slots=True)
@@ -194,7 +195,8 @@ def _load_pack(doc: dict, path: Path, rules: RuleSet) -> None:
             regex = re.compile(p["regex"])
         except re.error as exc:
             raise RuleError(f"{path}: pattern {p['name']!r}: bad regex: {exc}") from exc
-        rules.patterns.append(Pattern(regex, str(p["name"]), category, role, pack.id))
+        anchors = tuple(a.lower() for a in _strings(p.get("anchors"), f"{path}: pattern {p['name']} anchors"))
+        rules.patterns.append(Pattern(regex, str(p["name"]), category, role, pack.id, anchors))
     rules.excludes.extend(fold_term(w) for w in _strings(doc.get("exclude"), f"{path}: exclude"))
     _load_examples(doc, path, pack.id, rules)
 

@@ -16,7 +16,7 @@ Extractor = Callable[[Unit], Iterator[Segment]]
 
 EXTRACTORS: dict[str, Extractor] = {
     "text": plain.prose,
-    "markdown": plain.prose,
+    "markdown": plain.markdown,
     "csv": plain.data,
     "json": plain.data,
     "code": plain.code,
