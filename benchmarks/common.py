@@ -100,9 +100,9 @@ def git_head() -> str:
 
 
 def write_section(name: str, body: str) -> None:
-    """Replace (or append) the section between ``<!-- name:start -->`` and ``<!-- name:end -->``
+    """Replace (or append) the section between ``<!-- name:begin -->`` and ``<!-- name:end -->``
     in benchmarks/RESULTS.md; other sections are left as they are."""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    start, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     block = f"{start}\n{body.rstrip()}\n{end}\n"
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
     if start in text and end in text:
