@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 from ..normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, Segment, Unit
-from .classify import Genre, Verdict, classify
+from .classify import STRONG_ROLES, Genre, Verdict, classify
 from .lexicon import Gate, Hit, Matcher
 from .rules import RuleSet
 
 REGION = 1500  # characters kept on each side of a gate hit in a large segment
-LARGE = 1 << 16  # segments longer than this are normalised only around gate hits
+LARGE = 4096  # segments longer than this are normalised only around gate hits
+GENRE_LIMIT = 1 << 20  # segments longer than this are not read again for the unit's genre
 WIDE = 220  # cue window on each side of a passage
 SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
@@ -61,21 +62,15 @@ class Detector:
         if prefilter and not self.gate.any(unit.text().lower(), unit.text()):
             return []
         pieces: list[_Piece] = []
-        genre = Genre()
-        quiet: list[Segment] = []  # prose without a gate hit: its cues matter only if some passage exists
+        kept: list[tuple[Segment, list[_Piece]]] = []  # segments for the genre pass (not kept when streamed)
         for seg in segments:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("unit took longer than unit_seconds")
             found = self._pieces(seg)
-            for piece in found:
-                genre.add(piece.cues)
-                pieces.append(piece)
-            if not found and seg.context == "prose" and len(seg.text) <= LARGE:
-                quiet.append(seg)
-        for seg in quiet if pieces else ():
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("unit took longer than unit_seconds")
-            genre.add(self.matcher.scan(normalize(seg.text).text)[1])  # a report's other pages count
+            pieces += found
+            if not unit.streamed:
+                kept.append((seg, found))
+        genre = self._genre(pieces, kept, deadline)
         findings: list[Finding] = []
         seen: set[tuple] = set()
         for piece in pieces:
@@ -88,6 +83,24 @@ class Detector:
                         seen.add(key)
                         findings.append(finding)
         return findings
+
+    def _genre(self, pieces: list[_Piece], kept: list[tuple[Segment, list[_Piece]]],
+               deadline: float | None) -> Genre:
+        """What the unit is (report, study, statement...).  Only a unit with a candidate passage
+        (a strong term) pays for reading all of its text: normalised pieces are reused, other
+        text is normalised for its cues here."""
+        genre = Genre()
+        for piece in pieces:
+            genre.add(piece.cues)
+        if not any(h.term.role in STRONG_ROLES for p in pieces for h in p.terms):
+            return genre
+        for seg, found in kept:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("unit took longer than unit_seconds")
+            if len(seg.text) > GENRE_LIMIT or (len(found) == 1 and len(found[0].norm.original) == len(seg.text)):
+                continue  # too large to read again, or already read whole
+            genre.add(self.matcher.scan(normalize(seg.text, keep_lines=seg.context != "prose").text)[1])
+        return genre
 
     def _pieces(self, seg: Segment) -> list[_Piece]:
         text = seg.text

