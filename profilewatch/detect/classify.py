@@ -149,7 +149,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         kind = "implementation" if coded else "capability_claim"
         about = " about people" if person else ""
         return verdict(kind, base + 0.2 + (0.15 if person else 0), f"a capability cue with the attribute{about}")
-    seen_people = biometric or genre.about_people()
+    seen_people = biometric or (genre.about_people() and (schema or capability))
     if coded and ((seen_people and (roles["attribute"] or roles["identifier"])) or (roles["identifier"] and has_group)):
         conf = base + 0.15 + (0.1 if schema else 0)
         return verdict("implementation", conf, "the attribute as a field/enum beside person-attribute context")
