@@ -20,7 +20,7 @@ from .api import Summary, header, scan
 from .casecli import COMMANDS as CASE_COMMANDS, ERRORS as CASE_ERRORS, CaseScan, case_options
 from .historycli import COMMANDS as HISTORY_COMMANDS, TimelineScan, timeline_options
 from .detect.rules import RuleError, load_rules
-from .records import Finding, Problem, UnitRecord
+from .records import UnitRecord
 from .report import WRITERS
 
 EXIT_CLEAN, EXIT_FLAGS, EXIT_USAGE, EXIT_FAILED_INPUTS, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -148,7 +148,7 @@ def rules_list(rules_dirs: tuple[str, ...]) -> None:
         n = sum(1 for t in rs.terms if t.pack == p.id)
         ex = sum(1 for e in rs.examples if e.pack == p.id)
         click.echo(f"{p.id:<20} {p.category:<20} {n:>4} terms {ex:>3} examples  {p.name}")
-    click.echo(f"cues: " + ", ".join(f"{k} {len(v)}" for k, v in rs.cues.items()))
+    click.echo("cues: " + ", ".join(f"{k} {len(v)}" for k, v in rs.cues.items()))
     click.echo(f"digest: {rs.digest}")
 
 

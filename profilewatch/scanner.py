@@ -15,7 +15,7 @@ from .detect.engine import Detector
 from .extract import EXTRACTORS
 from .extract.encoding import DecodeError
 from .extract.stream import stream_segments
-from .records import Finding, Problem, Record, Unit, UnitRecord
+from .records import Problem, Record, Unit, UnitRecord
 from .sources.containers import OPENERS, Limits
 from .sources.sniff import sniff
 
@@ -129,7 +129,3 @@ def _unit_record(unit: Unit, fmt: str, outcome: str, findings: int = 0, provenan
     return UnitRecord(unit.file, unit.member, unit.sha256, unit.size, fmt, outcome, findings,
                       provenance if provenance is not None else _prov(unit))
 
-
-def is_flag(record: Record) -> bool:
-    """True for a finding of a flag kind."""
-    return isinstance(record, Finding) and record.flag

@@ -103,7 +103,7 @@ def _plausible(text: str, left_nul: bool, right_nul: bool, min_string: int, utf1
 _ENDS = (0, 10, 13)  # NUL, LF, CR: what ends a string in 8-bit text
 
 
-def _at(data: bytes, pos: int, width: int, ends: bytes = b"\x00") -> bool:
+def _at(data: bytes, pos: int, width: int) -> bool:
     """True at a string boundary: start/end of data, NUL (or newline for 8-bit text)."""
     if pos < 0 or pos + width > len(data):
         return True
