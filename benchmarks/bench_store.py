@@ -33,7 +33,7 @@ BEGIN, END = "<!-- bench_store:begin -->", "<!-- bench_store:end -->"
 def _inprocess(corpus: str, store_path: str | None, rules) -> tuple[float, int]:
     from profilewatch import api
     from profilewatch.records import Finding
-    from profilewatch.store import Store
+    from profilewatch.case.store import Store
 
     started = time.perf_counter()
     store = Store(store_path) if store_path else None

@@ -38,7 +38,7 @@ def terms_with_variants() -> list[str]:
     """The rule-pack terms plus their Traditional Chinese spellings (OpenCC s2t, s2tw, s2hk)."""
     from profilewatch.detect.lexicon import _s2t_converters
     from profilewatch.detect.rules import load_rules
-    from profilewatch.normalize import is_cjk
+    from profilewatch.text.normalize import is_cjk
 
     out: set[str] = set()
     for term in load_rules([]).terms:

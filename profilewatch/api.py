@@ -1,105 +1,71 @@
-"""The Python API: ``profilewatch.scan(paths, **options)`` and the scan's header and summary.
+"""The Python API: a scan with its wings switched on, as ``profilewatch scan`` runs it.
 
-``scan`` yields typed records -- :class:`~profilewatch.records.Finding`,
-:class:`~profilewatch.records.Problem` and :class:`~profilewatch.records.UnitRecord` -- as a
-stream, one top-level unit at a time.  The CLI is a thin layer over this module.
+:class:`ScanJob` assembles one :class:`~profilewatch.pipeline.Pipeline` from keyword options:
+the case store as its cache, baseline and dismissed-finding suppression and review
+annotation as filters, timelines and the baseline writer's collector as taps.  Iterating it
+yields typed records (:class:`~profilewatch.records.Finding`, ``Problem``, ``UnitRecord``,
+``Timeline``); ``extras()`` adds to the summary what the stages counted.
+
+    >>> from profilewatch.api import scan
+    >>> for record in scan(["examples/"], timeline=True):
+    ...     print(record.to_dict())
 """
 from __future__ import annotations
 
-import datetime as _dt
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from . import __version__
-from .detect.engine import Detector
+from .case.filters import FindingCollector, annotate, suppress
+from .case.session import ScanSession
+from .case.store import Store
 from .detect.rules import RuleSet, load_rules
-from .records import Finding, Problem, Record, UnitRecord
-from .scanner import ScanOptions, scan_unit
-from .sources.walk import walk
+from .history.timeline import Manifest, TimelineBuilder
+from .options import ScanOptions
+from .pipeline import Pipeline
+from .records import Record
 
 
-def scan(paths: Iterable[str] | str, *, rules: RuleSet | None = None, store: Any = None,
-         **options: Any) -> Iterator[Record]:
-    """Scan files and folders; yield findings, problems and unit records as they come.
+class ScanJob:
+    """One scan of ``paths``.  ``options`` are the fields of :class:`ScanOptions`.
 
-    ``options`` are the fields of :class:`ScanOptions` (``min_confidence``, ``rules_dirs``,
-    ``include_clean``, ``follow_symlinks``, ``limits``, ``max_in_memory``).  With ``store`` (a
-    :class:`profilewatch.store.Store`) the scan is incremental and resumable (see store.py).
+    ``store``: a :class:`Store` (incremental, resumable scans; review decisions annotate and,
+    unless ``include_dismissed``, dismissed findings are left out).  ``baseline``: fingerprints
+    to leave out.  ``timeline``/``snapshots``: timeline records at the end.  ``keep_findings``:
+    keep every finding before suppression in ``collected`` (for ``--write-baseline``).
     """
-    opts = ScanOptions(**options)
-    paths = [paths] if isinstance(paths, str) else list(paths)
-    rules = rules or load_rules(opts.rules_dirs)
-    detector = Detector(rules)
-    session = store.session(paths, rules.digest, opts) if store is not None else None
-    for item in walk(paths, follow_symlinks=opts.follow_symlinks, max_in_memory=opts.max_in_memory):
-        if isinstance(item, Problem):
-            if session is not None:
-                session.problem(item)
-            yield item
-            yield UnitRecord(item.file, item.member, item.sha256, 0, "unknown", item.type)
-            continue
-        yield from (session.scan_unit(item, detector, opts) if session is not None else scan_unit(item, detector, opts))
-    if session is not None:
-        session.finish()
+
+    def __init__(self, paths: Iterable[str] | str, *, rules: RuleSet | None = None, store: Store | None = None,
+                 baseline: set[str] | None = None, include_dismissed: bool = False, timeline: bool = False,
+                 snapshots: Manifest | None = None, keep_findings: bool = False, **options: Any) -> None:
+        self.paths = [paths] if isinstance(paths, str) else list(paths)
+        self.options = ScanOptions(**options)
+        self.rules = rules or load_rules(self.options.rules_dirs)
+        self.store = store
+        self.suppressed: dict[str, int] = {}
+        self.collected = FindingCollector() if keep_findings else None
+        self.decisions = store.decisions() if store is not None else {}
+        filters = []
+        if baseline is not None:
+            filters.append(suppress(baseline, self.suppressed, "baseline"))
+        dismissed = set() if include_dismissed else {
+            fp for fp, d in self.decisions.items() if d["decision"] == "dismissed"}
+        if dismissed:
+            filters.append(suppress(dismissed, self.suppressed, "dismissed"))
+        if self.decisions:
+            filters.append(annotate(self.decisions))
+        taps = [t for t in (TimelineBuilder(snapshots) if timeline or snapshots else None, self.collected) if t]
+        self.pipeline = Pipeline(self.rules, self.options, taps=taps, filters=filters)
+
+    def __iter__(self) -> Iterator[Record]:
+        if self.store is not None:  # the scan row is made when the scan starts, not before
+            self.pipeline.cache = ScanSession(self.store, self.paths, self.rules.digest, self.options)
+        return self.pipeline.run(self.paths)
+
+    def extras(self) -> dict[str, Any]:
+        """What the summary adds for this scan's stages (``suppressed`` counts by reason)."""
+        return {"suppressed": dict(self.suppressed)} if self.suppressed else {}
 
 
-def header(rules: RuleSet, arguments: dict[str, Any]) -> dict[str, Any]:
-    """The first record of every output: tool, rules digest, arguments, start time."""
-    return {
-        "type": "header",
-        "tool": "profilewatch",
-        "version": __version__,
-        "rules_digest": rules.digest,
-        "rule_packs": [p.id for p in rules.packs],
-        "arguments": arguments,
-        "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-@dataclass
-class Summary:
-    """Running totals of a scan; ``to_dict`` is the last record of every output."""
-
-    units: Counter = field(default_factory=Counter)
-    formats: Counter = field(default_factory=Counter)
-    findings_by_kind: Counter = field(default_factory=Counter)
-    findings_by_category: Counter = field(default_factory=Counter)
-    flag_findings: int = 0
-    findings: int = 0
-    errors: int = 0
-    skipped: int = 0
-
-    def add(self, record: Record) -> None:
-        if isinstance(record, Finding):
-            self.findings += 1
-            self.findings_by_kind[record.kind] += 1
-            for c in record.categories:
-                self.findings_by_category[c] += 1
-            self.flag_findings += record.flag
-        elif isinstance(record, Problem):
-            if record.type == "error":
-                self.errors += 1
-            else:
-                self.skipped += 1
-        elif isinstance(record, UnitRecord):
-            self.units[record.outcome] += 1
-            if record.outcome != "container":
-                self.formats[record.format] += 1
-
-    def to_dict(self) -> dict[str, Any]:
-        seen = sum(v for k, v in self.units.items() if k != "container")
-        return {
-            "type": "summary",
-            "units": {"seen": seen, "scanned": self.units["scanned"], "skipped": self.units["skipped"],
-                      "error": self.units["error"], "containers": self.units["container"]},
-            "formats": dict(sorted(self.formats.items())),
-            "findings": self.findings,
-            "flag_findings": self.flag_findings,
-            "findings_by_kind": dict(sorted(self.findings_by_kind.items())),
-            "findings_by_category": dict(sorted(self.findings_by_category.items())),
-            "errors": self.errors,
-            "skipped": self.skipped,
-            "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        }
+def scan(paths: Iterable[str] | str, **options: Any) -> Iterator[Record]:
+    """Scan files and folders; yield records as they come.  Options as :class:`ScanJob`."""
+    return iter(ScanJob(paths, **options))

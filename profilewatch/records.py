@@ -7,9 +7,13 @@ serialises to one JSON object with a ``type`` field (see README "Output contract
 """
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from . import __version__
 
 FLAG_KINDS = ("capability_claim", "implementation", "targeting_rule")
 CLEAN_KINDS = ("record_field", "disclaimer", "reporting", "evaluation", "unrelated")
@@ -66,7 +70,7 @@ class Unit:
     def text(self) -> str:
         """The unit's bytes decoded (BOM, declared charset, UTF-8, detection), decoded once."""
         if self._text is None:
-            from .extract.encoding import decode
+            from .text.encoding import decode
 
             self._text = decode(self.data, self.charset)[0]
         return self._text
@@ -129,9 +133,11 @@ class Finding:
     terms: list[str]
     cues: dict[str, list[str]]
     provenance: dict[str, Any] | None = None
+    review: dict[str, Any] | None = None
+    """The current review decision on this fingerprint (set by the review stage of a scan with a store)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("finding", self, "provenance")
+        return _record("finding", self, ("provenance", "review"))
 
 
 @dataclass(slots=True)
@@ -147,7 +153,7 @@ class Problem:
     limit: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return _record(None, self, "limit")
+        return _record(None, self, ("limit",))
 
 
 @dataclass(slots=True)
@@ -164,16 +170,102 @@ class UnitRecord:
     provenance: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("unit", self, "provenance")
+        return _record("unit", self, ("provenance",))
 
 
-Record = Finding | Problem | UnitRecord
+@dataclass(slots=True)
+class Timeline:
+    """One claim followed through the snapshots of a URL (built by :mod:`profilewatch.history`)."""
+
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
 
 
-def _record(type_: str | None, obj: Any, optional: str) -> dict[str, Any]:
-    """``obj`` as a JSON-ready dict with ``type`` first; the ``optional`` field only when set."""
+Record = Finding | Problem | UnitRecord | Timeline
+
+
+def _record(type_: str | None, obj: Any, optional: tuple[str, ...]) -> dict[str, Any]:
+    """``obj`` as a JSON-ready dict with ``type`` first; the ``optional`` fields only when set."""
     d = {"type": type_} if type_ else {}
     d.update(asdict(obj))
-    if d[optional] is None:
-        del d[optional]
+    for name in optional:
+        if d[name] is None:
+            del d[name]
     return d
+
+
+def record_from_dict(d: dict[str, Any]) -> Record:
+    """Rebuild a typed record from its ``to_dict()`` form (unknown keys are ignored)."""
+    t = d.get("type")
+    if t == "timeline":
+        return Timeline(d)
+    cls = Finding if t == "finding" else UnitRecord if t == "unit" else Problem
+    names = {f.name for f in fields(cls) if not f.name.startswith("_")}
+    return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def header(rules: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The first record of every output: tool, rules digest (``rules`` is a loaded RuleSet), arguments, start time."""
+    return {
+        "type": "header",
+        "tool": "profilewatch",
+        "version": __version__,
+        "rules_digest": rules.digest,
+        "rule_packs": [p.id for p in rules.packs],
+        "arguments": arguments,
+        "started": now(),
+    }
+
+
+def now() -> str:
+    """UTC timestamp, ISO 8601 with seconds."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Summary:
+    """Running totals of a scan over record dicts; ``to_dict`` is the last record of every output."""
+
+    units: Counter = field(default_factory=Counter)
+    formats: Counter = field(default_factory=Counter)
+    findings_by_kind: Counter = field(default_factory=Counter)
+    findings_by_category: Counter = field(default_factory=Counter)
+    flag_findings: int = 0
+    findings: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        t = record.get("type")
+        if t == "finding":
+            self.findings += 1
+            self.findings_by_kind[record.get("kind")] += 1
+            for c in record.get("categories") or ():
+                self.findings_by_category[c] += 1
+            self.flag_findings += bool(record.get("flag"))
+        elif t == "error":
+            self.errors += 1
+        elif t == "skipped":
+            self.skipped += 1
+        elif t == "unit":
+            self.units[record["outcome"]] += 1
+            if record["outcome"] != "container":
+                self.formats[record["format"]] += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        seen = sum(v for k, v in self.units.items() if k != "container")
+        return {
+            "type": "summary",
+            "units": {"seen": seen, "scanned": self.units["scanned"], "skipped": self.units["skipped"],
+                      "error": self.units["error"], "containers": self.units["container"]},
+            "formats": dict(sorted(self.formats.items())),
+            "findings": self.findings,
+            "flag_findings": self.flag_findings,
+            "findings_by_kind": dict(sorted(self.findings_by_kind.items())),
+            "findings_by_category": dict(sorted(self.findings_by_category.items())),
+            "errors": self.errors,
+            "skipped": self.skipped,
+            "finished": now(),
+        }

@@ -8,15 +8,15 @@ global state, so top-level units can be spread over worker processes.  Each unit
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 
 from .detect.engine import Detector
 from .extract import EXTRACTORS
-from .extract.encoding import DecodeError
+from .text.encoding import DecodeError
 from .extract.stream import stream_segments
+from .options import ScanOptions
 from .records import Problem, Record, Unit, UnitRecord
-from .sources.containers import OPENERS, Limits
+from .sources.containers import OPENERS
 from .sources.sniff import sniff
 
 # Text formats whose every extracted segment is a transformation of the decoded text that the
@@ -24,20 +24,13 @@ from .sources.sniff import sniff
 GATED_FORMATS = frozenset({"text", "markdown", "csv", "json", "code", "html", "xml"})
 
 
-@dataclass(slots=True)
-class ScanOptions:
-    """What a scan does; every field has a safe default."""
+def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
+              on_findings: Callable[[Unit], object] | None = None) -> Iterator[Record]:
+    """Yield findings, problems and unit records for ``unit`` and everything inside it.
 
-    rules_dirs: list[str] = field(default_factory=list)
-    min_confidence: float = 0.0
-    include_clean: bool = True
-    follow_symlinks: bool = False
-    limits: Limits = field(default_factory=Limits)
-    max_in_memory: int = 64 << 20
-
-
-def scan_unit(unit: Unit, detector: Detector, options: ScanOptions) -> Iterator[Record]:
-    """Yield findings, problems and unit records for ``unit`` and everything inside it."""
+    ``on_findings`` is called with every unit (this one or one inside it) that has findings,
+    before they are yielded (the case store keeps those units' bytes as evidence).
+    """
     started = time.monotonic()
     try:
         fmt = _streamed_format(unit) if unit.streamed else sniff(unit.data, unit.name, unit.hint)
@@ -50,7 +43,7 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions) -> Iterator[
         yield _unit_record(unit, "empty", "skipped", provenance=_prov(unit))
         return
     if fmt in OPENERS:
-        yield from _open_container(unit, fmt, detector, options)
+        yield from _open_container(unit, fmt, detector, options, on_findings)
         return
     if fmt == "streamed-text":
         segments = stream_segments(unit)
@@ -76,11 +69,14 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions) -> Iterator[
         yield from _failed(unit, fmt, getattr(exc, "reason", None) or "extract_failed", exc)
         return
     kept = [f for f in findings if f.confidence >= options.min_confidence and (options.include_clean or f.flag)]
+    if kept and on_findings is not None:
+        on_findings(unit)
     yield from kept
     yield _unit_record(unit, fmt, "scanned", len(kept))
 
 
-def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptions) -> Iterator[Record]:
+def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptions,
+                    on_findings: Callable[[Unit], object] | None) -> Iterator[Record]:
     if unit.depth >= options.limits.max_depth:
         yield Problem("error", unit.file, unit.member, "limit_exceeded",
                       f"archive nested deeper than max_depth={options.limits.max_depth}", unit.sha256, "max_depth")
@@ -99,7 +95,7 @@ def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptio
                     broken = broken or child.type == "error"
                 continue
             children += 1
-            yield from scan_unit(child, detector, options)
+            yield from scan_unit(child, detector, options, on_findings)
     except Exception as exc:
         yield from _failed(unit, fmt, "container_failed", exc)
         return

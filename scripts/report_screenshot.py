@@ -16,10 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from profilewatch.api import Summary, header, scan
+from profilewatch.api import scan
 from profilewatch.detect.rules import load_rules
-from profilewatch.records import UnitRecord
+from profilewatch.records import header
 from profilewatch.report import WRITERS
+from profilewatch.report.write import write_all
 
 DEV_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "corpus"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -29,15 +30,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 def render(corpus: Path, out: Path) -> Path:
     """Scan ``corpus`` and write the HTML report to ``out``."""
     rules = load_rules()
-    summary = Summary()
     with out.open("w", encoding="utf-8") as fh:
-        writer = WRITERS["html"](fh)
-        writer.header(header(rules, {"paths": [str(corpus)], "format": "html"}))
-        for rec in scan([str(corpus)], rules=rules):
-            summary.add(rec)
-            if not isinstance(rec, UnitRecord):
-                writer.record(rec.to_dict())
-        writer.summary(summary.to_dict())
+        write_all(WRITERS["html"](fh), header(rules, {"paths": [str(corpus)], "format": "html"}),
+                  scan([str(corpus)], rules=rules), show=lambda d: d["type"] != "unit")
     return out
 
 

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from profilewatch.records import Finding, Problem, Segment, Unit, UnitRecord
-from profilewatch.scanner import ScanOptions, scan_unit
-from profilewatch.sources.containers import Limits
+from profilewatch.options import ScanOptions
+from profilewatch.scanner import scan_unit
+from profilewatch.options import Limits
 from profilewatch.sources.walk import walk
 
 def _find_dev() -> Path:

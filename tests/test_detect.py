@@ -7,7 +7,7 @@ import pytest
 import profilewatch
 from profilewatch.detect.engine import Detector
 from profilewatch.detect.rules import RuleError, builtin_dir, load_rules
-from profilewatch.detect.selftest import run_selftest
+from profilewatch.selftest import run_selftest
 from profilewatch.records import Finding, Segment, Unit
 
 

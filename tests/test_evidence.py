@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from casecorpus import FLAG_ZH, findings_of, make_corpus, run_cli
-from profilewatch.evidence import verify
+from profilewatch.case.evidence import verify
 from profilewatch.sources import containers
 
 WARC_URI = "http://vendor.example/products/ipc-x1.html"
@@ -172,7 +172,7 @@ def test_verify_fails_on_added_file_and_rewritten_manifest(tmp_path, case):
 
 
 def test_export_without_a_complete_scan_is_exit_2(tmp_path):
-    from profilewatch.store import Store
+    from profilewatch.case.store import Store
 
     Store(tmp_path / "empty.db").close()
     res = run_cli("export-evidence", "--store", str(tmp_path / "empty.db"), "--out", str(tmp_path / "b.zip"))
@@ -184,8 +184,8 @@ def test_export_without_a_complete_scan_is_exit_2(tmp_path):
 
 def test_large_streamed_unit_is_copied_into_the_store_and_bundle(tmp_path):
     from profilewatch import api
-    from profilewatch.evidence import export
-    from profilewatch.store import Store
+    from profilewatch.case.evidence import export
+    from profilewatch.case.store import Store
 
     corpus = make_corpus(tmp_path / "corpus", n=2, with_zip=False)
     big = corpus / "doc000.txt"

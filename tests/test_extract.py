@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from profilewatch.extract import EXTRACTORS, html
-from profilewatch.extract.encoding import decode
+from profilewatch.text.encoding import decode
 from profilewatch.extract.markup import UnsafeXML
 from profilewatch.records import Unit
 from profilewatch.sources.sniff import sniff

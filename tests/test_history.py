@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from profilewatch.history import (Manifest, ManifestError, TimelineBuilder, build_timelines, parse_when, url_key,
-                                  wayback_identity)
+from profilewatch.history.snapshots import Manifest, ManifestError, parse_when, url_key, wayback_identity
+from profilewatch.history.timeline import TimelineBuilder, build_timelines
 
 URL = "https://vendor.example/products/cam-1.html"
 WARC = "hist.warc.gz"
@@ -313,7 +313,7 @@ EVENTS = {
 @pytest.fixture(scope="module")
 def corpus_history():
     from profilewatch.api import scan
-    from profilewatch.history import warc_revisits
+    from profilewatch.history.snapshots import warc_revisits
 
     builder = TimelineBuilder()
     for rec in scan([str(CORPUS)], include_clean=True):

@@ -1,7 +1,7 @@
 """Each normalisation step, and the offset map back to the original text."""
 import pytest
 
-from profilewatch.normalize import fold_term, normalize
+from profilewatch.text.normalize import fold_term, normalize
 
 
 def _back(text: str, needle: str) -> str:
@@ -62,7 +62,7 @@ def test_fold_term_matches_text_normalisation():
 
 
 def test_only_dotted_capital_i_lowercases_longer():
-    from profilewatch.normalize import _LONG_LOWER
+    from profilewatch.text.normalize import _LONG_LOWER
 
     longer = [c for c in map(chr, range(0x110000)) if len(c.lower()) > 1]
     assert all(_LONG_LOWER.fullmatch(c) for c in longer)

@@ -16,6 +16,7 @@ SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json")
 
 
 def sarif(records, **kw) -> dict:
+    kw.setdefault("packs", load_rules().packs)  # the caller hands the writer the loaded packs
     doc = json.loads(render("sarif", records, **kw))
     jsonschema.validate(doc, SCHEMA)
     return doc

@@ -17,7 +17,7 @@ from casecorpus import findings_of, make_corpus, run_cli
 from profilewatch import api, extract
 from profilewatch.records import Finding
 from profilewatch.sources import containers
-from profilewatch.store import SCHEMA_VERSION, Store
+from profilewatch.case.store import SCHEMA_VERSION, Store
 
 
 def _dicts(records) -> list[dict]:
@@ -122,7 +122,7 @@ def test_changed_rules_digest_rescans(tmp_path, counting):
 
 
 def test_a_failed_commit_leaves_nothing_half_written(tmp_path, monkeypatch):
-    from profilewatch import store as store_module
+    from profilewatch.case import session as session_module
 
     corpus = make_corpus(tmp_path / "corpus", n=3, with_zip=False)
 
@@ -130,7 +130,7 @@ def test_a_failed_commit_leaves_nothing_half_written(tmp_path, monkeypatch):
         raise RuntimeError("disk full")
 
     with Store(tmp_path / "case.db") as store:
-        monkeypatch.setattr(store_module.ScanSession, "_store_blob", boom)
+        monkeypatch.setattr(session_module.ScanSession, "_store_blob", boom)
         with pytest.raises(RuntimeError):
             list(api.scan([str(corpus)], store=store))  # doc000 has a finding: its commit fails
         for table in ("results", "done", "findings", "units", "problems", "blobs"):
@@ -151,7 +151,7 @@ def test_schema_is_versioned_with_migrations(tmp_path):
 
 
 def test_an_older_store_is_migrated_in_order(tmp_path, monkeypatch):
-    from profilewatch import store as store_module
+    from profilewatch.case import store as store_module
 
     corpus = make_corpus(tmp_path / "corpus", n=3, with_zip=False)
     with Store(tmp_path / "case.db") as store:

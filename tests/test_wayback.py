@@ -21,7 +21,7 @@ import pytest
 from fastwarc.warc import ArchiveIterator as FastIterator
 from warcio.archiveiterator import ArchiveIterator
 
-from profilewatch.wayback import FetchConfig, FetchError, existing_captures, fetch_history
+from profilewatch.history.wayback import FetchConfig, FetchError, existing_captures, fetch_history
 
 URL = "https://vendor.example/products/cam-1.html"
 
@@ -335,7 +335,7 @@ def test_rerun_skips_what_is_there_and_repairs_a_torn_tail(serve, tmp_path):
 
 SCRIPT = """
 import sys
-from profilewatch.wayback import FetchConfig, fetch_history
+from profilewatch.history.wayback import FetchConfig, fetch_history
 base, out = sys.argv[1], sys.argv[2]
 fetch_history("%s", out, FetchConfig(cdx_endpoint=base + "/cdx", capture_prefix=base + "/web/",
               cdx_per_minute=6000, fetch_per_minute=6000))
@@ -399,7 +399,7 @@ def test_fetch_history_command(serve, tmp_path):
 
 
 def test_pywb_json_lines_and_an_output_that_is_not_a_gzip_warc(tmp_path):
-    from profilewatch.wayback import OutputError, _parse_cdx
+    from profilewatch.history.wayback import OutputError, _parse_cdx
 
     lines = (b'{"urlkey": "example,vendor)/p", "timestamp": "20190408100000", "url": "https://vendor.example/p", '
              b'"mime": "text/html", "status": "404", "digest": "ABC", "length": "10"}\n')
@@ -442,7 +442,7 @@ def test_fetched_history_reads_back_as_a_timeline(serve, tmp_path):
 def test_retry_after_as_http_date_and_no_captures(serve, tmp_path):
     import datetime as dt
 
-    from profilewatch.wayback import _retry_after
+    from profilewatch.history.wayback import _retry_after
 
     now = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
     assert _retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30.0

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..normalize import Normalized, normalize
+from ..text.normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, Segment, Unit
 from .classify import STRONG_ROLES, Genre, Verdict, classify
 from .lexicon import Gate, Hit, Matcher

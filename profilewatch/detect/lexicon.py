@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import ahocorasick_rs
 
-from ..normalize import _t2s, is_cjk
+from ..text.normalize import _t2s, is_cjk
 from .rules import RuleSet, Term
 
 

@@ -11,7 +11,7 @@ make a term innocent (新疆维吾尔自治区, race condition) and its own ``ex
 
 The *cue pack* (``rules/cues.yaml``) lists context cues by the kind they point to.
 
-Terms are folded by :func:`profilewatch.normalize.fold_term` at load time, so packs are
+Terms are folded by :func:`profilewatch.text.normalize.fold_term` at load time, so packs are
 written in Simplified Chinese and plain spelling; Traditional, full-width, escaped and split
 spellings are reached through normalisation.  :func:`load_rules` returns a :class:`RuleSet`
 with a digest over every loaded file, which goes into every output.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from ..normalize import fold_term
+from ..text.normalize import fold_term
 from ..records import CATEGORIES, CLEAN_KINDS, FLAG_KINDS
 
 TERM_ROLES = ("watch", "group", "attribute", "identifier", "weak")

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from ..records import Segment, Unit
-from ..sources.containers import Limits
+from ..options import Limits
 
 GAP = 256
 MAX_LINES = 64

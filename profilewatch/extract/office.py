@@ -31,8 +31,8 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 
 from ..records import Segment, Unit
-from ..sources.archives import RATIO_FLOOR
-from ..sources.containers import Limits
+from ..sources.unpack import RATIO_FLOOR
+from ..options import Limits
 
 SEP = " | "
 

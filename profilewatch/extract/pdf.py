@@ -23,7 +23,7 @@ import pypdf
 from pypdf.errors import FileNotDecryptedError, PyPdfError
 
 from ..records import Segment, Unit
-from ..sources.containers import Limits
+from ..options import Limits
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 

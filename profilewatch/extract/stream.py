@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from ..records import Segment, Unit
 from ..sources.sniff import sniff
-from .encoding import decode
+from ..text.encoding import decode
 
 WINDOW = 8 << 20
 OVERLAP = 2048

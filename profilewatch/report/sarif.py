@@ -90,19 +90,6 @@ def _rule(rule_id: str, pack: Any | None) -> dict[str, Any]:
     return rule
 
 
-def _load_packs(arguments: dict[str, Any]) -> list[Any]:
-    """The rule packs (built-in plus the scan's ``--rules`` folders when still present)."""
-    from ..detect.rules import RuleError, load_rules
-
-    extra = [r for r in (arguments or {}).get("rules") or [] if isinstance(r, str)]
-    for dirs in (extra, []):
-        try:
-            return load_rules(dirs).packs
-        except (RuleError, OSError):
-            continue
-    return []
-
-
 def _uri(path: str) -> str:
     """A path as a URI reference: everything but letters, digits, ``-._~`` and ``/`` is
     percent-encoded, so a name like ``javascript:x`` can never read as a scheme."""
@@ -136,9 +123,7 @@ class SarifWriter(DocumentWriter):
             keep = max(0, min(keep - 1, int(keep * max_bytes / size * 0.95)))
 
     def document(self, summary: dict[str, Any]) -> dict[str, Any]:
-        packs = self.options.get("packs")
-        if packs is None:
-            packs = _load_packs(self.head.get("arguments") or {})
+        packs = self.options.get("packs") or []
         rules: list[dict[str, Any]] = []
         index: dict[str, int] = {}
         for pack in packs:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ..text.display import terminal_safe
 from . import Writer
 
 
@@ -23,11 +24,6 @@ def _where(rec: dict[str, Any]) -> str:
     return place
 
 
-def _clean(text: str) -> str:
-    """Control characters (terminal escapes from scanned files) are shown, never executed."""
-    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in text)
-
-
 class TableWriter(Writer):
     def __init__(self, out, **options: Any) -> None:
         super().__init__(out, **options)
@@ -38,15 +34,15 @@ class TableWriter(Writer):
         if t == "finding":
             mark = "FLAG " if rec.get("flag") else "clean"
             self.out.write(
-                f"{mark} {rec['kind']:<16} {rec['category']:<18} {rec['confidence']:.2f}  {_clean(_where(rec))}\n"
-                f"      {_clean(rec['evidence']['text'])}\n"
-                f"      why: {_clean(rec['explanation'])}\n"
+                f"{mark} {rec['kind']:<16} {rec['category']:<18} {rec['confidence']:.2f}  {terminal_safe(_where(rec))}\n"
+                f"      {terminal_safe(rec['evidence']['text'])}\n"
+                f"      why: {terminal_safe(rec['explanation'])}\n"
             )
         elif t == "skipped":
             self.skipped[rec["reason"]] += 1
         elif t == "error":
             member = f" !/ {rec['member']}" if rec.get("member") else ""
-            self.out.write(f"{t.upper():5} {_clean(rec['file'] + member)}: {rec['reason']}: {_clean(rec['message'])}\n")
+            self.out.write(f"{t.upper():5} {terminal_safe(rec['file'] + member)}: {rec['reason']}: {terminal_safe(rec['message'])}\n")
 
     def summary(self, rec: dict[str, Any]) -> None:
         u = rec["units"]

@@ -1,7 +1,8 @@
 """WARC (and ARC) web archives: each captured page becomes a unit.
 
 ``response`` and ``resource`` records become units with ``member`` =
-``"<WARC-Target-URI> <WARC-Date>"`` (the date exactly as written in the header) and ``data`` =
+``"<WARC-Target-URI> <WARC-Date>"`` (the date exactly as written in the header; a WARC nested in
+an archive chains it as ``"<archive member>!/<uri> <date>"``) and ``data`` =
 the HTTP payload with transfer encoding (chunked) and content encoding (gzip, deflate, br)
 undone by FastWARC.  ``charset`` and ``hint`` come from the HTTP ``Content-Type``;
 ``meta["warc"]`` holds the record's provenance.  ``request``, ``metadata``, ``warcinfo``,
@@ -10,7 +11,7 @@ undone by FastWARC.  ``charset`` and ``hint`` come from the HTTP ``Content-Type`
 
 Whole-file gzip, per-record gzip, zstd and lz4 WARCs are read by FastWARC directly; a
 ``.warc.bz2`` / ``.warc.xz`` arrives here already unpacked (bounded) by
-:mod:`profilewatch.sources.archives`.  A garbled or truncated WARC ends with an error
+:mod:`profilewatch.sources.compressed`.  A garbled or truncated WARC ends with an error
 ``Problem`` on the file (reason ``corrupt`` or ``truncated``) after every record read before
 the damage.
 
@@ -25,16 +26,15 @@ import io
 import re
 import zlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
+from ..options import Limits
 from ..records import Problem, Unit
-from .archives import (BUDGET_KEY, Budget, LimitExceeded, Metered, Truncated, budget_of, inflate,
-                       read_member, source)
+from .unpack import (BUDGET_KEY, Budget, LimitExceeded, Metered, Truncated, budget_of, child_member, inflate,
+                     limit, problem, read_member, source)
 
-if TYPE_CHECKING:
-    from .containers import Limits
 
 SCANNED = WarcRecordType.response | WarcRecordType.resource
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
@@ -86,7 +86,7 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
         except StopIteration:
             break
         except LimitExceeded as exc:
-            yield Problem("error", unit.file, unit.member, "limit_exceeded", str(exc), unit.sha256, exc.limit)
+            yield limit(unit, exc)
             return
         except (KeyboardInterrupt, SystemExit, GeneratorExit):
             raise
@@ -106,28 +106,25 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
         try:
             budget.count_member(limits)
         except LimitExceeded as exc:
-            yield Problem("error", unit.file, unit.member, "limit_exceeded", str(exc), unit.sha256, exc.limit)
+            yield limit(unit, exc)
             return
         if not record.record_type & SCANNED:
-            yield Problem("skipped", unit.file, _chain(unit, member), f"warc_{kind}_record",
-                          _skip_message(kind, headers), None)
+            yield problem(unit, "skipped", f"warc_{kind}_record", _skip_message(kind, headers), member)
             continue
         try:
             data = read_member(Metered(record.reader, limits, budget, None), limits)
         except LimitExceeded as exc:
-            yield Problem("error", unit.file, _chain(unit, member), "limit_exceeded", str(exc), None, exc.limit)
+            yield limit(unit, exc, member)
             if exc.limit == "max_total_bytes":
                 return
             continue
         except Truncated as exc:
-            yield Problem("error", unit.file, _chain(unit, member), "corrupt",
-                          f"payload cannot be decoded: {exc}", None)
+            yield problem(unit, "error", "corrupt", f"payload cannot be decoded: {exc}", member)
             continue
         yield _unit(unit, member, data, record, budget)
     if not budget.exhausted and last_at is not None and (cut := _cut_short(fh, *last_at)):
-        yield Problem("error", unit.file, unit.member, "truncated",
-                      f"WARC ends early: {cut}; the last record {last!r} may be incomplete; "
-                      "records before it were scanned", unit.sha256)
+        yield problem(unit, "error", "truncated", f"WARC ends early: {cut}; the last record {last!r} may be incomplete; "
+                      "records before it were scanned")
 
 
 def _cut_short(fh: Any, last_pos: int, last_length: int) -> str | None:
@@ -167,11 +164,6 @@ def _gzip_complete(fh: Any) -> bool:
             pending, inflater, started = inflater.unused_data, zlib.decompressobj(31), False
 
 
-def _chain(unit: Unit, member: str) -> str:
-    """A WARC record's member; a WARC nested in an archive keeps the archive path before ``!/``."""
-    return f"{unit.member}!/{member}" if unit.member else member
-
-
 def _unit(unit: Unit, member: str, data: bytes, record: Any, budget: Budget) -> Unit:
     headers = record.headers
     is_http = record.is_http
@@ -188,7 +180,7 @@ def _unit(unit: Unit, member: str, data: bytes, record: Any, budget: Budget) -> 
         "http_status": http.status_code if http is not None else None,
         "record_type": str(record.record_type),
     }
-    return Unit(file=unit.file, member=_chain(unit, member), data=data, depth=unit.depth + 1,
+    return Unit(file=unit.file, member=child_member(unit, member), data=data, depth=unit.depth + 1,
                 meta={"warc": warc, BUDGET_KEY: budget}, hint=media,
                 charset=match.group(1) if match else None)
 
@@ -206,9 +198,8 @@ def _damaged(unit: Unit, exc: BaseException, last: str | None, count: int) -> Pr
     text = str(exc)
     reason = "truncated" if "end of file" in text.lower() or isinstance(exc, EOFError) else "corrupt"
     after = f"after {count} record(s), the last {last!r}" if last else "before the first record"
-    return Problem("error", unit.file, unit.member, reason,
-                   f"WARC unreadable {after}: {type(exc).__name__}: {text}; records before it were scanned",
-                   unit.sha256)
+    return problem(unit, "error", reason,
+                   f"WARC unreadable {after}: {type(exc).__name__}: {text}; records before it were scanned")
 
 
 # -- ARC ---------------------------------------------------------------------------------------
@@ -223,9 +214,8 @@ def _arc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterato
         try:
             raw = read_member(Metered(gzip.GzipFile(fileobj=io.BytesIO(raw)), limits, budget, len(raw)), limits)
         except (LimitExceeded, Truncated) as exc:
-            limit = getattr(exc, "limit", None)
-            yield Problem("error", unit.file, unit.member, "limit_exceeded" if limit else "truncated",
-                          str(exc), unit.sha256, limit)
+            hit = getattr(exc, "limit", None)
+            yield problem(unit, "error", "limit_exceeded" if hit else "truncated", str(exc), None, hit)
             return
     pos = 0
     first = True
@@ -238,8 +228,7 @@ def _arc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterato
         line = raw[pos:end if end >= 0 else len(raw)]
         match = _ARC_LINE.match(line)
         if not match:
-            yield Problem("error", unit.file, unit.member, "corrupt",
-                          f"ARC record header garbled at offset {pos}; records before it were scanned", unit.sha256)
+            yield problem(unit, "error", "corrupt", f"ARC record header garbled at offset {pos}; records before it were scanned")
             return
         url, _, date, ctype, length = (g.decode("latin-1") for g in match.groups())
         body_start = end + 1 if end >= 0 else len(raw)
@@ -248,8 +237,7 @@ def _arc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterato
         member = f"{url} {date}"
         if first:
             first = False
-            yield Problem("skipped", unit.file, _chain(unit, member), "warc_warcinfo_record",
-                          "ARC file header (filedesc): counted, not scanned", None)
+            yield problem(unit, "skipped", "warc_warcinfo_record", "ARC file header (filedesc): counted, not scanned", member)
             continue
         truncated = len(body) < int(length)
         status, http, payload = _split_http(body)
@@ -258,18 +246,18 @@ def _arc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterato
         try:
             payload = _decode_http(payload, http, limits, budget)
         except (LimitExceeded, zlib.error, ValueError) as exc:
-            yield Problem("error", unit.file, _chain(unit, member), getattr(exc, "limit", None) and "limit_exceeded"
-                          or "corrupt", f"payload cannot be decoded: {exc}", None, getattr(exc, "limit", None))
+            hit = getattr(exc, "limit", None)
+            yield problem(unit, "error", hit and "limit_exceeded" or "corrupt", f"payload cannot be decoded: {exc}",
+                          member, hit)
             continue
         warc = {"record_id": None, "date": date, "target_uri": url, "payload_digest": None,
                 "content_type": content_type, "http_status": status, "record_type": "response"}
-        yield Unit(file=unit.file, member=_chain(unit, member), data=payload, depth=unit.depth + 1,
+        yield Unit(file=unit.file, member=child_member(unit, member), data=payload, depth=unit.depth + 1,
                    meta={"warc": warc, BUDGET_KEY: budget},
                    hint=content_type.split(";", 1)[0].strip().lower() if content_type else None,
                    charset=charset.group(1) if charset else None)
         if truncated:
-            yield Problem("error", unit.file, unit.member, "truncated",
-                          f"ARC ends inside record {member!r}; what was read was scanned", unit.sha256)
+            yield problem(unit, "error", "truncated", f"ARC ends inside record {member!r}; what was read was scanned")
             return
 
 

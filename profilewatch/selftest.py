@@ -1,7 +1,9 @@
 """Run the rule packs' own examples and annotated fixtures (``profilewatch rules test``).
 
 Examples: every ``examples.flag`` snippet must yield a flag finding (of the stated kind, when
-given) and every ``examples.clean`` snippet must yield no flag finding.
+given) and every ``examples.clean`` snippet must yield no flag finding.  An example is one
+passage of a stated context (prose, code, data), so it goes to the detector directly; a fixture
+is a whole file and is scanned as any file is, through :func:`~profilewatch.scanner.scan_unit`.
 
 Fixtures (semgrep style): any text or code file in a ``fixtures/`` folder beside the packs.  A
 marker on the line before a line says what must happen on it:
@@ -16,11 +18,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..records import Segment, Unit
-from ..sources.sniff import sniff
-from ..extract import EXTRACTORS
-from .engine import Detector
-from .rules import RuleSet
+from .detect.engine import Detector
+from .detect.rules import RuleSet
+from .options import ScanOptions
+from .records import Finding, Segment, Unit
+from .scanner import scan_unit
 
 _MARKER = re.compile(r"profilewatch:\s*(expect\s+(?P<rule>[\w]+/[\w]+)|ok)\b")
 
@@ -51,9 +53,7 @@ def run_selftest(rules: RuleSet) -> tuple[list[str], int]:
 def check_fixture(detector: Detector, path: Path) -> tuple[int, list[str]]:
     """Check one annotated fixture file; returns ``(checks, failures)``."""
     data = path.read_bytes()
-    fmt = sniff(data, path.name)
-    unit = Unit(path.name, None, data)
-    findings = detector.detect(unit, EXTRACTORS[fmt](unit))
+    findings = [r for r in scan_unit(Unit(path.name, None, data), detector, ScanOptions()) if isinstance(r, Finding)]
     by_line: dict[int, set[str]] = {}
     for f in findings:
         if f.flag and "line" in f.evidence:

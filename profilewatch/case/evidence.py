@@ -34,8 +34,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-from . import __version__
-from .store import Store, code_digest, now, record_from_dict
+from .. import __version__
+from ..records import now
+from ..report import WRITERS
+from ..report.write import write_all
+from .session import code_digest
+from .store import Store
 
 BUNDLE_VERSION = 1
 MANIFEST = "manifest.json"
@@ -107,50 +111,21 @@ def _origin(prov: dict[str, Any] | None, file: str, member: str | None) -> dict[
 
 
 def _report(scan: Any, findings: list[dict[str, Any]]) -> tuple[str, bytes, dict[str, Any]]:
-    """The human-readable report: HTML through the writers registry if present, else Markdown."""
-    from .api import Summary
-    from .report import WRITERS
-
+    """The human-readable report: HTML, or Markdown should the HTML writer fail (the bundle must be made)."""
     header = {"type": "header", "tool": "profilewatch", "version": scan["version"],
               "rules_digest": scan["rules_digest"], "rule_packs": [],
               "arguments": json.loads(scan["arguments"]), "started": scan["started"]}
-    summary = Summary()
-    for d in findings:
-        try:
-            summary.add(record_from_dict(d))
-        except TypeError:  # a finding stored by another profilewatch version: counted as-is
-            summary.findings += 1
-            summary.flag_findings += bool(d.get("flag"))
-    summ = summary.to_dict()
-    note = "HTML writer (WRITERS['html']) not available in this profilewatch"
-    if "html" in WRITERS:
-        try:
-            cls = WRITERS["html"]
-            out: Any = io.BytesIO() if getattr(cls, "binary", False) else io.StringIO()
-            writer = cls(out)
-            writer.header(header)
-            for d in findings:
-                writer.record(d)
-            writer.summary(summ)
-            if hasattr(writer, "close"):
-                writer.close()
-            value = out.getvalue()
-            return "report.html", value if isinstance(value, bytes) else value.encode("utf-8"), {"writer": "html"}
-        except Exception as exc:  # the bundle must still be produced
-            note = f"HTML writer failed: {type(exc).__name__}: {exc}"[:300]
-    lines = [f"# profilewatch findings (scan {scan['id']})", "",
-             f"- tool: profilewatch {scan['version']}", f"- rules digest: {scan['rules_digest']}",
-             f"- scan started {scan['started']}, finished {scan['finished']}",
-             f"- findings: {len(findings)} ({summ['flag_findings']} flag)", "",
-             f"_{note}; this Markdown listing replaces the HTML report._", ""]
-    for d in findings:
-        place = d["file"] + (f" !/ {d['member']}" if d.get("member") else "")
-        review = d.get("review", {}).get("decision", "open")
-        text = str(d.get("evidence", {}).get("text", "")).replace("\n", " ")
-        lines += [f"## {'FLAG' if d.get('flag') else 'clean'} {d['kind']} / {', '.join(d['categories'])} ({review})", "",
-                  f"- where: `{place}`", f"- fingerprint: `{d['fingerprint']}`",
-                  f"- confidence: {d['confidence']}", f"- evidence: {text}", f"- why: {d.get('explanation', '')}", ""]
-    return "findings.md", "\n".join(lines).encode("utf-8"), {"writer": "markdown", "note": note}
+    try:
+        return "report.html", _render("html", header, findings), {"writer": "html"}
+    except Exception as exc:  # noqa: BLE001 - reported in the manifest
+        note = f"HTML writer failed: {type(exc).__name__}: {exc}"[:300]
+    return "findings.md", _render("markdown", header, findings), {"writer": "markdown", "note": note}
+
+
+def _render(fmt: str, header: dict[str, Any], findings: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    write_all(WRITERS[fmt](out), header, findings)
+    return out.getvalue().encode("utf-8")
 
 
 def export(store: Store, out: str | os.PathLike, *, scan_id: int | None = None, confirmed_only: bool = False,
@@ -180,9 +155,7 @@ def export(store: Store, out: str | os.PathLike, *, scan_id: int | None = None, 
         src = sources.setdefault(row["sha256"], {"origins": [], "findings": [], "first": row})
         key = (row["file"], row["member"])
         if key not in [(o["file"], o["member"]) for o in src["origins"]]:
-            prov = store.query("SELECT provenance FROM units WHERE result_id = ? AND file = ? AND member IS ? "
-                               "AND sha256 = ? LIMIT 1", (row["result_id"], row["file"], row["member"], row["sha256"]))
-            provenance = json.loads(prov[0]["provenance"]) if prov and prov[0]["provenance"] else None
+            provenance = store.unit_provenance(row["result_id"], row["file"], row["member"], row["sha256"])
             origin = _origin(provenance, row["file"], row["member"])
             origin.update(scanned=row["scanned"], scanned_by_scan=row["scanned_by"])
             src["origins"].append(origin)

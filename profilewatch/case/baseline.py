@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .records import Finding
+from ..records import Finding
 
 FORMAT_VERSION = 1
 

@@ -4,37 +4,25 @@ It holds every scan (when, tool and rules versions, arguments), the records of e
 top-level unit (units, findings, errors/skipped records), review decisions and the bytes of
 finding-bearing units (for evidence bundles).
 
-Incremental scanning and crash safety rest on one rule: the records of a top-level unit (and
-of everything inside it) are committed in ONE transaction together with its ``done`` marker
-keyed by (scan id, file, sha256, rules digest).  A top-level unit whose file, sha256 and
-configuration (tool code, rules digest, scan options) are already in ``results`` is not
-extracted again: its records are replayed from the store.  A scan killed at any point is
-resumed by running the same command again (an unfinished scan with the same paths and
-configuration is continued under its id); completed units are replayed, the rest scanned.
+All SQL of profilewatch lives in this package: :class:`Store` here (opening, migrations,
+reading back, review decisions) and :class:`~profilewatch.case.session.ScanSession` (the
+pipeline's cache: replay and atomic commit of top-level units).
 
 Schema changes are ordered migration functions; ``PRAGMA user_version`` is the number applied.
 The database runs in WAL mode with ``synchronous=NORMAL``: a killed process never loses a
 committed unit (a power cut may lose the last few, which the next run rescans).
-
-Test hook: ``PROFILEWATCH_TEST_UNIT_DELAY`` (seconds, float) sleeps before each top-level unit
-that is scanned (not replayed) with a store, so a test can kill the process mid-scan.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import functools
-import hashlib
 import json
 import os
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, fields
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .records import Finding, Problem, Record, Unit, UnitRecord
+from .. import __version__
+from ..records import Record, now, record_from_dict
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DECISIONS = ("confirmed", "dismissed", "open")
@@ -46,9 +34,8 @@ class StoreError(Exception):
     """The store cannot be used (newer schema, locked, corrupt, not found); CLI exit 2."""
 
 
-def now() -> str:
-    """UTC timestamp, ISO 8601 with seconds."""
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+STORE_ERRORS = (StoreError, sqlite3.Error)
+"""What a caller reports as a bad store (exit 2) rather than as an internal error."""
 
 
 # --------------------------------------------------------------------------- migrations
@@ -111,53 +98,6 @@ def _m1_initial(db: sqlite3.Connection) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial]
 """Ordered; never edit or reorder a released one, append a new function instead."""
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-# --------------------------------------------------------------------------- digests
-
-@functools.lru_cache(maxsize=1)
-def code_digest() -> str:
-    """SHA-256 over profilewatch's own source: results of other code are never replayed."""
-    digest = hashlib.sha256()
-    root = Path(__file__).parent
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return "sha256:" + digest.hexdigest()
-
-
-def config_digest(rules_digest: str, options: Any) -> str:
-    """Everything that decides a unit's records besides its bytes: code, rules, options."""
-    payload = {
-        "version": __version__,
-        "code": code_digest(),
-        "rules": rules_digest,
-        "min_confidence": options.min_confidence,
-        "include_clean": options.include_clean,
-        "limits": asdict(options.limits),
-        "max_in_memory": options.max_in_memory,
-    }
-    return "sha256:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-# --------------------------------------------------------------------------- records <-> JSON
-
-def _dumps(d: dict[str, Any]) -> str:
-    return json.dumps(d, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def _build(cls: type, d: dict[str, Any]) -> Any:
-    names = {f.name for f in fields(cls) if not f.name.startswith("_")}
-    return cls(**{k: v for k, v in d.items() if k in names})
-
-
-def record_from_dict(d: dict[str, Any]) -> Record:
-    """Rebuild a typed record from its ``to_dict()`` form."""
-    t = d.get("type")
-    if t == "finding":
-        return _build(Finding, d)
-    if t == "unit":
-        return _build(UnitRecord, d)
-    return _build(Problem, d)
 
 
 # --------------------------------------------------------------------------- the store
@@ -258,12 +198,6 @@ class Store:
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
 
-    # -- scanning -----------------------------------------------------------------------
-
-    def session(self, paths: list[str], rules_digest: str, options: Any) -> ScanSession:
-        """Start (or resume, when the last same scan did not finish) a scan; see :class:`ScanSession`."""
-        return ScanSession(self, paths, rules_digest, options)
-
     # -- review ---------------------------------------------------------------------------
 
     def decisions(self) -> dict[str, dict[str, Any]]:
@@ -323,6 +257,17 @@ class Store:
             "SELECT seq, json FROM problems WHERE result_id = ?1 ORDER BY seq", (result_id,)).fetchall()
         return [record_from_dict(json.loads(j)) for _, j in rows]
 
+    def unit_provenance(self, result_id: int, file: str, member: str | None, sha256: str) -> dict[str, Any] | None:
+        """The provenance (WARC headers...) stored with a unit of a result, if any."""
+        rows = self.query("SELECT provenance FROM units WHERE result_id = ? AND file = ? AND member IS ? "
+                          "AND sha256 = ? LIMIT 1", (result_id, file, member, sha256))
+        return json.loads(rows[0]["provenance"]) if rows and rows[0]["provenance"] else None
+
+    def finding_places(self, fingerprint: str) -> list[sqlite3.Row]:
+        """Every distinct (file, member, finding JSON) seen with a fingerprint, by place."""
+        return self.query("SELECT DISTINCT f.file, f.member, f.json FROM findings f WHERE fingerprint = ? "
+                          "ORDER BY f.file, f.member", (fingerprint,))
+
     def blob(self, sha256: str) -> tuple[bytes | None, str | None]:
         """Stored bytes of a unit (or ``None``) and the disk path it was read from."""
         rows = self.query("SELECT data, path FROM blobs WHERE sha256 = ?", (sha256,))
@@ -353,145 +298,3 @@ class _Transaction:
             raise self.store._error(exc) from exc
 
 
-class _CapturingDetector:
-    """Wraps the detector to keep the units that produced findings (their bytes go to ``blobs``)."""
-
-    def __init__(self, detector: Any) -> None:
-        self._detector = detector
-        self.units: dict[str, Unit] = {}
-
-    def detect(self, unit: Unit, segments: Any, **kwargs: Any) -> Any:
-        found = self._detector.detect(unit, segments, **kwargs)
-        if found:
-            self.units.setdefault(unit.sha256, unit)
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._detector, name)
-
-
-class ScanSession:
-    """One scan in the store: replays completed top-level units, commits new ones atomically."""
-
-    def __init__(self, store: Store, paths: list[str], rules_digest: str, options: Any) -> None:
-        self.store = store
-        self.rules_digest = rules_digest
-        self.config = config_digest(rules_digest, options)
-        self.delay = float(os.environ.get("PROFILEWATCH_TEST_UNIT_DELAY", "0") or 0)
-        self.replayed = self.scanned = 0
-        resume_key = "sha256:" + hashlib.sha256(_dumps(
-            {"paths": [os.path.abspath(p) for p in paths], "config": self.config,
-             "follow_symlinks": options.follow_symlinks}).encode()).hexdigest()
-        with store.transaction():
-            row = store.db.execute("SELECT id FROM scans WHERE resume_key = ? AND status = 'running' "
-                                   "ORDER BY id DESC LIMIT 1", (resume_key,)).fetchone()
-            if row:
-                self.scan_id, self.resumed = row[0], True
-            else:
-                cur = store.db.execute(
-                    "INSERT INTO scans(started, status, tool, version, code_digest, rules_digest, config_digest, "
-                    "resume_key, paths, arguments) VALUES (?, 'running', 'profilewatch', ?, ?, ?, ?, ?, ?, ?)",
-                    (now(), __version__, code_digest(), rules_digest, self.config, resume_key, _dumps({"paths": paths}),
-                     _dumps(store.arguments or {"paths": paths})))
-                self.scan_id, self.resumed = cur.lastrowid, False
-
-    def scan_unit(self, unit: Unit, detector: Any, options: Any,
-                  scan: Callable[[Unit, Any, Any], Iterator[Record]] | None = None) -> Iterator[Record]:
-        """Records of a top-level unit: replayed from the store, or scanned and committed first."""
-        if scan is None:
-            from .scanner import scan_unit as scan
-        db = self.store.db
-        sha = unit.sha256
-        row = db.execute("SELECT id FROM results WHERE file = ? AND sha256 = ? AND config_digest = ?",
-                         (unit.file, sha, self.config)).fetchone()
-        if row is not None:
-            records = self.store.replay(row[0])
-            with self.store.transaction():
-                db.execute("INSERT OR IGNORE INTO done VALUES (?, ?, ?, ?, ?, ?, 1)",
-                           (self.scan_id, unit.file, sha, self.rules_digest, row[0], now()))
-            self.replayed += 1
-            yield from records
-            return
-        if self.delay:
-            time.sleep(self.delay)
-        started = time.monotonic()
-        capture = _CapturingDetector(detector)
-        records = list(scan(unit, capture, options))
-        self._commit(unit, records, capture.units, time.monotonic() - started)
-        self.scanned += 1
-        yield from records
-
-    def _commit(self, unit: Unit, records: list[Record], captured: dict[str, Unit], seconds: float) -> None:
-        db = self.store.db
-        with self.store.transaction():
-            row = db.execute("SELECT id FROM results WHERE file = ? AND sha256 = ? AND config_digest = ?",
-                             (unit.file, unit.sha256, self.config)).fetchone()
-            if row is not None:  # another process sharing the store committed it meanwhile
-                db.execute("INSERT OR IGNORE INTO done VALUES (?, ?, ?, ?, ?, ?, 1)",
-                           (self.scan_id, unit.file, unit.sha256, self.rules_digest, row[0], now()))
-                return
-            cur = db.execute("INSERT INTO results(file, sha256, rules_digest, config_digest, scan_id, scanned, seconds) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (unit.file, unit.sha256, self.rules_digest, self.config, self.scan_id, now(), seconds))
-            rid = cur.lastrowid
-            with_findings: set[str] = set()
-            for seq, rec in enumerate(records):
-                d = rec.to_dict()
-                text = _dumps(d)
-                if isinstance(rec, Finding):
-                    with_findings.add(rec.sha256)
-                    db.execute("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               (rid, seq, rec.fingerprint, rec.file, rec.member, rec.sha256, rec.kind, rec.category,
-                                rec.rule, rec.confidence, int(rec.flag), text))
-                elif isinstance(rec, UnitRecord):
-                    depth = rec.member.count("!/") + 1 if rec.member else 0
-                    db.execute("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               (rid, seq, rec.file, rec.member, depth, rec.sha256, rec.size, rec.format, rec.outcome,
-                                rec.findings, _dumps(rec.provenance) if rec.provenance else None, text))
-                else:
-                    db.execute("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               (rid, seq, rec.type, rec.file, rec.member, rec.sha256, rec.reason, rec.message, text))
-            for sha in sorted(with_findings):
-                if sha in captured:
-                    self._store_blob(captured[sha])
-            db.execute("INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?, ?, 0)",
-                       (self.scan_id, unit.file, unit.sha256, self.rules_digest, rid, now()))
-
-    def _store_blob(self, unit: Unit) -> None:
-        db = self.store.db
-        path = os.path.abspath(unit.path) if unit.path else None
-        if db.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (unit.sha256,)).fetchone():
-            return
-        if not unit.streamed:
-            db.execute("INSERT INTO blobs VALUES (?, ?, ?, ?)", (unit.sha256, unit.size, unit.data, path))
-            return
-        if unit.size > MAX_BLOB:
-            db.execute("INSERT INTO blobs VALUES (?, ?, NULL, ?)", (unit.sha256, unit.size, path))
-            return
-        cur = db.execute("INSERT INTO blobs VALUES (?, ?, zeroblob(?), ?)", (unit.sha256, unit.size, unit.size, path))
-        with db.blobopen("blobs", "data", cur.lastrowid) as blob, open(unit.path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                blob.write(block)
-
-    def problem(self, problem: Problem) -> None:
-        """Note a problem met while walking the inputs (not found, unreadable...)."""
-        with self.store.transaction():
-            self.store.db.execute("INSERT OR IGNORE INTO scan_problems VALUES (?, ?, ?, ?, ?)",
-                                  (self.scan_id, problem.type, problem.file, problem.reason, _dumps(problem.to_dict())))
-
-    def finish(self) -> None:
-        """Mark the scan complete (only called once every input was walked)."""
-        with self.store.transaction():
-            self.store.db.execute("UPDATE scans SET status = 'complete', finished = ? WHERE id = ?", (now(), self.scan_id))
-
-
-# --------------------------------------------------------------------------- output filters
-
-def suppress(records: Iterable[Record], fingerprints: set[str], counts: dict[str, int], reason: str) -> Iterator[Record]:
-    """Leave out findings whose fingerprint is in ``fingerprints`` (counted in ``counts[reason]``)."""
-    counts.setdefault(reason, 0)
-    for rec in records:
-        if isinstance(rec, Finding) and rec.fingerprint in fingerprints:
-            counts[reason] += 1
-            continue
-        yield rec

@@ -42,7 +42,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from . import __version__
+from .. import __version__
 
 DEFAULT_CDX = "https://web.archive.org/cdx/search/cdx"
 DEFAULT_PREFIX = "https://web.archive.org/web/"

@@ -1,0 +1,105 @@
+"""The ``profilewatch`` command group: ``scan``, ``report``, ``rules``, the case and history wings.
+
+Only this package imports click; each command is a thin layer over the library (see
+:mod:`profilewatch.cli.common` for the exit codes every command shares).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..detect.rules import RuleError, load_rules
+from ..report import WRITERS
+from .case import COMMANDS as CASE_COMMANDS
+from .common import load_rules_or_exit, open_output
+from .history import COMMANDS as HISTORY_COMMANDS
+from .scan import scan_command
+
+
+@click.group()
+@click.version_option(__version__, prog_name="profilewatch")
+def cli() -> None:
+    """Find protected-attribute categorisation and group targeting in documents and code."""
+
+
+@cli.command("report")
+@click.argument("findings", type=click.File("r", encoding="utf-8", errors="replace"))
+@click.option("--format", "fmt", default="html", show_default=True, help="Output format: " + ", ".join(sorted(WRITERS)))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
+@click.option("--show-paths", type=click.Choice(["relative", "absolute"]), default="relative", show_default=True,
+              help="Paths relative to the scanned roots, or absolute (joined to the roots given at scan time).")
+@click.option("--csv-bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
+def report_command(findings, fmt: str, output: str | None, show_paths: str, csv_bom: bool) -> None:
+    """Render saved JSON Lines output (FINDINGS.jsonl, or - for stdin) as another format without rescanning."""
+    from ..report.replay import replay
+
+    if fmt not in WRITERS:
+        raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(WRITERS))}")
+    first = findings.readline()
+    lines = itertools.chain([first], findings)
+    with open_output(output) as out:
+        writer = WRITERS[fmt](out, show_paths=show_paths, csv_bom=csv_bom, packs=_packs_of(first))
+        _, bad = replay(lines, writer)
+    if bad:
+        click.echo(f"profilewatch: {bad} line(s) of {findings.name} were not JSON records and were ignored", err=True)
+
+
+def _packs_of(first_line: str) -> list[Any]:
+    """The rule packs a saved scan used: built-in plus its ``--rules`` folders when still present."""
+    try:
+        head = json.loads(first_line)
+        extra = [r for r in head.get("arguments", {}).get("rules") or [] if isinstance(r, str)]
+    except (ValueError, AttributeError):
+        extra = []
+    for dirs in (extra, []):
+        try:
+            return load_rules(dirs).packs
+        except (RuleError, OSError):
+            continue
+    return []
+
+
+@cli.group()
+def rules() -> None:
+    """Show and test the rule packs."""
+
+
+@rules.command("list")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path())
+def rules_list(rules_dirs: tuple[str, ...]) -> None:
+    """List loaded packs with their term counts and the rules digest."""
+    rs = load_rules_or_exit(rules_dirs)
+    for p in rs.packs:
+        n = sum(1 for t in rs.terms if t.pack == p.id)
+        ex = sum(1 for e in rs.examples if e.pack == p.id)
+        click.echo(f"{p.id:<20} {p.category:<20} {n:>4} terms {ex:>3} examples  {p.name}")
+    click.echo("cues: " + ", ".join(f"{k} {len(v)}" for k, v in rs.cues.items()))
+    click.echo(f"digest: {rs.digest}")
+
+
+@rules.command("test")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path())
+def rules_test(rules_dirs: tuple[str, ...]) -> None:
+    """Run every pack's examples and annotated fixtures; exit 1 on any failure."""
+    from ..selftest import run_selftest
+
+    rs = load_rules_or_exit(rules_dirs)
+    failures, total = run_selftest(rs)
+    for f in failures:
+        click.echo(f"FAIL {f}")
+    click.echo(f"{total - len(failures)} passed, {len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+for _command in [scan_command] + CASE_COMMANDS + HISTORY_COMMANDS:
+    cli.add_command(_command)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="profilewatch")

@@ -1,0 +1,36 @@
+"""What a scan does and how far it may go: :class:`ScanOptions` and the safety :class:`Limits`.
+
+Ground floor: every layer reads these, none of them is imported here.  Every field has a safe
+default; the CLI and the Python API set them by name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_IN_MEMORY = 64 << 20
+"""Files larger than this are not read whole: the scanner reads them from disk in bounded windows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Safety limits for opening containers and reading units (all configurable)."""
+
+    max_depth: int = 5
+    max_member_bytes: int = 256 << 20
+    max_total_bytes: int = 2 << 30
+    max_ratio: float = 200.0
+    max_members: int = 100_000
+    unit_seconds: float = 60.0
+    min_string: int = 6
+
+
+@dataclass(slots=True)
+class ScanOptions:
+    """What a scan does; every field has a safe default."""
+
+    rules_dirs: list[str] = field(default_factory=list)
+    min_confidence: float = 0.0
+    include_clean: bool = True
+    follow_symlinks: bool = False
+    limits: Limits = field(default_factory=Limits)
+    max_in_memory: int = MAX_IN_MEMORY

@@ -1,0 +1,119 @@
+"""The scan loop, written once: walk -> cache lookup -> scan_unit -> taps -> filters.
+
+Every command and the Python API scan through :class:`Pipeline`.  Its stages are plain
+objects, so the wings plug in without the loop knowing them:
+
+* a :class:`Cache` (the case store) is asked for a top-level unit's records before it is
+  scanned, and given them after; it is never a second scanner;
+* :class:`Tap` objects see every record before any filter (timelines, the baseline writer) and
+  may add records at the end of the stream (timeline records);
+* filters are functions ``records -> records`` (baseline and dismissed-finding suppression,
+  review annotation), applied in order.
+
+The loop keeps no state between top-level units, so their scans can be spread over workers.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .detect.engine import Detector
+from .detect.rules import RuleSet, load_rules
+from .options import ScanOptions
+from .records import Problem, Record, Unit, UnitRecord
+from .scanner import scan_unit
+from .sources.walk import walk
+
+
+class Cache(Protocol):
+    """Where the records of top-level units are kept between scans (see :mod:`profilewatch.case.session`)."""
+
+    def lookup(self, unit: Unit) -> list[Record] | None:
+        """The stored records of ``unit`` (same bytes, same configuration), or ``None``."""
+
+    def commit(self, unit: Unit, records: list[Record], found: dict[str, Unit], seconds: float) -> None:
+        """Keep the records of a freshly scanned top-level unit; ``found``: units with findings, by sha256."""
+
+    def problem(self, problem: Problem) -> None:
+        """Note a problem met while walking the inputs."""
+
+    def finish(self) -> None:
+        """Every input was walked: the scan is complete."""
+
+
+class Tap(Protocol):
+    """Sees every record before the filters; may add records at the end of the stream."""
+
+    def add(self, record: Record) -> None: ...
+
+    def finish(self) -> Iterable[Record]: ...
+
+
+Filter = Callable[[Iterable[Record]], Iterator[Record]]
+
+
+@dataclass
+class Pipeline:
+    """One configured scan: rules, options and the stages switched on."""
+
+    rules: RuleSet
+    options: ScanOptions = field(default_factory=ScanOptions)
+    cache: Cache | None = None
+    taps: list[Tap] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.detector = Detector(self.rules)
+
+    def run(self, paths: Iterable[str] | str) -> Iterator[Record]:
+        """Scan ``paths``; yield findings, problems, unit records (and tap records at the end)."""
+        records: Iterable[Record] = self.records(paths)
+        if self.taps:
+            records = self._tapped(records)
+        for stage in self.filters:
+            records = stage(records)
+        yield from records
+        for tap in self.taps:
+            yield from tap.finish()
+
+    def records(self, paths: Iterable[str] | str) -> Iterator[Record]:
+        """The raw record stream: every walked input, through the cache when there is one."""
+        paths = [paths] if isinstance(paths, str) else list(paths)
+        opts = self.options
+        for item in walk(paths, follow_symlinks=opts.follow_symlinks, max_in_memory=opts.max_in_memory):
+            if isinstance(item, Problem):
+                if self.cache is not None:
+                    self.cache.problem(item)
+                yield item
+                yield UnitRecord(item.file, item.member, item.sha256, 0, "unknown", item.type)
+                continue
+            if self.cache is None:
+                yield from scan_unit(item, self.detector, opts)
+            else:
+                yield from self._cached(item)
+        if self.cache is not None:
+            self.cache.finish()
+
+    def _cached(self, unit: Unit) -> Iterator[Record]:
+        records = self.cache.lookup(unit)
+        if records is None:
+            started = time.monotonic()
+            found: dict[str, Unit] = {}
+            records = list(scan_unit(unit, self.detector, self.options,
+                                     on_findings=lambda u: found.setdefault(u.sha256, u)))
+            self.cache.commit(unit, records, found, time.monotonic() - started)
+        yield from records
+
+    def _tapped(self, records: Iterable[Record]) -> Iterator[Record]:
+        for rec in records:
+            for tap in self.taps:
+                tap.add(rec)
+            yield rec
+
+
+def scan(paths: Iterable[str] | str, *, rules: RuleSet | None = None, **options) -> Iterator[Record]:
+    """Scan with no stages: ``options`` are the fields of :class:`ScanOptions`."""
+    opts = ScanOptions(**options)
+    return Pipeline(rules or load_rules(opts.rules_dirs), opts).run(paths)
