@@ -20,7 +20,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "profilewatch"
 FLOORS = [
-    ["profilewatch.text", "profilewatch.options", "profilewatch.plugins"],
+    ["profilewatch.text", "profilewatch.options", "profilewatch.plugins", "profilewatch.files"],
     ["profilewatch.records"],
     ["profilewatch.sources"],
     ["profilewatch.extract"],

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..files import atomic_write
 from ..records import Finding
 
 FORMAT_VERSION = 1
@@ -67,18 +67,11 @@ def write_baseline(path: str | os.PathLike, findings: Iterable[Finding], rules_d
                                            "file": f.file, "member": f.member})
     doc = {"profilewatch_baseline": FORMAT_VERSION, "rules_digest": rules_digest,
            "findings": [entries[k] for k in sorted(entries)]}
-    target = Path(path)
-    check_writable(target)
+    check_writable(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".baseline-", dir=target.parent)
-    except OSError as exc:
-        raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:
             json.dump(doc, fh, ensure_ascii=False, indent=1)
             fh.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise BaselineError(f"cannot write baseline {path}: {exc.strerror or exc}") from exc
     return len(entries)

@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from .. import __version__
+from ..files import atomic_write
 from ..records import now
 from ..report import WRITERS
 from ..report.write import write_all
@@ -211,14 +212,8 @@ def export(store: Store, out: str | os.PathLike, *, scan_id: int | None = None, 
     }
     manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
     target = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=".evidence-", suffix=".zip", dir=target.parent if str(target.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_zip(fh, [(MANIFEST, len(manifest_bytes), _chunks(manifest_bytes))] + entries)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(target) as fh:
+        _write_zip(fh, [(MANIFEST, len(manifest_bytes), _chunks(manifest_bytes))] + entries)
     return {"path": str(target), "manifest_sha256": _sha256(manifest_bytes), "findings": len(findings),
             "sources": len(sources) - len(missing), "missing_sources": len(missing), "report": report_name}
 

@@ -38,7 +38,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
 import urllib3
-from warcio.archiveiterator import ArchiveIterator
+from fastwarc.warc import ArchiveIterator, WarcRecordType
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -265,18 +265,17 @@ def existing_captures(path: str) -> tuple[set[tuple[str, str]], dict[str, tuple[
     with open(path, "rb") as fh:
         good_end = _whole_members_end(fh)
         fh.seek(0)
-        it = ArchiveIterator(fh)
-        for rec in it:
-            body = rec.content_stream().read() if rec.rec_type == "metadata" else b""
-            if it.get_record_offset() >= good_end:
+        for rec in ArchiveIterator(fh, parse_http=False):  # FastWARC reads; warcio only writes
+            if rec.stream_pos >= good_end:  # a record torn by a kill is cut off on append
                 break
-            h = rec.rec_headers
-            uri, date = h.get_header("WARC-Target-URI"), h.get_header("WARC-Date")
-            if rec.rec_type == "metadata" and rec.content_type == "application/json":
-                line = json.loads(body)
+            h = rec.headers
+            uri, date = h.get("WARC-Target-URI"), h.get("WARC-Date")
+            kind = rec.record_type
+            if kind == WarcRecordType.metadata and h.get("Content-Type") == "application/json":
+                line = json.loads(rec.reader.read())
                 if line.get("digest") and "refers_to" not in line:
                     digests.setdefault(line["digest"], (uri, date))
-            elif rec.rec_type in ("response", "revisit") and uri and date:
+            elif kind & (WarcRecordType.response | WarcRecordType.revisit) and uri and date:
                 seen.add((uri, date))
     return seen, digests, good_end
 
