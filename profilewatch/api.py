@@ -19,6 +19,7 @@ from .case.filters import FindingCollector, annotate, suppress
 from .case.session import ScanSession
 from .case.store import Store
 from .detect.rules import RuleSet, load_rules
+from .executors import InlineExecutor, make_executor
 from .history.timeline import Manifest, TimelineBuilder
 from .options import ScanOptions
 from .pipeline import Pipeline
@@ -32,11 +33,15 @@ class ScanJob:
     unless ``include_dismissed``, dismissed findings are left out).  ``baseline``: fingerprints
     to leave out.  ``timeline``/``snapshots``: timeline records at the end.  ``keep_findings``:
     keep every finding before suppression in ``collected`` (for ``--write-baseline``).
+    ``jobs`` (``None``: every usable core), ``executor`` (``local`` or ``dask``) and
+    ``scheduler`` (a Dask scheduler address) choose where units are scanned; the records are
+    the same and in the same order whatever they are.
     """
 
     def __init__(self, paths: Iterable[str] | str, *, rules: RuleSet | None = None, store: Store | None = None,
                  baseline: set[str] | None = None, include_dismissed: bool = False, timeline: bool = False,
-                 snapshots: Manifest | None = None, keep_findings: bool = False, **options: Any) -> None:
+                 snapshots: Manifest | None = None, keep_findings: bool = False, jobs: int | None = 1,
+                 executor: str = "local", scheduler: str | None = None, **options: Any) -> None:
         self.paths = [paths] if isinstance(paths, str) else list(paths)
         self.options = ScanOptions(**options)
         self.rules = rules or load_rules(self.options.rules_dirs)
@@ -55,11 +60,20 @@ class ScanJob:
             filters.append(annotate(self.decisions))
         taps = [t for t in (TimelineBuilder(snapshots) if timeline or snapshots else None, self.collected) if t]
         self.pipeline = Pipeline(self.rules, self.options, taps=taps, filters=filters)
+        self.execution = {"jobs": jobs, "executor": executor, "scheduler": scheduler}
 
     def __iter__(self) -> Iterator[Record]:
         if self.store is not None:  # the scan row is made when the scan starts, not before
             self.pipeline.cache = ScanSession(self.store, self.paths, self.rules.digest, self.options)
-        return self.pipeline.run(self.paths)
+        return self._run()
+
+    def _run(self) -> Iterator[Record]:
+        executor = make_executor(self.rules, self.options, **self.execution)
+        self.pipeline.executor = None if isinstance(executor, InlineExecutor) else executor
+        try:
+            yield from self.pipeline.run(self.paths)
+        finally:
+            executor.close()
 
     def extras(self) -> dict[str, Any]:
         """What the summary adds for this scan's stages (``suppressed`` counts by reason)."""

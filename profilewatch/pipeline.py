@@ -14,13 +14,13 @@ The loop keeps no state between top-level units, so their scans can be spread ov
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from .detect.engine import Detector
 from .detect.rules import RuleSet, load_rules
+from .executors import InlineExecutor, TaskResult
 from .options import ScanOptions
 from .records import Problem, Record, Unit, UnitRecord
 from .scanner import scan_unit
@@ -63,6 +63,8 @@ class Pipeline:
     cache: Cache | None = None
     taps: list[Tap] = field(default_factory=list)
     filters: list[Filter] = field(default_factory=list)
+    executor: Any = None
+    """Where top-level units are scanned (:mod:`profilewatch.executors`); ``None``: here, streaming."""
 
     def __post_init__(self) -> None:
         self.detector = Detector(self.rules)
@@ -79,38 +81,44 @@ class Pipeline:
             yield from tap.finish()
 
     def records(self, paths: Iterable[str] | str) -> Iterator[Record]:
-        """The raw record stream: every walked input, through the cache when there is one."""
+        """The raw record stream: every walked input, through the cache and the executor."""
         paths = [paths] if isinstance(paths, str) else list(paths)
         opts = self.options
-        for item in walk(paths, follow_symlinks=opts.follow_symlinks, max_in_memory=opts.max_in_memory):
-            if isinstance(item, Problem):
-                if self.cache is not None:
-                    self.cache.problem(item)
-                yield item
-                yield UnitRecord(item.file, item.member, item.sha256, 0, "unknown", item.type)
-                continue
-            if self.cache is None:
-                yield from scan_unit(item, self.detector, opts)
-            else:
-                yield from self._cached(item)
+        items = walk(paths, follow_symlinks=opts.follow_symlinks, max_in_memory=opts.max_in_memory)
+        if self.executor is None and self.cache is None:  # the in-process stream: nothing held
+            for item in items:
+                yield from (_walk_problem(item) if isinstance(item, Problem) else scan_unit(item, self.detector, opts))
+            return
+        executor = self.executor or InlineExecutor(self.rules, opts)
+        for result in executor.map(self._work(items), keep_found=self.cache is not None):
+            if result.fresh and self.cache is not None:
+                self.cache.commit(result.unit, result.records, result.found, result.seconds)
+            yield from result.records
         if self.cache is not None:
             self.cache.finish()
 
-    def _cached(self, unit: Unit) -> Iterator[Record]:
-        records = self.cache.lookup(unit)
-        if records is None:
-            started = time.monotonic()
-            found: dict[str, Unit] = {}
-            records = list(scan_unit(unit, self.detector, self.options,
-                                     on_findings=lambda u: found.setdefault(u.sha256, u)))
-            self.cache.commit(unit, records, found, time.monotonic() - started)
-        yield from records
+    def _work(self, items: Iterable[Unit | Problem]) -> Iterator[Unit | TaskResult]:
+        """Units to scan, or results ready without a scan (walk problems, cache hits), in input order."""
+        for item in items:
+            if isinstance(item, Problem):
+                if self.cache is not None:
+                    self.cache.problem(item)
+                yield TaskResult(list(_walk_problem(item)), fresh=False)
+                continue
+            stored = self.cache.lookup(item) if self.cache is not None else None
+            yield item if stored is None else TaskResult(stored, unit=item, fresh=False)
 
     def _tapped(self, records: Iterable[Record]) -> Iterator[Record]:
         for rec in records:
             for tap in self.taps:
                 tap.add(rec)
             yield rec
+
+
+def _walk_problem(problem: Problem) -> Iterator[Record]:
+    """An input the walk could not read: its problem and its unit record."""
+    yield problem
+    yield UnitRecord(problem.file, problem.member, problem.sha256, 0, "unknown", problem.type)
 
 
 def scan(paths: Iterable[str] | str, *, rules: RuleSet | None = None, **options) -> Iterator[Record]:

@@ -9,7 +9,7 @@
 * no module is longer than 450 lines.
 
 Floors, from the ground up (``FLOORS``): the ground floor (text, options, plugins), records,
-sources, extract, detect, scanner, the pipeline and report writers, the wings (case, history),
+sources, extract, detect, scanner, executors, the pipeline and report writers, the wings (case, history),
 the API that assembles them, and the command line on top.  tests/test_layers.py runs this.
 """
 from __future__ import annotations
@@ -26,6 +26,7 @@ FLOORS = [
     ["profilewatch.extract"],
     ["profilewatch.detect"],
     ["profilewatch.scanner"],
+    ["profilewatch.executors"],
     ["profilewatch.pipeline", "profilewatch.selftest", "profilewatch.report"],
     ["profilewatch.case", "profilewatch.history"],
     ["profilewatch.api"],

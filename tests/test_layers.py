@@ -27,7 +27,7 @@ def test_the_checker_sees_upward_imports_circles_click_sql_and_long_modules(tmp_
     (pkg / "options.py").write_text("import click\nfrom . import plugins\n")
     (pkg / "plugins.py").write_text("from . import options\n" + "x = 1\n" * 451)
     found = "\n".join(checker.check(pkg))
-    assert "profilewatch.records (floor 1) imports profilewatch.cli (floor 9)" in found
+    assert "profilewatch.records (floor 1) imports profilewatch.cli (floor 10)" in found
     assert "records.py:2: imports sqlite3" in found and "options.py:1: imports click" in found
     assert "import circle: profilewatch.options -> profilewatch.plugins" in found
     assert "plugins.py: 452 lines" in found

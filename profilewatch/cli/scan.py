@@ -50,6 +50,13 @@ CASE_ERRORS = (*STORE_ERRORS, BaselineError)
                    "after the findings. Disclaimers are only seen without --flags-only.")
 @click.option("--snapshots", type=click.Path(exists=True, dir_okay=False),
               help="CSV manifest path,url,timestamp naming files as captures of a URL (implies --timeline).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: every core this process may use; -j1 scans in this process). "
+                   "The output is the same, in the same order, for any value.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine's cores; dask: a Dask cluster (--scheduler, or a LocalCluster of "
+                   "--jobs workers). Needs profilewatch[cluster].")
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler to use, e.g. tcp://HOST:8786 (implies --executor dask).")
 def scan_command(**params: Any) -> None:
     """Scan files and folders (archives, WARC, PDF, Office, HTML, code...)."""
     store, baseline = _open_case(params)
@@ -61,7 +68,8 @@ def scan_command(**params: Any) -> None:
                   include_dismissed=params["include_dismissed"], timeline=params["timeline"],
                   snapshots=_manifest(params["snapshots"]), keep_findings=bool(params["write_baseline"]),
                   min_confidence=params["min_confidence"], rules_dirs=list(params["rules_dirs"]),
-                  include_clean=not params["flags_only"], follow_symlinks=params["follow_symlinks"])
+                  include_clean=not params["flags_only"], follow_symlinks=params["follow_symlinks"],
+                  jobs=params["jobs"], executor=params["executor"], scheduler=params["scheduler"])
     arguments = {"paths": list(params["paths"]), "format": fmt, "min_confidence": params["min_confidence"],
                  "rules": list(params["rules_dirs"]), "strict": params["strict"], "flags_only": params["flags_only"]}
     show = None if params["units"] else (lambda d: d["type"] != "unit")
@@ -89,7 +97,8 @@ def scan_command(**params: Any) -> None:
 
 def _open_case(params: dict[str, Any]) -> tuple[Store | None, set[str] | None]:
     """The store and baseline, checked before any output: a bad baseline or store exits 2."""
-    arguments = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items() if k != "write_baseline"}
+    arguments = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()
+                 if k not in ("write_baseline", "jobs", "executor", "scheduler")}  # where a scan runs changes no result
     try:
         baseline = load_baseline(params["baseline"]) if params["baseline"] else None
         if params["write_baseline"]:

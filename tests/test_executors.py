@@ -1,0 +1,136 @@
+"""Where units are scanned changes nothing: -j1, -jN and Dask give the same records in the same
+order; a worker killed mid-task is replaced and its unit scanned again; Ctrl-C leaves no worker
+behind and a consistent, resumable store."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from casecorpus import make_corpus
+from profilewatch import api
+from profilewatch.case.store import Store
+from profilewatch.executors import cpu_count
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "corpus"
+CORPORA = [DEV] + sorted((Path(__file__).parent / "data").glob("redteam*"))
+
+
+def _dicts(records) -> list[dict]:
+    return [r.to_dict() for r in records]
+
+
+@pytest.fixture(scope="module")
+def dev_j1() -> list[dict]:
+    return _dicts(api.scan([str(DEV)], timeline=True, jobs=1))
+
+
+def test_cpu_count_is_what_this_process_may_use():
+    assert 1 <= cpu_count() <= (os.cpu_count() or 1)
+
+
+def test_two_workers_give_the_records_of_one_in_the_same_order(dev_j1):
+    assert len(dev_j1) > 300 and any(d["type"] == "timeline" for d in dev_j1)
+    assert _dicts(api.scan([str(DEV)], timeline=True, jobs=2)) == dev_j1
+
+
+@pytest.mark.parametrize("corpus", CORPORA[1:], ids=lambda p: p.name)
+def test_two_workers_match_one_on_every_redteam_corpus(corpus):
+    assert _dicts(api.scan([str(corpus)], jobs=2)) == _dicts(api.scan([str(corpus)], jobs=1))
+
+
+def test_a_dask_local_cluster_gives_the_same_records(dev_j1):
+    pytest.importorskip("distributed")
+    assert _dicts(api.scan([str(DEV)], timeline=True, executor="dask", jobs=2)) == dev_j1
+
+
+def test_workers_with_a_store_commit_every_unit_and_a_rescan_replays(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", n=9)
+    plain = _dicts(api.scan([str(corpus)], jobs=1))
+    with Store(tmp_path / "case.db") as store:
+        assert _dicts(api.scan([str(corpus)], store=store, jobs=2)) == plain
+        assert store.query("SELECT count(*) FROM done")[0][0] == 10  # 9 files + the zip
+        assert store.query("SELECT count(*) FROM blobs")[0][0] > 0  # finding-bearing units kept as evidence
+    with Store(tmp_path / "case.db") as store:
+        assert _dicts(api.scan([str(corpus)], store=store, jobs=2)) == plain
+        assert store.query("SELECT sum(reused) FROM done WHERE scan_id = 2")[0][0] == 10
+
+
+def test_a_worker_killed_mid_task_is_replaced_and_nothing_is_lost_or_doubled(tmp_path, monkeypatch):
+    corpus = make_corpus(tmp_path / "corpus", n=9)
+    plain = _dicts(api.scan([str(corpus)], jobs=1))
+    marker = tmp_path / "killed"
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", f"doc004.txt:{marker}")
+    records = _dicts(api.scan([str(corpus)], jobs=2))
+    assert marker.exists()  # a worker really died on doc004.txt
+    assert records == plain
+
+
+def test_a_unit_that_kills_every_worker_ends_as_worker_lost(tmp_path, monkeypatch):
+    corpus = make_corpus(tmp_path / "corpus", n=6, with_zip=False)
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", "doc001.txt:always")
+    records = _dicts(api.scan([str(corpus)], jobs=2))
+    lost = [d for d in records if d["type"] == "error"]
+    assert [(d["file"], d["reason"]) for d in lost] == [("doc001.txt", "worker_lost")]
+    units = [d for d in records if d["type"] == "unit"]
+    assert len(units) == 6 and [u["outcome"] for u in units if u["file"] == "doc001.txt"] == ["error"]
+    assert {d["file"] for d in records if d["type"] == "finding"} == {"doc000.txt", "doc003.txt", "doc004.txt"}
+
+
+def _done(db: Path) -> int:
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT count(*) FROM done").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _processes_mentioning(needle: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look for orphan workers")
+def test_ctrl_c_stops_every_worker_and_leaves_a_resumable_store(tmp_path):
+    corpus = make_corpus(tmp_path / "ctrlc-corpus", n=40)
+    db, out = tmp_path / "case.db", tmp_path / "out.jsonl"
+    code = "import sys; from profilewatch.cli import main; sys.exit(main())"
+    cmd = [sys.executable, "-c", code, "scan", str(corpus), "--store", str(db), "--format", "jsonl",
+           "-o", str(out), "--no-progress", "-j2"]
+    env = {**os.environ, "PROFILEWATCH_TEST_UNIT_DELAY": "0.1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (len(_processes_mentioning(str(corpus))) < 3 or _done(db) < 3):
+        time.sleep(0.05)  # the parent and its two workers are up, and some units are committed
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    assert proc.returncode != 0
+    time.sleep(0.5)
+    assert _processes_mentioning(str(corpus)) == []  # no orphan worker
+    with Store(db) as store:  # consistent: every done unit has its records
+        done = store.query("SELECT count(*) FROM done")[0][0]
+        assert 0 < done < 41
+    rerun = subprocess.run(cmd, env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+    assert rerun.returncode == 1
+    finished = sorted(json.dumps(d, sort_keys=True) for d in map(json.loads, out.read_text().splitlines())
+                      if d["type"] == "finding")
+    reference = sorted(json.dumps(d, sort_keys=True) for d in _dicts(api.scan([str(corpus)], jobs=1))
+                       if d["type"] == "finding")
+    assert finished == reference
