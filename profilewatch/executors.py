@@ -71,7 +71,8 @@ def cpu_count() -> int:
 _WORKER: dict[str, Any] = {}
 
 
-def _detector(rules: RuleSet) -> Detector:
+def shared_detector(rules: RuleSet) -> Detector:
+    """This process's detector for ``rules`` (built once; forked workers inherit it)."""
     if _WORKER.get("digest") != rules.digest:
         _WORKER.update(digest=rules.digest, detector=Detector(rules))
     return _WORKER["detector"]
@@ -85,7 +86,7 @@ def scan_task(unit: Unit, rules: RuleSet, options: ScanOptions, keep_found: bool
     found: dict[str, Unit] = {}
     hook = (lambda u: found.setdefault(u.sha256, u)) if keep_found else None
     _test_hooks(unit)
-    records = list(scan_unit(unit, _detector(rules), options, on_findings=hook))
+    records = list(scan_unit(unit, shared_detector(rules), options, on_findings=hook))
     return TaskResult(records, found, time.monotonic() - started)
 
 
@@ -138,9 +139,14 @@ class InlineExecutor:
         """Nothing to release."""
 
 
-def _worker_init() -> None:
+def _worker_init(rules: RuleSet, options: ScanOptions) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _WORKER["in_worker"] = True
+    _WORKER.update(in_worker=True, rules=rules, options=options)
+
+
+def _worker_task(unit: Unit, keep_found: bool) -> TaskResult:
+    """A worker's task: the rules and options came once, with the worker (not with each unit)."""
+    return scan_task(unit, _WORKER["rules"], _WORKER["options"], keep_found)
 
 
 class ProcessExecutor:
@@ -156,7 +162,9 @@ class ProcessExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.jobs, mp_context=self._context, initializer=_worker_init)
+        shared_detector(self.rules)  # built before the fork, so forked workers inherit it
+        return ProcessPoolExecutor(self.jobs, mp_context=self._context, initializer=_worker_init,
+                                   initargs=(self.rules, self.options))
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
         pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future]
@@ -189,7 +197,7 @@ class ProcessExecutor:
     def _submit(self, unit: Unit, keep_found: bool) -> Future:
         if self._pool is None:  # started on the first unit to scan: a cached rescan starts no process
             self._pool = self._new_pool()
-        return self._pool.submit(scan_task, unit, self.rules, self.options, keep_found)
+        return self._pool.submit(_worker_task, unit, keep_found)
 
     def _restart(self, pending: collections.deque, keep_found: bool) -> None:
         """A worker died.  Which of the units in flight killed it is unknown, so each unfinished

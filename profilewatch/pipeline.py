@@ -18,9 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .detect.engine import Detector
 from .detect.rules import RuleSet, load_rules
-from .executors import InlineExecutor, TaskResult
+from .executors import InlineExecutor, TaskResult, shared_detector
 from .options import ScanOptions
 from .records import Problem, Record, Unit, UnitRecord
 from .scanner import scan_unit
@@ -67,7 +66,7 @@ class Pipeline:
     """Where top-level units are scanned (:mod:`profilewatch.executors`); ``None``: here, streaming."""
 
     def __post_init__(self) -> None:
-        self.detector = Detector(self.rules)
+        self.detector = shared_detector(self.rules)
 
     def run(self, paths: Iterable[str] | str) -> Iterator[Record]:
         """Scan ``paths``; yield findings, problems, unit records (and tap records at the end)."""
