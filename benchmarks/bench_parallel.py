@@ -99,8 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|---|",
         *rows,
     ])
+    figures = {f"{name.split(',')[0].replace(' ', '_')}_mb_per_s": round(size / common.median(walls[name]) / 1e6, 2)
+               for name in configs}
+    figures[f"j{args.jobs}_speedup"] = round(base / common.median(walls[f"-j{args.jobs}"]), 3)
     if args.write:
-        common.write_section("bench_parallel", body)
+        common.write_section("bench_parallel", body, figures)
     return 0
 
 

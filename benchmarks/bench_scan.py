@@ -61,7 +61,7 @@ def run_rg(rg: str, patterns: Path, corpus: Path, ignore_case: bool = True) -> t
 
 def run_profilewatch(corpus: Path, out: Path) -> tuple[float, float, int]:
     wall, cpu, proc = common.run_timed([str(VENV_BIN / "profilewatch"), "scan", str(corpus), "--format", "jsonl", "-o", str(out),
-                                        "--no-progress"], stderr=subprocess.PIPE, text=True)
+                                        "--no-progress", "-j1"], stderr=subprocess.PIPE, text=True)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"profilewatch exited {proc.returncode}: {proc.stderr[-2000:]}")
     return wall, cpu, proc.returncode
@@ -96,8 +96,8 @@ def profile(files: list[str], top: int) -> tuple[str, float, int]:
 
 
 def timed(args, rg: str, rg_version: str, patterns: Path, npat: int, corpus: Path, nfiles: int, nbytes: int,
-          manifest: dict | None, work: Path) -> list[str]:
-    """Alternating rg / profilewatch runs; the report lines."""
+          manifest: dict | None, work: Path) -> tuple[list[str], dict[str, float]]:
+    """Alternating rg / profilewatch runs; the report lines and the figures run_all.py compares."""
     run_rg(rg, patterns, corpus)  # warm the page cache
     rg_runs, pw_runs, cs_runs = [], [], []
     out = work / "scan.jsonl"
@@ -123,6 +123,8 @@ def timed(args, rg: str, rg_version: str, patterns: Path, npat: int, corpus: Pat
     found = planted & flagged
     mbs = nbytes / 1e6
 
+    figures = {"profilewatch_mb_per_s": round(mbs / pw_wall, 2), "rg_mb_per_s": round(mbs / rg_wall, 2),
+               "profilewatch_vs_rg_speedup": round(rg_wall / pw_wall, 3)}
     return [
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} at commit {common.git_head()}; {common.machine()}; "
         f"{rg_version}; median of {args.reps} alternating runs each.",
@@ -140,7 +142,7 @@ def timed(args, rg: str, rg_version: str, patterns: Path, npat: int, corpus: Pat
         f"profilewatch throughput **{mbs / pw_wall:.1f} MB/s** per core (target: >= 150 MB/s).",
         f"rg matched {hits} files (any gate form, no context); profilewatch flagged {len(flagged)} files, "
         f"{len(found)}/{len(planted)} planted positives among them.",
-    ]
+    ], figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,8 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus {corpus}: {nfiles} files, {nbytes / 1e6:.1f} MB; {npat} rg patterns; {rg_version}", file=sys.stderr)
 
     lines = ["## Scan throughput: profilewatch vs ripgrep (bench_scan.py)", ""]
+    figures: dict[str, float] = {}
     if args.reps:
-        lines += timed(args, rg, rg_version, patterns, npat, corpus, nfiles, nbytes, manifest, work)
+        timed_lines, figures = timed(args, rg, rg_version, patterns, npat, corpus, nfiles, nbytes, manifest, work)
+        lines += timed_lines
     if args.profile_mb:
         files = sample(corpus, args.profile_mb)
         text, wall, size = profile(files, args.top)
@@ -182,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     report = "\n".join(lines)
     print(report)
     if args.write:
-        common.write_section("bench_scan", report)
+        common.write_section("bench_scan", report, figures)
     return 0
 
 

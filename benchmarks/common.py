@@ -1,6 +1,7 @@
 """Helpers shared by the benchmarks: the rule-derived term list, timing, RESULTS.md sections."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
@@ -11,7 +12,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-RESULTS = HERE / "RESULTS.md"
+RESULTS = Path(os.environ.get("PROFILEWATCH_BENCH_RESULTS") or HERE / "RESULTS.md")
+"""Where sections are written (run_all.py points it at a scratch copy to compare before writing)."""
 
 
 def gate_forms() -> list[str]:
@@ -99,11 +101,22 @@ def git_head() -> str:
         return "?"
 
 
-def write_section(name: str, body: str) -> None:
+FIGURES = re.compile(r"<!-- figures:(\S+) (\{.*?\}) -->")
+
+
+def read_figures(text: str) -> dict[str, dict[str, float]]:
+    """The figures recorded in a RESULTS.md text, by section."""
+    return {m.group(1): json.loads(m.group(2)) for m in FIGURES.finditer(text)}
+
+
+def write_section(name: str, body: str, figures: dict[str, float] | None = None) -> None:
     """Replace (or append) the section between ``<!-- name:begin -->`` and ``<!-- name:end -->``
-    in benchmarks/RESULTS.md; other sections are left as they are."""
+    in benchmarks/RESULTS.md; other sections are left as they are.  ``figures`` (name -> value;
+    names ending ``_per_s`` or ``_speedup`` are better higher, ``_s`` and ``_mb`` better lower)
+    are kept as a comment in the section, for run_all.py to compare the next run against."""
     start, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    block = f"{start}\n{body.rstrip()}\n{end}\n"
+    tail = f"\n<!-- figures:{name} {json.dumps(figures, sort_keys=True)} -->" if figures else ""
+    block = f"{start}\n{body.rstrip()}{tail}\n{end}\n"
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
     if start in text and end in text:
         head, rest = text.split(start, 1)
