@@ -29,6 +29,7 @@ FLOORS = [
     ["profilewatch.pipeline", "profilewatch.selftest", "profilewatch.report"],
     ["profilewatch.case", "profilewatch.history"],
     ["profilewatch.api"],
+    ["profilewatch.sweep"],
     ["profilewatch.cli"],
     ["profilewatch.__main__"],
 ]

@@ -186,7 +186,7 @@ def existing_captures(path: str) -> tuple[set[tuple[str, str]], dict[str, tuple[
     if not os.path.exists(path):
         return seen, digests, 0
     with open(path, "rb") as fh:
-        good_end = _whole_members_end(fh)
+        good_end = whole_members_end(fh)
         fh.seek(0)
         it = ArchiveIterator(fh)
         for rec in it:
@@ -204,7 +204,7 @@ def existing_captures(path: str) -> tuple[set[tuple[str, str]], dict[str, tuple[
     return seen, digests, good_end
 
 
-def _whole_members_end(fh: BinaryIO) -> int:
+def whole_members_end(fh: BinaryIO) -> int:
     """Offset after the last complete gzip member (a record torn by a kill is not one)."""
     if fh.read(2) not in (b"", b"\x1f\x8b"):
         raise OutputError(f"{fh.name}: not a gzip-compressed WARC (records are appended as gzip members)")
@@ -223,7 +223,16 @@ def _whole_members_end(fh: BinaryIO) -> int:
         end = fh.tell() - len(inflater.unused_data)
 
 
-class _Appender:
+def warc_bytes(records: list[Any]) -> bytes:
+    """warcio records as gzip members, one per record."""
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    for rec in records:
+        writer.write_record(rec)
+    return buf.getvalue()
+
+
+class Appender:
     """Appends whole gzip members to a WARC file: one ``write`` plus ``fsync`` per record."""
 
     def __init__(self, path: str, good_end: int) -> None:
@@ -235,16 +244,17 @@ class _Appender:
         os.lseek(self.fd, good_end, os.SEEK_SET)
 
     def append(self, records: list[Any]) -> None:
-        buf = io.BytesIO()
-        writer = WARCWriter(buf, gzip=True)
-        for rec in records:
-            writer.write_record(rec)
-        data = buf.getvalue()
+        self.append_bytes(warc_bytes(records))
+
+    def append_bytes(self, data: bytes) -> tuple[int, int]:
+        """Append ready gzip members at once and fsync; returns their (start, end) offsets."""
+        start = os.lseek(self.fd, 0, os.SEEK_CUR)
         view = memoryview(data)
         while view:
             n = os.write(self.fd, view)
             view = view[n:]
         os.fsync(self.fd)
+        return start, start + len(data)
 
     def close(self) -> None:
         os.close(self.fd)
@@ -254,13 +264,13 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _http_headers(status: int, reason: str, headers: list[tuple[str, str]], length: int) -> StatusAndHeaders:
+def http_status_headers(status: int, reason: str, headers: list[tuple[str, str]], length: int) -> StatusAndHeaders:
     kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
     kept.append(("Content-Length", str(length)))
     return StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol="HTTP/1.1")
 
 
-def _reason(status: int) -> str:
+def reason_phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -292,7 +302,7 @@ def fetch_history(url: str, out: str, config: FetchConfig | None = None, *, date
         f"{report.already} already in {out}, {len(todo)} to fetch")
     if not todo:
         return report
-    appender = _Appender(out, good_end)
+    appender = Appender(out, good_end)
     report.repaired_bytes = appender.repaired
     try:
         info_writer = WARCWriter(io.BytesIO(), gzip=True)
@@ -314,7 +324,7 @@ def fetch_history(url: str, out: str, config: FetchConfig | None = None, *, date
     return report
 
 
-def _fetch_one(client: Client, cap: Capture, appender: _Appender, digests: dict[str, tuple[str, str]],
+def _fetch_one(client: Client, cap: Capture, appender: Appender, digests: dict[str, tuple[str, str]],
                report: FetchReport, say: Callable[[str], None], prefix: str) -> None:
     writer = WARCWriter(io.BytesIO(), gzip=True)
     source = f"{prefix}{cap.timestamp}id_/{cap.original}"
@@ -342,7 +352,7 @@ def _fetch_one(client: Client, cap: Capture, appender: _Appender, digests: dict[
         report.problems.append((cap.date, reason, msg))
         say(f"{cap.date} SKIPPED: {msg}")
         return
-    http = _http_headers(status, _reason(status), headers, len(body))
+    http = http_status_headers(status, reason_phrase(status), headers, len(body))
     response = writer.create_warc_record(cap.original, "response", payload=io.BytesIO(body), length=len(body),
                                          http_headers=http,
                                          warc_headers_dict={"WARC-Date": cap.date, "WARC-Source-URI": source,
