@@ -126,7 +126,8 @@ class Client:
             try:
                 with self.slots[host]:
                     self.requests += 1
-                    resp = self.http.request("GET", url, headers=headers, redirect=False, preload_content=False,
+                    sent = {"User-Agent": self.polite.user_agent, **(headers or {})}  # headers= replaces the pool's
+                    resp = self.http.request("GET", url, headers=sent, redirect=False, preload_content=False,
                                              decode_content=False)
                     try:
                         body = resp.read(decode_content=False)

@@ -16,7 +16,8 @@ re-run tries it again.  A server that asks for too long a pause stops the run (`
 an unreachable network raises :class:`~profilewatch.history.polite.NetworkError` at once.
 
 :func:`scan_job` scans the sweep's WARC through :class:`profilewatch.api.ScanJob` with
-timelines, whose builder re-reads a capture's text where a claim stopped being flagged.
+timelines, whose builder also sees the WARC's revisit records (captures whose payload was
+already fetched) and re-reads a capture's text where a claim stopped being flagged.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from typing import Any
 from ..api import ScanJob
 from ..history.polite import Client, FetchError, NetworkError
 from ..history.presence import unit_texts
+from ..history.snapshots import warc_revisits
 from ..history.timeline import TimelineBuilder
 from .executor import Mapper, thread_map
 from .fetch import Fetched, fetch_record, revisit
@@ -116,4 +118,6 @@ def scan_job(store: SweepStore, **options: Any) -> ScanJob:
     for tap in job.pipeline.taps:
         if isinstance(tap, TimelineBuilder):
             tap.texts = functools.partial(unit_texts, paths)
+            for rec in warc_revisits(store.warc):  # the scanner counts revisits; their captures count too
+                tap.add(rec)
     return job
