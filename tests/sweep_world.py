@@ -201,6 +201,7 @@ def _passes(row: dict, filters: list[str], kind: str) -> bool:
 def handler(world: World, role: str):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        wbufsize = 1 << 16  # one send per answer (no Nagle/delayed-ACK stall between headers and body)
 
         def log_message(self, *args):
             pass
@@ -276,13 +277,22 @@ def only_loopback(monkeypatch):
 @pytest.fixture
 def world(only_loopback):
     """The mock vendor served by three local servers: ``w.urls`` has wayback, index, data."""
-    w = World()
+    yield from served(World())
+
+
+@pytest.fixture
+def small_world(only_loopback):
+    """The same vendor with 10 pages (5 snapshots each), for the fault tests."""
+    yield from served(World(pages=10))
+
+
+def served(w: World):
     servers = []
     w.urls = {}
     for role in ("wayback", "index", "data"):
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler(w, role))
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
         w.urls[role] = f"http://127.0.0.1:{server.server_address[1]}"
     yield w
