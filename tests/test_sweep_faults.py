@@ -202,3 +202,21 @@ def test_refused_connection_fails_fast(only_loopback, tmp_path):
                                       "--crawl", "all", "--cc-index", f"http://127.0.0.1:{port}"])
     assert time.monotonic() - started < 5 and result.exit_code == 5, result.output
     assert "connection refused" in result.output
+
+
+def test_manifest_rows_past_the_warc_are_dropped_after_a_machine_crash(small_world, tmp_path):
+    w, c = small_world, client()
+    out = tmp_path / "out"
+    recs = records(w, c)[:3]
+    store = SweepStore(out)
+    run_sweep(recs, store, c)
+    store.close()
+    rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
+    warc = out / "sweep.warc.gz"
+    warc.write_bytes(warc.read_bytes()[: rows[1]["end"]])  # the WARC lost its last group, the manifest did not
+    store = SweepStore(out)
+    assert len(store.rows) == 2 and not store.done(rows[2]["key"])
+    report = run_sweep(recs, store, c)
+    store.close()
+    assert report.already == 2 and report.fetched + report.revisits == 1
+    assert warc_keys(out) == manifest_keys(out) and len(manifest_keys(out)) == 3

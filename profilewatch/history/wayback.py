@@ -246,15 +246,19 @@ class Appender:
     def append(self, records: list[Any]) -> None:
         self.append_bytes(warc_bytes(records))
 
-    def append_bytes(self, data: bytes) -> tuple[int, int]:
-        """Append ready gzip members at once and fsync; returns their (start, end) offsets."""
+    def append_bytes(self, data: bytes, sync: bool = True) -> tuple[int, int]:
+        """Append ready gzip members at once (and fsync); returns their (start, end) offsets."""
         start = os.lseek(self.fd, 0, os.SEEK_CUR)
         view = memoryview(data)
         while view:
             n = os.write(self.fd, view)
             view = view[n:]
-        os.fsync(self.fd)
+        if sync:
+            os.fsync(self.fd)
         return start, start + len(data)
+
+    def sync(self) -> None:
+        os.fsync(self.fd)
 
     def close(self) -> None:
         os.close(self.fd)
