@@ -20,33 +20,20 @@ import argparse
 import shutil
 import sys
 import tempfile
-import threading
 import time
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 import common  # noqa: E402
-from sweep_world import World, handler  # noqa: E402
+from sweep_world import World, start  # noqa: E402
 
 from profilewatch.history.polite import Client, Politeness  # noqa: E402
 from profilewatch.sweep import sources as src  # noqa: E402
-from profilewatch.sweep.run import run_sweep, scan_job  # noqa: E402
+from profilewatch.cli.sweep import scan_job  # noqa: E402
+from profilewatch.sweep.run import run_sweep  # noqa: E402
 from profilewatch.sweep.store import SweepStore  # noqa: E402
-
-
-def serve(world: World) -> list[ThreadingHTTPServer]:
-    servers = []
-    world.urls = {}
-    for role in ("wayback", "index", "data"):
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler(world, role))
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        servers.append(server)
-        world.urls[role] = f"http://127.0.0.1:{server.server_address[1]}"
-    return servers
 
 
 def listing(world: World, client: Client):
@@ -76,7 +63,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     world = World(pages=args.pages)
-    servers = serve(world)
+    servers = start(world)
     rows, keep = [], None
     try:
         for latency in (0.0, args.latency):

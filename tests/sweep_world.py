@@ -13,13 +13,13 @@ import io
 import json
 import math
 import re
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from test_wayback import only_loopback  # noqa: F401 (autouse where imported: nothing but 127.0.0.1)
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -262,19 +262,6 @@ def handler(world: World, role: str):
 
 
 @pytest.fixture
-def only_loopback(monkeypatch):
-    """Any connection to an address other than 127.0.0.1 fails the test."""
-    real = socket.socket.connect
-
-    def connect(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6):
-            assert address[0] == "127.0.0.1", f"test tried to reach {address}"
-        return real(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-
-
-@pytest.fixture
 def world(only_loopback):
     """The mock vendor served by three local servers: ``w.urls`` has wayback, index, data."""
     yield from served(World())
@@ -286,7 +273,8 @@ def small_world(only_loopback):
     yield from served(World(pages=10))
 
 
-def served(w: World):
+def start(w: World) -> list[ThreadingHTTPServer]:
+    """Serve ``w`` on three local ports (``w.urls``: wayback, index, data)."""
     servers = []
     w.urls = {}
     for role in ("wayback", "index", "data"):
@@ -295,6 +283,11 @@ def served(w: World):
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
         w.urls[role] = f"http://127.0.0.1:{server.server_address[1]}"
+    return servers
+
+
+def served(w: World):
+    servers = start(w)
     yield w
     for s in servers:
         s.shutdown()

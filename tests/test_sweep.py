@@ -5,7 +5,7 @@ import json
 from collections import Counter
 
 from click.testing import CliRunner
-from fastwarc.warc import ArchiveIterator as FastIterator, WarcRecordType
+from fastwarc.warc import ArchiveIterator as FastIterator
 from warcio.archiveiterator import ArchiveIterator
 
 from profilewatch.cli import cli

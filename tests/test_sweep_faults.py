@@ -20,7 +20,7 @@ from profilewatch.history.polite import Client, Politeness
 from profilewatch.sweep import sources as src
 from profilewatch.sweep.run import run_sweep
 from profilewatch.sweep.store import SweepStore
-from sweep_world import T, only_loopback, small_world, sweep_args, url_of, world  # noqa: F401
+from sweep_world import T, only_loopback, small_world, sweep_args, url_of, world  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -159,13 +159,18 @@ def test_store_cuts_a_torn_group_and_recovers_a_group_missing_from_the_manifest(
     assert warc_keys(out) == manifest_keys(out) and len(manifest_keys(out)) == 6
 
 
-def test_recovered_rows_after_a_kill_between_warc_and_manifest(small_world, tmp_path):
-    w, c = small_world, client()
-    out = tmp_path / "out"
+def three_swept(w, tmp_path):
+    """A finished sweep of the first three records: (folder, client, records)."""
+    c, out = client(), tmp_path / "out"
     recs = records(w, c)[:3]
     store = SweepStore(out)
     run_sweep(recs, store, c)
     store.close()
+    return out, c, recs
+
+
+def test_recovered_rows_after_a_kill_between_warc_and_manifest(small_world, tmp_path):
+    out, c, recs = three_swept(small_world, tmp_path)
     lines = (out / "manifest.jsonl").read_bytes().splitlines(keepends=True)
     (out / "manifest.jsonl").write_bytes(lines[0])  # two rows never written
     store = SweepStore(out)
@@ -205,12 +210,7 @@ def test_refused_connection_fails_fast(only_loopback, tmp_path):
 
 
 def test_manifest_rows_past_the_warc_are_dropped_after_a_machine_crash(small_world, tmp_path):
-    w, c = small_world, client()
-    out = tmp_path / "out"
-    recs = records(w, c)[:3]
-    store = SweepStore(out)
-    run_sweep(recs, store, c)
-    store.close()
+    out, c, recs = three_swept(small_world, tmp_path)
     rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
     warc = out / "sweep.warc.gz"
     warc.write_bytes(warc.read_bytes()[: rows[1]["end"]])  # the WARC lost its last group, the manifest did not

@@ -14,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 from profilewatch.cli import cli
 from profilewatch.history.polite import Client, Politeness
 from profilewatch.sweep import sources as src
-from sweep_world import ETH1, only_loopback, small_world, url_of  # noqa: F401
+from sweep_world import ETH1, only_loopback, small_world  # noqa: F401
 
 
 def fast_client() -> Client:

@@ -8,6 +8,7 @@ or an endpoint cannot be reached at all (no DNS, refused): nothing was retried.
 """
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from pathlib import Path
@@ -15,13 +16,17 @@ from typing import Any
 
 import click
 
+from ..api import ScanJob
+from ..history.presence import unit_texts
+from ..history.snapshots import warc_revisits
+from ..history.timeline import TimelineBuilder
 from ..history.polite import Client, FetchError, NetworkError, Politeness, USER_AGENT
 from ..records import header
 from ..report import WRITERS
 from ..report.write import write_all
 from ..sweep import sources as src
 from ..sweep.capture import capture
-from ..sweep.run import run_sweep, scan_job
+from ..sweep.run import run_sweep
 from ..sweep.store import SweepStore
 from .common import EXIT_FAILED_INPUTS, EXIT_FLAGS, EXIT_INTERNAL, fail, load_rules_or_exit
 
@@ -156,6 +161,20 @@ def _records(client: Client, params: dict[str, Any], mimes: str):
             for domain in params["domains"]:
                 yield from src.cc_records(client, api, crawl, domain, match_type=params["match_type"], mimes=mimes,
                                           statuses=statuses, data_prefix=params["cc_data"], **dates)
+
+
+def scan_job(store: SweepStore, **options: Any) -> ScanJob:
+    """The scan of a sweep's WARC with timelines: the builder also sees the WARC's revisit records
+    (captures whose payload was already fetched) and re-reads a capture's text where a claim
+    stopped being flagged (:mod:`profilewatch.history.presence`)."""
+    paths = [str(store.warc)]
+    job = ScanJob(paths, timeline=True, **options)
+    for tap in job.pipeline.taps:
+        if isinstance(tap, TimelineBuilder):
+            tap.texts = functools.partial(unit_texts, paths)
+            for rec in warc_revisits(store.warc):  # the scanner counts revisits; their captures count too
+                tap.add(rec)
+    return job
 
 
 def _scan(store: SweepStore, rules, params: dict[str, Any], report) -> int:

@@ -15,9 +15,8 @@ A record that fails (after the client's retries) is reported and left out of the
 re-run tries it again.  A server that asks for too long a pause stops the run (``stopped``);
 an unreachable network raises :class:`~profilewatch.history.polite.NetworkError` at once.
 
-:func:`scan_job` scans the sweep's WARC through :class:`profilewatch.api.ScanJob` with
-timelines, whose builder also sees the WARC's revisit records (captures whose payload was
-already fetched) and re-reads a capture's text where a claim stopped being flagged.
+The scan of the result is :func:`profilewatch.cli.sweep.scan_job` (the API floor is not below
+this wing).
 """
 from __future__ import annotations
 
@@ -27,11 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api import ScanJob
 from ..history.polite import Client, FetchError, NetworkError
-from ..history.presence import unit_texts
-from ..history.snapshots import warc_revisits
-from ..history.timeline import TimelineBuilder
 from .executor import Mapper, thread_map
 from .fetch import Fetched, fetch_record, revisit
 from .sources import SweepRecord
@@ -109,15 +104,3 @@ def _keep(store: SweepStore, got: Fetched, report: SweepReport, say: Callable[[s
     else:
         report.fetched += 1
     say(f"{row['kind']} {rec.url} {row['date']}")
-
-
-def scan_job(store: SweepStore, **options: Any) -> ScanJob:
-    """The scan of the sweep's WARC with timelines (claims that stopped being flagged are checked in the text)."""
-    paths = [str(store.warc)]
-    job = ScanJob(paths, timeline=True, **options)
-    for tap in job.pipeline.taps:
-        if isinstance(tap, TimelineBuilder):
-            tap.texts = functools.partial(unit_texts, paths)
-            for rec in warc_revisits(store.warc):  # the scanner counts revisits; their captures count too
-                tap.add(rec)
-    return job
