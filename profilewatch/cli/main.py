@@ -19,6 +19,7 @@ from .case import COMMANDS as CASE_COMMANDS
 from .common import load_rules_or_exit, open_output
 from .history import COMMANDS as HISTORY_COMMANDS
 from .scan import scan_command
+from .sweep import COMMANDS as SWEEP_COMMANDS
 
 
 @click.group()
@@ -96,7 +97,7 @@ def rules_test(rules_dirs: tuple[str, ...]) -> None:
     sys.exit(1 if failures else 0)
 
 
-for _command in [scan_command] + CASE_COMMANDS + HISTORY_COMMANDS:
+for _command in [scan_command] + CASE_COMMANDS + HISTORY_COMMANDS + SWEEP_COMMANDS:
     cli.add_command(_command)
 
 

@@ -19,34 +19,30 @@ Snapshot identity, in order of precedence:
 Claim identity: findings with the same ``fingerprint`` are the same claim, unchanged; a
 finding with another fingerprint but the same claim key (primary category + folded terms), or
 failing that the same category and a shared term, is the same claim *changed*.
+
+Timelines never invent a deletion: a claim that is no longer flagged in a readable capture is
+``removed`` only when its matched terms are gone from that capture; when they are still there
+the event is ``no_longer_flagged`` (quoting the last flagged text and the later text), so a
+detection miss never reads as the vendor deleting the claim.  Whether the terms are there comes
+from the capture's other findings, else from the capture's text, read again for just those
+captures through ``TimelineBuilder.texts`` (see :mod:`profilewatch.history.presence`).  A
+``removed`` event says how it knows in ``terms_check``: ``absent`` (text read, terms gone),
+``gone`` (404/410), ``disclaimer`` (a disclaimer replaced it) or ``not_checked`` (no text source).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..records import Record, Timeline
-from ..text.normalize import fold_term as _fold_term
+from .claims import Hit as _Hit, fold_term, group as _group, hit_of as _hit
+from .presence import terms_state, unit_texts
 from .snapshots import REPLAY, Manifest, format_date, parse_when, url_key, warc_revisits, wayback_identity
 
 GONE_STATUSES = frozenset({404, 410})
-fold_term = functools.lru_cache(maxsize=8192)(_fold_term)  # terms repeat across snapshots
-
-
-@dataclass(slots=True)
-class _Hit:
-    """The part of a finding a timeline needs."""
-
-    fingerprint: str
-    key: str
-    category: str
-    categories: list[str]
-    kind: str
-    terms: list[str]
-    text: str
 
 
 @dataclass(slots=True)
@@ -64,6 +60,8 @@ class _Snapshot:
     revisit: bool = False
     claims: list[_Hit] = field(default_factory=list)
     disclaimers: list[_Hit] = field(default_factory=list)
+    mentions: list[_Hit] = field(default_factory=list)  # clean findings other than disclaimers
+    text_key: tuple[str, str | None] | None = None  # the unit whose text shows this snapshot
 
     @property
     def condition(self) -> str:
@@ -87,19 +85,6 @@ class _Snapshot:
 
 def _as_dict(record: Any) -> dict[str, Any]:
     return record if isinstance(record, dict) else record.to_dict()
-
-
-def _claim_key(category: str, terms: Iterable[str]) -> str:
-    folded = sorted({fold_term(t) for t in terms if t and t.strip()})
-    return f"{category}: {', '.join(folded)}"
-
-
-def _hit(rec: dict[str, Any]) -> _Hit:
-    terms = list(rec.get("terms") or [])
-    category = rec.get("category") or (rec.get("categories") or ["unknown"])[0]
-    key = _claim_key(category, terms)
-    return _Hit(rec.get("fingerprint") or key, key, category, list(rec.get("categories") or [category]),
-                rec.get("kind", ""), terms, str((rec.get("evidence") or {}).get("text", "")))
 
 
 @dataclass(slots=True)
@@ -149,16 +134,22 @@ class TimelineBuilder:
 
     Only compact facts are kept per unit (fingerprints, terms, provenance), so a scan of many
     captures stays small in memory.  ``wayback_names`` turns on snapshot identity from
-    Wayback-style file names.
+    Wayback-style file names.  ``texts`` (``set of (file, member) -> {(file, member): text}``,
+    e.g. ``functools.partial(presence.unit_texts, paths)``) is asked, at the end, for the text
+    of the captures where a claim stopped being flagged and no finding shows its terms.
     """
 
-    def __init__(self, manifest: Manifest | None = None, *, wayback_names: bool = True) -> None:
+    def __init__(self, manifest: Manifest | None = None, *, wayback_names: bool = True,
+                 texts: Callable[[set[tuple[str, str | None]]], dict[tuple[str, str | None], str]] | None = None) -> None:
         self.manifest = manifest
         self.wayback_names = wayback_names
+        self.texts = texts
+        self._texts: dict[tuple[str, str | None], str | None] = {}
         self._snapshots: dict[tuple[str, str | None], _Snapshot] = {}
         self._seen_ids: dict[tuple[str, str], tuple[str, str | None]] = {}
         self._hits: dict[tuple[str, str | None], list[_Hit]] = {}
         self._disclaimers: dict[tuple[str, str | None], list[_Hit]] = {}
+        self._mentions: dict[tuple[str, str | None], list[_Hit]] = {}
         self._order = 0
         self.count = 0
 
@@ -170,8 +161,9 @@ class TimelineBuilder:
             where = (rec.get("file", ""), rec.get("member"))
             if rec.get("flag"):
                 self._hits.setdefault(where, []).append(_hit(rec))
-            elif rec.get("kind") == "disclaimer":
-                self._disclaimers.setdefault(where, []).append(_hit(rec))
+            else:
+                table = self._disclaimers if rec.get("kind") == "disclaimer" else self._mentions
+                table.setdefault(where, []).append(_hit(rec))
         elif kind == "unit":
             self._add_unit(rec)
 
@@ -238,7 +230,7 @@ class TimelineBuilder:
             member = member.rsplit("!/", 1)[0] if "!/" in member else None
 
     def _histories(self) -> dict[str, list[_Snapshot]]:
-        for table, attr in ((self._hits, "claims"), (self._disclaimers, "disclaimers")):
+        for table, attr in ((self._hits, "claims"), (self._disclaimers, "disclaimers"), (self._mentions, "mentions")):
             for where, hits in table.items():
                 snap = self._owner(where)
                 if snap is not None:
@@ -254,15 +246,24 @@ class TimelineBuilder:
                 if s.revisit and s.payload_digest in by_digest:
                     ref = by_digest[s.payload_digest]
                     s.revisit, s.claims, s.disclaimers = False, list(ref.claims), list(ref.disclaimers)
-                    s.outcome = ref.outcome
+                    s.mentions, s.outcome, s.text_key = list(ref.mentions), ref.outcome, ref.text_key
                 elif s.payload_digest and not s.revisit:
                     by_digest[s.payload_digest] = s
         return by_url
 
     def timelines(self) -> Iterator[dict[str, Any]]:
         """One ``timeline`` record per (URL, claim), URLs in key order, claims by first sighting."""
-        for key, snaps in sorted(self._histories().items()):
-            yield from _follow(key, snaps)
+        histories = sorted(self._histories().items())
+        while self.texts is not None:  # dry runs collect the captures whose text is needed
+            need: set[tuple[str, str | None]] = set()
+            for key, snaps in histories:
+                list(_follow(key, snaps, self._texts, need))
+            if not need:
+                break
+            found = self.texts(need)
+            self._texts.update({k: found.get(k) for k in need})
+        for key, snaps in histories:
+            yield from _follow(key, snaps, self._texts if self.texts else None)
 
     def finish(self) -> list[Timeline]:
         """The timeline records, as the pipeline's tap adds them at the end of the stream."""
@@ -276,13 +277,6 @@ class TimelineBuilder:
                  "snapshots": [dict(s.ref(), condition=s.condition, claims=len(s.claims),
                                     disclaimer=bool(s.disclaimers)) for s in snaps]}
                 for key, snaps in sorted(self._histories().items())]
-
-
-def _group(hits: list[_Hit]) -> dict[str, list[_Hit]]:
-    groups: dict[str, list[_Hit]] = {}
-    for h in hits:
-        groups.setdefault(h.key, []).append(h)
-    return groups
 
 
 def _match(tracks: list[_Track], groups: dict[str, list[_Hit]]) -> dict[int, list[_Hit]]:
@@ -326,7 +320,10 @@ def _match(tracks: list[_Track], groups: dict[str, list[_Hit]]) -> dict[int, lis
     return matched
 
 
-def _follow(key: str, snaps: list[_Snapshot]) -> Iterator[dict[str, Any]]:
+def _follow(key: str, snaps: list[_Snapshot], texts: dict | None = None,
+            need: set | None = None) -> Iterator[dict[str, Any]]:
+    """The timelines of one URL; ``texts`` as read so far; a dry run collects unread captures in ``need``."""
+    dry, need = need is not None, set() if need is None else need
     tracks: list[_Track] = []
     previous: _Snapshot | None = None  # the last snapshot that told presence or absence
     history: list[tuple[_Snapshot, str]] = []
@@ -345,7 +342,7 @@ def _follow(key: str, snaps: list[_Snapshot]) -> Iterator[dict[str, Any]]:
                 fps = frozenset(h.fingerprint for h in hits)
                 if t.state == "new":
                     t.events.append(_event("appeared", previous, snap))
-                elif t.state == "present" and fps != t.current:
+                elif t.state in ("present", "unflagged") and fps != t.current:
                     t.events.append(_event("changed", t.last_seen, snap,
                                            added=sorted(fps - t.current), dropped=sorted(t.current - fps)))
                 elif t.state == "absent":
@@ -354,13 +351,25 @@ def _follow(key: str, snaps: list[_Snapshot]) -> Iterator[dict[str, Any]]:
                 t.state, t.disclaimed = "present", False
                 t.states.append({"date": format_date(snap.when), "state": "present"})
                 continue
-            if t.state == "present":
-                t.events.append(_event("removed", t.last_seen, snap, last_seen=t.last_seen.ref(),
-                                       first_absent=snap.ref()))
-                t.state = "absent"
             # a disclaimer that stood next to the claim (same fingerprint) replaced nothing
             fresh = [d for d in snap.disclaimers
                      if d.fingerprint not in {x.fingerprint for x in t.last_seen.disclaimers}]
+            if t.state in ("present", "unflagged"):
+                check, terms, quote = ("gone", [], "") if cond == "gone" else (
+                    ("disclaimer", [], "") if fresh else terms_state(
+                        t.terms, snap.claims + snap.mentions, snap.text_key or (snap.file, snap.member), texts,
+                        need))
+                if check == "present" or (check == "unknown" and dry):  # a dry run assumes the terms stay
+                    if t.state == "present":
+                        t.events.append(_event("no_longer_flagged", t.last_seen, snap, last_seen=t.last_seen.ref(),
+                                               terms=terms, before_text=t.last_text, after_text=quote))
+                    t.state = "unflagged"
+                    t.states.append({"date": format_date(snap.when), "state": "unflagged"})
+                    continue
+                t.events.append(_event("removed", t.last_seen, snap, last_seen=t.last_seen.ref(),
+                                       first_absent=snap.ref(),
+                                       terms_check="not_checked" if check == "unknown" else check))
+                t.state = "absent"
             if t.state == "absent" and fresh and not t.disclaimed:
                 categories = sorted({c for d in fresh for c in d.categories})
                 t.events.append(_event("replaced_by_disclaimer", previous, snap, last_seen=t.last_seen.ref(),
@@ -372,7 +381,8 @@ def _follow(key: str, snaps: list[_Snapshot]) -> Iterator[dict[str, Any]]:
         history.append((snap, cond))
         previous = snap
     for t in tracks:
-        status = "present" if t.state == "present" else ("replaced_by_disclaimer" if t.disclaimed else "removed")
+        status = {"present": "present", "unflagged": "no_longer_flagged"}.get(
+            t.state, "replaced_by_disclaimer" if t.disclaimed else "removed")
         yield {
             "type": "timeline",
             "url": snaps[-1].url,
@@ -413,6 +423,9 @@ def history_records(records: Iterable[Record], builder: TimelineBuilder, paths: 
     ``paths`` (which the scanner counts but does not read), before the timelines are made;
     ``builder.count`` is then the number of timelines.
     """
+    paths = list(paths)
+    if builder.texts is None:
+        builder.texts = functools.partial(unit_texts, paths)
     for rec in records:
         builder.add(rec)
         yield rec

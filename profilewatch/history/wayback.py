@@ -15,7 +15,9 @@ each run names the tool, its version and the query.
 Politeness: at most ``cdx_per_minute`` CDX requests and ``fetch_per_minute`` capture requests
 a minute; on 429/503 every request stops for the ``Retry-After`` the server asked for (or an
 exponential backoff) and a wait longer than ``max_wait`` ends the run (re-run it later); errors
-and timeouts are retried with backoff; a clear ``User-Agent``.
+and timeouts are retried with backoff; a name that does not resolve or a refused connection
+fails at once; a clear ``User-Agent`` (the client: :mod:`profilewatch.history.polite`).
+:func:`list_captures` also serves ``sweep`` (``match_type`` domain/prefix/host, several filters).
 
 Resumable and interruptible: each record is appended as one complete gzip member and
 fsynced, so a killed run leaves whole records; a re-run skips captures whose
@@ -25,7 +27,6 @@ at the end of the file, if any.
 from __future__ import annotations
 
 import datetime as _dt
-import email.utils
 import io
 import json
 import os
@@ -37,12 +38,12 @@ from http import HTTPStatus
 from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
-import urllib3
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from .. import __version__
+from .polite import Client, FetchError, GaveUp as _GaveUp, Politeness, retry_after as _retry_after  # noqa: F401 (re-exported)
 
 DEFAULT_CDX = "https://web.archive.org/cdx/search/cdx"
 DEFAULT_PREFIX = "https://web.archive.org/web/"
@@ -50,10 +51,6 @@ EVIDENCE_FILTER = "statuscode:(30[0-9]|404|410)"
 _HOP_BY_HOP = frozenset({"transfer-encoding", "connection", "keep-alive", "content-length"})
 _IA_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
 _PYWB_NAMES = {"url": "original", "mime": "mimetype", "status": "statuscode"}
-
-
-class FetchError(Exception):
-    """The run cannot go on (the server asked for too long a pause, the CDX API failed...)."""
 
 
 class OutputError(ValueError):
@@ -75,6 +72,12 @@ class FetchConfig:
     connect_timeout: float = 15.0
     read_timeout: float = 60.0
     user_agent: str = f"profilewatch/{__version__} (capture-history fetcher for document research)"
+
+    def client(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> Client:
+        """The polite client these settings describe (one request at a time)."""
+        polite = Politeness(self.retries, self.backoff, self.max_wait, self.connect_timeout, self.read_timeout,
+                            1, self.user_agent)
+        return Client(polite, {"cdx": self.cdx_per_minute, "fetch": self.fetch_per_minute}, clock, sleep)
 
 
 @dataclass(slots=True, frozen=True)
@@ -106,93 +109,6 @@ class FetchReport:
     already: int = 0
     repaired_bytes: int = 0
     problems: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-class _Pacer:
-    """At most ``per_minute`` calls a minute, and a shared pause after a 429/503."""
-
-    def __init__(self, per_minute: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
-        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
-        self.clock, self.sleep = clock, sleep
-        self.next_at: float | None = None
-
-    def wait(self, not_before: float) -> None:
-        now = self.clock()
-        at = max(self.next_at if self.next_at is not None else now, not_before)
-        if at > now:
-            self.sleep(at - now)
-        self.next_at = max(at, self.clock()) + self.interval
-
-
-def _retry_after(value: str | None, now: _dt.datetime) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.timezone.utc)
-    return max(0.0, (when - now).total_seconds())
-
-
-class _Client:
-    """urllib3 with our pacing, retries and Retry-After handling."""
-
-    def __init__(self, config: FetchConfig, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
-        self.config = config
-        self.clock = clock
-        self.http = urllib3.PoolManager(headers={"User-Agent": config.user_agent}, retries=False,
-                                        timeout=urllib3.Timeout(connect=config.connect_timeout,
-                                                                read=config.read_timeout))
-        self.pacers = {"cdx": _Pacer(config.cdx_per_minute, clock, sleep),
-                       "fetch": _Pacer(config.fetch_per_minute, clock, sleep)}
-        self.paused_until = 0.0
-
-    def get(self, url: str, kind: str) -> tuple[int, list[tuple[str, str]], bytes]:
-        """Status, headers (as sent) and the body (de-chunked, not decoded); retried as configured."""
-        last = ""
-        for attempt in range(self.config.retries + 1):
-            self.pacers[kind].wait(self.paused_until)
-            try:
-                resp = self.http.request("GET", url, redirect=False, preload_content=False, decode_content=False)
-                try:
-                    body = resp.read(decode_content=False)
-                finally:
-                    resp.release_conn()
-            except urllib3.exceptions.HTTPError as exc:  # timeouts, resets, truncated bodies
-                last = f"{type(exc).__name__}: {exc}"
-                self._pause(self._backoff(attempt))
-                continue
-            if resp.status in (429, 503):
-                wait = _retry_after(resp.headers.get("Retry-After"), _dt.datetime.now(_dt.timezone.utc))
-                wait = self._backoff(attempt) if wait is None else wait
-                if wait > self.config.max_wait:
-                    raise FetchError(f"{url}: HTTP {resp.status}, server asks to wait {wait:.0f} s "
-                                     f"(more than max_wait {self.config.max_wait:.0f} s): stopped; re-run later to resume")
-                last = f"HTTP {resp.status}"
-                self._pause(wait)
-                continue
-            if resp.status >= 500:
-                last = f"HTTP {resp.status}"
-                self._pause(self._backoff(attempt))
-                continue
-            return resp.status, list(resp.headers.iteritems()), body
-        raise _GaveUp(f"{url}: {last} (after {self.config.retries + 1} attempts)")
-
-    def _backoff(self, attempt: int) -> float:
-        return self.config.backoff * (2 ** attempt)
-
-    def _pause(self, seconds: float) -> None:
-        """Every request (CDX and captures alike) waits until the pause is over."""
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
-
-
-class _GaveUp(Exception):
-    """One request failed after every retry."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,11 +144,18 @@ def _capture(row: dict[str, Any]) -> Capture:
                    row.get("mimetype", ""), str(row.get("length", "")), row.get("urlkey", ""))
 
 
-def list_captures(client: _Client, url: str, *, status_filter: str, date_from: str | None,
-                  date_to: str | None) -> Iterator[Capture]:
-    """Every CDX line for ``url`` that passes ``status_filter``, page by page."""
-    params = {"url": url, "output": "json", "collapse": "digest", "filter": status_filter,
-              "showResumeKey": "true", "limit": str(client.config.page_size)}
+def list_captures(client: Client, url: str, *, status_filter: str | list[str], date_from: str | None,
+                  date_to: str | None, endpoint: str = DEFAULT_CDX, page_size: int = 500,
+                  match_type: str | None = None) -> Iterator[Capture]:
+    """Every CDX line for ``url`` that passes the filter(s), page by page (``showResumeKey``/``resumeKey``).
+
+    ``match_type`` (``exact``, ``prefix``, ``host``, ``domain``) widens the query from one URL.
+    """
+    params: dict[str, Any] = {"url": url, "output": "json", "collapse": "digest",
+                              "filter": [status_filter] if isinstance(status_filter, str) else list(status_filter),
+                              "showResumeKey": "true", "limit": str(page_size)}
+    if match_type:
+        params["matchType"] = match_type
     if date_from:
         params["from"] = date_from
     if date_to:
@@ -241,7 +164,7 @@ def list_captures(client: _Client, url: str, *, status_filter: str, date_from: s
     while True:
         query = dict(params, resumeKey=resume) if resume else params
         try:
-            status, _, body = client.get(f"{client.config.cdx_endpoint}?{urlencode(query)}", "cdx")
+            status, _, body = client.get(f"{endpoint}?{urlencode(query, doseq=True)}", "cdx")
         except _GaveUp as exc:
             raise FetchError(f"CDX query failed: {exc}") from None
         if status != 200:
@@ -263,7 +186,7 @@ def existing_captures(path: str) -> tuple[set[tuple[str, str]], dict[str, tuple[
     if not os.path.exists(path):
         return seen, digests, 0
     with open(path, "rb") as fh:
-        good_end = _whole_members_end(fh)
+        good_end = whole_members_end(fh)
         fh.seek(0)
         for rec in ArchiveIterator(fh, parse_http=False):  # FastWARC reads; warcio only writes
             if rec.stream_pos >= good_end:  # a record torn by a kill is cut off on append
@@ -280,7 +203,7 @@ def existing_captures(path: str) -> tuple[set[tuple[str, str]], dict[str, tuple[
     return seen, digests, good_end
 
 
-def _whole_members_end(fh: BinaryIO) -> int:
+def whole_members_end(fh: BinaryIO) -> int:
     """Offset after the last complete gzip member (a record torn by a kill is not one)."""
     if fh.read(2) not in (b"", b"\x1f\x8b"):
         raise OutputError(f"{fh.name}: not a gzip-compressed WARC (records are appended as gzip members)")
@@ -299,7 +222,16 @@ def _whole_members_end(fh: BinaryIO) -> int:
         end = fh.tell() - len(inflater.unused_data)
 
 
-class _Appender:
+def warc_bytes(records: list[Any]) -> bytes:
+    """warcio records as gzip members, one per record."""
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    for rec in records:
+        writer.write_record(rec)
+    return buf.getvalue()
+
+
+class Appender:
     """Appends whole gzip members to a WARC file: one ``write`` plus ``fsync`` per record."""
 
     def __init__(self, path: str, good_end: int) -> None:
@@ -311,15 +243,20 @@ class _Appender:
         os.lseek(self.fd, good_end, os.SEEK_SET)
 
     def append(self, records: list[Any]) -> None:
-        buf = io.BytesIO()
-        writer = WARCWriter(buf, gzip=True)
-        for rec in records:
-            writer.write_record(rec)
-        data = buf.getvalue()
+        self.append_bytes(warc_bytes(records))
+
+    def append_bytes(self, data: bytes, sync: bool = True) -> tuple[int, int]:
+        """Append ready gzip members at once (and fsync); returns their (start, end) offsets."""
+        start = os.lseek(self.fd, 0, os.SEEK_CUR)
         view = memoryview(data)
         while view:
             n = os.write(self.fd, view)
             view = view[n:]
+        if sync:
+            os.fsync(self.fd)
+        return start, start + len(data)
+
+    def sync(self) -> None:
         os.fsync(self.fd)
 
     def close(self) -> None:
@@ -330,13 +267,13 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _http_headers(status: int, reason: str, headers: list[tuple[str, str]], length: int) -> StatusAndHeaders:
+def http_status_headers(status: int, reason: str, headers: list[tuple[str, str]], length: int) -> StatusAndHeaders:
     kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
     kept.append(("Content-Length", str(length)))
     return StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol="HTTP/1.1")
 
 
-def _reason(status: int) -> str:
+def reason_phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -354,13 +291,12 @@ def fetch_history(url: str, out: str, config: FetchConfig | None = None, *, date
     """Write the capture history of ``url`` to the WARC file ``out`` (appending; resumable)."""
     config = config or FetchConfig()
     say = progress or (lambda _msg: None)
-    client = _Client(config, clock, sleep)
+    client = config.client(clock, sleep)
     report = FetchReport()
     seen, digests, good_end = existing_captures(out)
-    kept = [c for c in list_captures(client, url, status_filter="statuscode:200", date_from=date_from,
-                                     date_to=date_to)]
-    evidence = [c for c in list_captures(client, url, status_filter=EVIDENCE_FILTER, date_from=date_from,
-                                         date_to=date_to)]
+    where = {"date_from": date_from, "date_to": date_to, "endpoint": config.cdx_endpoint, "page_size": config.page_size}
+    kept = list(list_captures(client, url, status_filter="statuscode:200", **where))
+    evidence = list(list_captures(client, url, status_filter=EVIDENCE_FILTER, **where))
     report.listed, report.evidence = len(kept), len(evidence)
     captures = sorted(set(kept) | set(evidence), key=lambda c: (c.timestamp, c.original))
     todo = [c for c in captures if (c.original, c.date) not in seen]
@@ -369,7 +305,7 @@ def fetch_history(url: str, out: str, config: FetchConfig | None = None, *, date
         f"{report.already} already in {out}, {len(todo)} to fetch")
     if not todo:
         return report
-    appender = _Appender(out, good_end)
+    appender = Appender(out, good_end)
     report.repaired_bytes = appender.repaired
     try:
         info_writer = WARCWriter(io.BytesIO(), gzip=True)
@@ -385,16 +321,16 @@ def fetch_history(url: str, out: str, config: FetchConfig | None = None, *, date
             "http-header-user-agent": config.user_agent,
         })])
         for cap in todo:
-            _fetch_one(client, cap, appender, digests, report, say)
+            _fetch_one(client, cap, appender, digests, report, say, config.capture_prefix)
     finally:
         appender.close()
     return report
 
 
-def _fetch_one(client: _Client, cap: Capture, appender: _Appender, digests: dict[str, tuple[str, str]],
-               report: FetchReport, say: Callable[[str], None]) -> None:
+def _fetch_one(client: Client, cap: Capture, appender: Appender, digests: dict[str, tuple[str, str]],
+               report: FetchReport, say: Callable[[str], None], prefix: str) -> None:
     writer = WARCWriter(io.BytesIO(), gzip=True)
-    source = f"{client.config.capture_prefix}{cap.timestamp}id_/{cap.original}"
+    source = f"{prefix}{cap.timestamp}id_/{cap.original}"
     cdx_line = {"urlkey": cap.urlkey, "timestamp": cap.timestamp, "original": cap.original,
                 "mimetype": cap.mimetype, "statuscode": cap.statuscode, "digest": cap.digest, "length": cap.length}
     if cap.digest and cap.digest in digests:
@@ -419,7 +355,7 @@ def _fetch_one(client: _Client, cap: Capture, appender: _Appender, digests: dict
         report.problems.append((cap.date, reason, msg))
         say(f"{cap.date} SKIPPED: {msg}")
         return
-    http = _http_headers(status, _reason(status), headers, len(body))
+    http = http_status_headers(status, reason_phrase(status), headers, len(body))
     response = writer.create_warc_record(cap.original, "response", payload=io.BytesIO(body), length=len(body),
                                          http_headers=http,
                                          warc_headers_dict={"WARC-Date": cap.date, "WARC-Source-URI": source,
