@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -41,3 +42,15 @@ def findings_of(jsonl: str) -> list[dict[str, Any]]:
     """Finding records of JSONL output, sorted for comparison."""
     out = [json.loads(line) for line in jsonl.splitlines() if line.strip()]
     return sorted((r for r in out if r["type"] == "finding"), key=lambda r: json.dumps(r, sort_keys=True))
+
+
+def done_count(db: Path) -> int:
+    """Top-level units committed to a case store so far, read without disturbing the writer."""
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT count(*) FROM done").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0

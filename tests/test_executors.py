@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casecorpus import make_corpus
+from casecorpus import done_count, make_corpus
 from profilewatch import api
 from profilewatch.case.store import Store
 from profilewatch.executors import cpu_count
@@ -84,15 +83,6 @@ def test_a_unit_that_kills_every_worker_ends_as_worker_lost(tmp_path, monkeypatc
     assert {d["file"] for d in records if d["type"] == "finding"} == {"doc000.txt", "doc003.txt", "doc004.txt"}
 
 
-def _done(db: Path) -> int:
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return con.execute("SELECT count(*) FROM done").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
 
 
 def _processes_mentioning(needle: str) -> list[int]:
@@ -117,7 +107,7 @@ def test_ctrl_c_stops_every_worker_and_leaves_a_resumable_store(tmp_path):
     env = {**os.environ, "PROFILEWATCH_TEST_UNIT_DELAY": "0.1"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (len(_processes_mentioning(str(corpus))) < 3 or _done(db) < 3):
+    while time.monotonic() < deadline and (len(_processes_mentioning(str(corpus))) < 3 or done_count(db) < 3):
         time.sleep(0.05)  # the parent and its two workers are up, and some units are committed
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)

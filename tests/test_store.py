@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casecorpus import findings_of, make_corpus, run_cli
+from casecorpus import done_count, findings_of, make_corpus, run_cli
 from profilewatch import api, extract
 from profilewatch.records import Finding
 from profilewatch.sources import containers
@@ -232,15 +232,6 @@ def _command(corpus: Path, db: Path, out: Path) -> list[str]:
             "--units", "-o", str(out), "--no-progress"]
 
 
-def _done(db: Path) -> int:
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return con.execute("SELECT count(*) FROM done").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -253,13 +244,13 @@ def test_kill9_at_random_points_then_resume_equals_uninterrupted_run(tmp_path, s
     env = {**os.environ, "PROFILEWATCH_TEST_UNIT_DELAY": DELAY}
     kills = 0
     for _ in range(3):  # up to three kills, each at a random point of a (resumed) run
-        before = _done(db)
+        before = done_count(db)
         # leave a margin of units so that the run cannot finish in the random wait before the kill
         target = min(top_units - 4, before + rng.randint(0, 8))
         proc = subprocess.Popen(_command(corpus, db, out), env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
-        while _done(db) < target and proc.poll() is None and time.monotonic() < deadline:
+        while done_count(db) < target and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)
         time.sleep(rng.uniform(0, 0.08))
         if proc.poll() is None:
@@ -268,7 +259,7 @@ def test_kill9_at_random_points_then_resume_equals_uninterrupted_run(tmp_path, s
         proc.wait()
         proc.stderr.close()
     assert kills >= 1
-    assert _done(db) < top_units  # the kills landed before the end
+    assert done_count(db) < top_units  # the kills landed before the end
     final = subprocess.run(_command(corpus, db, out), env=env, capture_output=True, text=True, timeout=120)
     assert final.returncode == 1, final.stderr  # flag findings
     text = out.read_text(encoding="utf-8")
