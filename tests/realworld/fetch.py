@@ -38,6 +38,8 @@ def from_git(source: dict, mirrors: Path, network: bool, work: Path) -> bytes | 
     git_dir = mirrors / source["repo"].replace("/", "+")
     if (git_dir / "repo").is_dir():  # the search tool's snapshots: owner+name/repo
         git_dir = git_dir / "repo"
+    if (git_dir / ".git").is_dir():  # ... sometimes a checkout holding .git
+        git_dir = git_dir / ".git"
     if not git_dir.is_dir() and network:
         git_dir = work / source["repo"].replace("/", "+")
         if not git_dir.is_dir():
