@@ -24,7 +24,7 @@ from __future__ import annotations
 import collections
 import os
 import signal
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -114,6 +114,18 @@ def _ready(result: TaskResult) -> Future:
     return done
 
 
+def _fill(pending: collections.deque, source: Iterator[Unit | TaskResult], window: int,
+          submit: Callable[[Unit], Any]) -> bool:
+    """Top the window of ``[unit, future]`` entries up from ``source`` (a ready TaskResult gets
+    ``unit`` None); False once ``source`` is exhausted."""
+    while len(pending) < window:
+        item = next(source, None)
+        if item is None:
+            return False
+        pending.append([None, _ready(item)] if isinstance(item, TaskResult) else [item, submit(item)])
+    return True
+
+
 def lost(unit: Unit, message: str) -> TaskResult:
     """The records of a unit whose scan could not be completed by any worker."""
     problem = Problem("error", unit.file, unit.member, "worker_lost", message, None)
@@ -169,17 +181,10 @@ class ProcessExecutor:
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
         pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future]
         source = iter(items)
-        exhausted = False
+        more = True
         try:
             while True:
-                while not exhausted and len(pending) < self.window:
-                    item = next(source, None)
-                    if item is None:
-                        exhausted = True
-                    elif isinstance(item, TaskResult):
-                        pending.append([None, _ready(item)])
-                    else:
-                        pending.append([item, self._submit(item, keep_found)])
+                more = more and _fill(pending, source, self.window, lambda unit: self._submit(unit, keep_found))
                 if not pending:
                     return
                 entry = pending[0]
@@ -258,19 +263,16 @@ class DaskExecutor:
         self._rules_future = self._client.scatter(rules, broadcast=True)
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
-        pending: collections.deque[tuple[Unit | None, Any]] = collections.deque()
+        pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future]
         source = iter(items)
-        exhausted = False
+        more = True
+
+        def submit(unit: Unit) -> Any:
+            return self._client.submit(scan_task, unit, self._rules_future, self.options, keep_found,
+                                       pure=False, retries=ATTEMPTS - 1)
+
         while True:
-            while not exhausted and len(pending) < self.window:
-                item = next(source, None)
-                if item is None:
-                    exhausted = True
-                elif isinstance(item, TaskResult):
-                    pending.append((None, _ready(item)))
-                else:
-                    pending.append((item, self._client.submit(scan_task, item, self._rules_future, self.options,
-                                                              keep_found, pure=False, retries=ATTEMPTS - 1)))
+            more = more and _fill(pending, source, self.window, submit)
             if not pending:
                 return
             unit, future = pending.popleft()
