@@ -76,8 +76,13 @@ class ScanJob:
             executor.close()
 
     def extras(self) -> dict[str, Any]:
-        """What the summary adds for this scan's stages (``suppressed`` counts by reason)."""
-        return {"suppressed": dict(self.suppressed)} if self.suppressed else {}
+        """What the summary adds for this scan's stages: ``suppressed`` (hidden findings by reason)
+        and, with a store, ``store`` (top-level files ``replayed`` unchanged and ``rescanned``)."""
+        extras: dict[str, Any] = {"suppressed": dict(self.suppressed)} if self.suppressed else {}
+        session = self.pipeline.cache
+        if isinstance(session, ScanSession):
+            extras["store"] = {"replayed": session.replayed, "rescanned": session.scanned}
+        return extras
 
 
 def scan(paths: Iterable[str] | str, **options: Any) -> Iterator[Record]:

@@ -34,3 +34,9 @@ class ScanOptions:
     follow_symlinks: bool = False
     limits: Limits = field(default_factory=Limits)
     max_in_memory: int = MAX_IN_MEMORY
+    include: list[str] = field(default_factory=list)
+    """Gitignore-style globs: when given, only files under walked folders that match one are scanned."""
+    exclude: list[str] = field(default_factory=list)
+    """Gitignore-style globs of files and folders to leave out (reported as ``skipped``/``excluded``)."""
+    ignore_files: bool = True
+    """Read ``.profilewatchignore`` files in walked folders (at any depth)."""

@@ -23,6 +23,7 @@ from .executors import InlineExecutor, TaskResult, shared_detector
 from .options import ScanOptions
 from .records import Problem, Record, Unit, UnitRecord
 from .scanner import scan_unit
+from .sources.ignore import Selection
 from .sources.walk import walk
 
 
@@ -83,7 +84,9 @@ class Pipeline:
         """The raw record stream: every walked input, through the cache and the executor."""
         paths = [paths] if isinstance(paths, str) else list(paths)
         opts = self.options
-        items = walk(paths, follow_symlinks=opts.follow_symlinks, max_in_memory=opts.max_in_memory)
+        selection = Selection(list(opts.include), list(opts.exclude), opts.ignore_files)
+        items = walk(paths, follow_symlinks=opts.follow_symlinks, max_in_memory=opts.max_in_memory,
+                     selection=selection)
         if self.executor is None and self.cache is None:  # the in-process stream: nothing held
             for item in items:
                 yield from (_walk_problem(item) if isinstance(item, Problem) else scan_unit(item, self.detector, opts))

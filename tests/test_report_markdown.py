@@ -15,7 +15,7 @@ def test_summary_table_and_flag_findings():
     assert "| category | capability claim | implementation | targeting rule |" in md
     assert "| ethnicity | 1 | 2 | 1 |" in md and "| skin colour | 0 | 0 | 1 |" in md
     assert "### `html/datasheet.html`" in md
-    assert "**ERROR** capability claim · ethnicity · confidence 0.92" in md
+    assert "**FLAG** capability claim · ethnicity · confidence 0.92" in md and "**ERROR**" not in md
     assert "member `lib/tools.tar.gz` › `include/face.h` · line 40 · column 27" in md
     assert "page 3" in md and "byte 4096" in md
     assert "```text\n  支持识别维族" in md
@@ -31,7 +31,7 @@ def test_summary_table_and_flag_findings():
 
 def test_include_clean_option():
     md = render("md", normal_records(), include_clean=True)
-    assert "**NOTE** disclaimer" in md and "WARC record `https://www.vendor.example/p/ai7.html`" in md
+    assert "**CONTEXT** disclaimer" in md and "WARC record `https://www.vendor.example/p/ai7.html`" in md
 
 
 def test_escaping_helpers():

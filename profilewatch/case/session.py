@@ -67,7 +67,9 @@ class ScanSession:
         self.replayed = self.scanned = 0
         resume_key = "sha256:" + hashlib.sha256(dumps(
             {"paths": [os.path.abspath(p) for p in paths], "config": self.config,
-             "follow_symlinks": options.follow_symlinks}).encode()).hexdigest()
+             "follow_symlinks": options.follow_symlinks,
+             **({"select": [options.include, options.exclude, options.ignore_files]}
+                if options.include or options.exclude or not options.ignore_files else {})}).encode()).hexdigest()
         with store.transaction():
             row = store.db.execute("SELECT id FROM scans WHERE resume_key = ? AND status = 'running' "
                                    "ORDER BY id DESC LIMIT 1", (resume_key,)).fetchone()

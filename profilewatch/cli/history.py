@@ -26,7 +26,8 @@ from .scan import _manifest
               help="A WARC file with captures of one or more URLs (repeatable).")
 @click.option("--snapshots", type=click.Path(exists=True, dir_okay=False),
               help="CSV manifest path,url,timestamp naming files among PATHS as captures of a URL.")
-@click.option("--format", "fmt", type=click.Choice(["text", "jsonl", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl", "json"]), default="text", show_default=True,
+              help="text: the terminal view; jsonl/json: timeline records.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Extra rule-pack folder (repeatable).")
 def history_command(paths: tuple[str, ...], warcs: tuple[str, ...], snapshots: str | None, fmt: str,

@@ -19,13 +19,58 @@ from .case import COMMANDS as CASE_COMMANDS
 from .common import load_rules_or_exit, open_output
 from .history import COMMANDS as HISTORY_COMMANDS
 from .scan import scan_command
+from .settings import load as load_config
+from .settings import name_envvars, option_names, output_options, project_config, user_config_path
 from .sweep import COMMANDS as SWEEP_COMMANDS
 
 
-@click.group()
-@click.version_option(__version__, prog_name="profilewatch")
+def _version(ctx: click.Context, _param: Any, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        digest = load_rules([]).digest
+    except RuleError as exc:  # the built-in packs should always load; say so if they do not
+        digest = f"unavailable ({exc})"
+    click.echo(f"profilewatch {__version__}\nrules digest {digest}")
+    ctx.exit()
+
+
+@click.group(epilog="Run 'profilewatch COMMAND --help' for a command's options, exit codes and examples.")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Print the version and the built-in rules digest, then exit.")
+@output_options
 def cli() -> None:
     """Find protected-attribute categorisation and group targeting in documents and code."""
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Show the configuration in force (config files, environment)."""
+
+
+@config_group.command("show")
+def config_show() -> None:
+    """Print the options set by config files and PROFILEWATCH_* variables, and where each comes from.
+
+    Precedence: command-line flags > environment (PROFILEWATCH_SCAN_FORMAT...) > project config
+    (.profilewatch.toml or [tool.profilewatch] in pyproject.toml) > user config.
+    """
+    import os
+
+    loaded = load_config(cli)
+    project = project_config()
+    click.echo(f"# user config:    {user_config_path()}{'' if user_config_path().is_file() else ' (none)'}")
+    click.echo(f"# project config: {project[0] if project else '(none)'}")
+    for command in sorted(loaded.values):
+        click.echo(f"[{command}]")
+        cmd = cli.commands[command]
+        names = {v: k for k, v in option_names(cmd).items()}
+        for param, value in sorted(loaded.values[command].items()):
+            key = names.get(param, param)
+            click.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}  # {loaded.origin[command].get(key, '?')}")
+    env = sorted(k for k in os.environ if k.startswith("PROFILEWATCH_") and not k.startswith("PROFILEWATCH_TEST_"))
+    for k in env:
+        click.echo(f"# environment: {k}={os.environ[k]}")
 
 
 @cli.command("report")
@@ -71,7 +116,7 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path())
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Extra rule-pack folder (repeatable).")
 def rules_list(rules_dirs: tuple[str, ...]) -> None:
     """List loaded packs with their term counts and the rules digest."""
     rs = load_rules_or_exit(rules_dirs)
@@ -84,7 +129,7 @@ def rules_list(rules_dirs: tuple[str, ...]) -> None:
 
 
 @rules.command("test")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path())
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Extra rule-pack folder (repeatable).")
 def rules_test(rules_dirs: tuple[str, ...]) -> None:
     """Run every pack's examples and annotated fixtures; exit 1 on any failure."""
     from ..selftest import run_selftest
@@ -99,8 +144,9 @@ def rules_test(rules_dirs: tuple[str, ...]) -> None:
 
 for _command in [scan_command] + CASE_COMMANDS + HISTORY_COMMANDS + SWEEP_COMMANDS:
     cli.add_command(_command)
+name_envvars(cli)
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point."""
-    return cli.main(args=argv, prog_name="profilewatch")
+    """Console-script entry point: config files as defaults, PROFILEWATCH_* variables over them."""
+    return cli.main(args=argv, prog_name="profilewatch", default_map=load_config(cli).values)

@@ -6,7 +6,6 @@ failed inputs, 4 internal error).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
@@ -15,20 +14,49 @@ from ..api import ScanJob
 from ..case.baseline import BaselineError, check_writable, load_baseline, write_baseline
 from ..case.store import STORE_ERRORS, Store
 from ..history.snapshots import Manifest, ManifestError
-from ..records import Record, UnitRecord, header
+from ..records import header
 from ..report import WRITERS
 from ..report.write import write_all
 from .common import EXIT_CLEAN, EXIT_FAILED_INPUTS, EXIT_FLAGS, EXIT_INTERNAL, fail, load_rules_or_exit, open_output
+from .progress import progress
+from .settings import note, output_options, output_state
 
 CASE_ERRORS = (*STORE_ERRORS, BaselineError)
 """What the scan command reports as bad input (exit 2) rather than as an internal error."""
 
 
-@click.command("scan")
+SCAN_EPILOG = """\b
+Exit codes:
+  0  no flag findings
+  1  flag findings
+  2  usage, configuration or rule-pack error; unusable case store or baseline
+  3  --strict and some inputs failed (they are still reported)
+  4  internal error: the scan was aborted (never 0)
+
+\b
+Examples:
+  profilewatch scan examples/
+  profilewatch scan vendor-site/ --exclude '*.min.js' --format html -o report.html
+  profilewatch scan CORPUS --store case.db --format jsonl -o findings.jsonl
+
+Options can also be set in .profilewatch.toml, [tool.profilewatch] in pyproject.toml, a user
+config or PROFILEWATCH_SCAN_<OPTION> variables ('profilewatch config show').
+"""
+
+
+@click.command("scan", epilog=SCAN_EPILOG)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", default="table", show_default=True, help="Output format: " + ", ".join(sorted(WRITERS)))
+@click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default="table", show_default=True,
+              help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
-@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Leave out findings whose confidence (0..1) is below this.")
+@click.option("--include", "include", multiple=True, metavar="GLOB",
+              help="Only scan files under walked folders that match this gitignore-style glob (repeatable).")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="Leave out files and folders matching this gitignore-style glob (repeatable); "
+                   "each is reported as skipped/excluded.")
+@click.option("--no-ignore", is_flag=True, help="Do not read .profilewatchignore files.")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Extra rule-pack folder (repeatable).")
 @click.option("--strict", is_flag=True, help="Exit 3 when any input failed to scan.")
 @click.option("--units", is_flag=True, help="Emit one 'unit' record per unit (accounting).")
@@ -57,30 +85,38 @@ CASE_ERRORS = (*STORE_ERRORS, BaselineError)
               help="local: this machine's cores; dask: a Dask cluster (--scheduler, or a LocalCluster of "
                    "--jobs workers). Needs profilewatch[cluster].")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler to use, e.g. tcp://HOST:8786 (implies --executor dask).")
+@output_options
 def scan_command(**params: Any) -> None:
-    """Scan files and folders (archives, WARC, PDF, Office, HTML, code...)."""
+    """Scan files and folders (archives, WARC, PDF, Office, HTML, code...).
+
+    Folders are walked recursively; hidden and VCS folders are skipped, and so is what
+    .profilewatchignore files (gitignore syntax, at any depth) and --exclude leave out.
+    """
     store, baseline = _open_case(params)
     fmt = params["fmt"]
-    if fmt not in WRITERS:
-        raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(WRITERS))}")
     rules = load_rules_or_exit(params["rules_dirs"])
     job = ScanJob(params["paths"], rules=rules, store=store, baseline=baseline,
                   include_dismissed=params["include_dismissed"], timeline=params["timeline"],
                   snapshots=_manifest(params["snapshots"]), keep_findings=bool(params["write_baseline"]),
                   min_confidence=params["min_confidence"], rules_dirs=list(params["rules_dirs"]),
                   include_clean=not params["flags_only"], follow_symlinks=params["follow_symlinks"],
+                  include=list(params["include"]), exclude=list(params["exclude"]),
+                  ignore_files=not params["no_ignore"],
                   jobs=params["jobs"], executor=params["executor"], scheduler=params["scheduler"])
     arguments = {"paths": list(params["paths"]), "format": fmt, "min_confidence": params["min_confidence"],
-                 "rules": list(params["rules_dirs"]), "strict": params["strict"], "flags_only": params["flags_only"]}
+                 "rules": list(params["rules_dirs"]), "strict": params["strict"], "flags_only": params["flags_only"],
+                 **{k: list(params[k]) for k in ("include", "exclude") if params[k]}}
     show = None if params["units"] else (lambda d: d["type"] != "unit")
     try:
         with open_output(params["output"]) as out:
-            writer = WRITERS[fmt](out, show_paths=params["show_paths"], csv_bom=params["csv_bom"], packs=rules.packs)
-            summary = write_all(writer, header(rules, arguments), _progress(job, params["progress"]),
-                                show=show, extras=job.extras)
+            colour = output_state().colour_for(out)
+            with progress(job, params, out) as (records, shown_out):
+                writer = WRITERS[fmt](shown_out, show_paths=params["show_paths"], csv_bom=params["csv_bom"],
+                                      packs=rules.packs, color=colour)
+                summary = write_all(writer, header(rules, arguments), records, show=show, extras=job.extras)
         if job.collected is not None:
             n = write_baseline(params["write_baseline"], job.collected.findings, rules.digest)
-            click.echo(f"profilewatch: wrote baseline of {n} fingerprints to {params['write_baseline']}", err=True)
+            note(f"wrote baseline of {n} fingerprints to {params['write_baseline']}")
     except (KeyboardInterrupt, BrokenPipeError):
         raise
     except CASE_ERRORS as exc:
@@ -115,19 +151,3 @@ def _manifest(path: str | None) -> Manifest | None:
         return Manifest.load(path)
     except (ManifestError, OSError, UnicodeDecodeError) as exc:
         fail(f"snapshot manifest: {exc}")
-
-
-def _progress(records: Iterable[Record], enabled: bool | None) -> Iterator[Record]:
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        yield from records
-        return
-    from tqdm import tqdm
-
-    with tqdm(unit=" units", file=sys.stderr, dynamic_ncols=True, leave=False) as bar:
-        for rec in records:
-            if isinstance(rec, UnitRecord):
-                bar.update(1)
-                bar.set_postfix_str(rec.file[-40:], refresh=False)
-            yield rec

@@ -54,7 +54,8 @@ def polite_options(f):
                      help="At most this many index (CDX) queries a minute per host."),
         click.option("--max-wait", type=click.FloatRange(min=0), default=300.0, show_default=True,
                      help="Stop (resumable) when a 429/503 asks to wait longer than this many seconds."),
-        click.option("--retries", type=click.IntRange(min=0), default=4, show_default=True),
+        click.option("--retries", type=click.IntRange(min=0), default=4, show_default=True,
+                     help="Retries of a transient network error (timeouts, 429/5xx) per request."),
         click.option("--backoff", type=click.FloatRange(min=0), default=5.0, show_default=True,
                      help="First backoff in seconds after an error (doubles on each retry)."),
         click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
@@ -68,7 +69,8 @@ def polite_options(f):
 @click.command("sweep")
 @click.argument("out", type=click.Path(file_okay=False))
 @click.option("--domain", "domains", multiple=True, help="A vendor domain (or URL prefix) to sweep (repeatable).")
-@click.option("--match-type", type=click.Choice(["domain", "host", "prefix", "exact"]), default="domain", show_default=True)
+@click.option("--match-type", type=click.Choice(["domain", "host", "prefix", "exact"]), default="domain", show_default=True,
+              help="How the CDX indexes match --domain: its subdomains too, the host only, a URL prefix, one URL.")
 @click.option("--from", "date_from", metavar="YYYY[MMDD...]", help="First capture time.")
 @click.option("--to", "date_to", metavar="YYYY[MMDD...]", help="Last capture time.")
 @click.option("--types", default=",".join(src.DEFAULT_TYPES), show_default=True,
@@ -95,7 +97,8 @@ def polite_options(f):
               help="At most this many requests in flight to one host.")
 @polite_options
 @click.option("--no-scan", is_flag=True, help="Only fetch; do not scan.")
-@click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default="jsonl", show_default=True,
+              help="Format of the scan report written in the output folder.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Report file (default OUT/report.FORMAT).")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Extra rule-pack folder (repeatable).")
 def sweep_command(**params: Any) -> None:

@@ -186,11 +186,12 @@ def _evidence(piece: _Piece, group: list[Hit], lead: Hit, sentence: tuple[int, i
     original = norm.original
     m_start, m_end = norm.span(lead.start, lead.end)
     s0, s1 = norm.span(*sentence)
-    snip_start = max(m_start - SNIPPET, 0, min(s0, m_start))
-    snip_end = min(m_end + SNIPPET, len(original), max(s1, m_end))
+    snip_start = _word_start(original, max(m_start - SNIPPET, 0, min(s0, m_start)), m_start)
+    snip_end = _word_end(original, min(m_end + SNIPPET, len(original), max(s1, m_end)), m_end)
     match = original[m_start:m_end]
     evidence: dict = {
         "text": original[snip_start:snip_end].strip(),
+        "cut": {"start": snip_start > 0 and snip_start > s0, "end": snip_end < len(original) and snip_end < s1},
         "match": match,
         "matches": sorted({original[slice(*norm.span(h.start, h.end))] for h in group}),
     }
@@ -198,6 +199,27 @@ def _evidence(piece: _Piece, group: list[Hit], lead: Hit, sentence: tuple[int, i
     if seg.where:
         evidence["where"] = dict(seg.where)
     return evidence
+
+
+def _wordy(c: str) -> bool:
+    """A character that belongs to a space-separated word (not CJK: any CJK character is a boundary)."""
+    return c.isalnum() and ord(c) < 0x2E80
+
+
+def _word_start(text: str, i: int, limit: int) -> int:
+    """``i`` moved forward (at most to ``limit``) so that the snippet does not start mid-word."""
+    j = i
+    while 0 < j < limit and _wordy(text[j - 1]) and _wordy(text[j]):
+        j += 1
+    return j
+
+
+def _word_end(text: str, i: int, limit: int) -> int:
+    """``i`` moved back (not before ``limit``) so that the snippet does not end mid-word."""
+    j = i
+    while limit < j < len(text) and _wordy(text[j - 1]) and _wordy(text[j]):
+        j -= 1
+    return j
 
 
 def _regions(hits: list[int], length: int) -> list[tuple[int, int]]:

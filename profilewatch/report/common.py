@@ -48,6 +48,12 @@ def category_label(category: str) -> str:
     return CATEGORY_LABEL.get(category, category.replace("_", " "))
 
 
+def verdict(finding: dict[str, Any]) -> str:
+    """The reader's word: ``flag`` for flag kinds, ``context`` for clean kinds (shown so the reader
+    sees why a passage was not flagged).  SARIF keeps its own levels (:func:`level`)."""
+    return "flag" if finding.get("flag", finding.get("kind") in FLAG_KINDS) else "context"
+
+
 def level(finding: dict[str, Any]) -> str:
     """SARIF-style severity: flag kinds are ``error`` (confidence >= 0.7) or ``warning``; clean kinds ``note``."""
     if not finding.get("flag", finding.get("kind") in FLAG_KINDS):

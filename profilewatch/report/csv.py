@@ -10,14 +10,16 @@ import csv
 from typing import Any, TextIO
 
 from . import Writer
-from .common import PathPolicy, level, warc_parts, is_warc
+from .common import PathPolicy, is_warc, level, verdict, warc_parts
 
 COLUMNS = (
     "file", "member", "warc_target_uri", "warc_date", "warc_record_id",
     "page", "line", "column", "byte_offset",
     "level", "flag", "kind", "category", "categories", "confidence", "rule",
     "match", "terms", "snippet", "explanation", "sha256", "fingerprint",
+    "verdict",
 )
+"""Columns are only ever added at the end: ``level`` stays (SARIF's word), ``verdict`` says flag/context."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -63,6 +65,7 @@ def row(finding: dict[str, Any], paths: PathPolicy) -> list[Any]:
         "explanation": finding.get("explanation"),
         "sha256": finding.get("sha256"),
         "fingerprint": finding.get("fingerprint"),
+        "verdict": verdict(finding),
     }
     return [cell(values[c]) for c in COLUMNS]
 

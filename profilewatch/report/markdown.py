@@ -12,6 +12,7 @@ import re
 from collections import OrderedDict
 from typing import Any
 
+from ..text.display import cut_words
 from .common import (
     _num,
     DocumentWriter,
@@ -19,7 +20,7 @@ from .common import (
     flag_matrix,
     is_warc,
     kind_label,
-    level,
+    verdict,
     member_chain,
     place,
     reveal,
@@ -117,7 +118,7 @@ class MarkdownWriter(DocumentWriter):
     def _finding(self, f: dict[str, Any]) -> None:
         ev = f.get("evidence") or {}
         cats = ", ".join(category_label(c) for c in f.get("categories") or [f.get("category")] if c)
-        head = f"**{level(f).upper()}** {kind_label(str(f.get('kind')))} · {escape(cats)} · confidence {_num(f.get('confidence')):.2f}"
+        head = f"**{verdict(f).upper()}** {kind_label(str(f.get('kind')))} · {escape(cats)} · confidence {_num(f.get('confidence')):.2f}"
         where = []
         if is_warc(f):
             uri, date = warc_parts(f)
@@ -126,16 +127,16 @@ class MarkdownWriter(DocumentWriter):
             where.append("member " + " › ".join(code(m) for m in member_chain(f)))
         where += [f"{escape(label)} {escape(value)}" for label, value in place(ev)]
         self.out.write(f"- {head}" + (f"  \n  {' · '.join(where)}" if where else "") + "\n\n")
-        text = str(ev.get("text") or "")
-        if len(text) > SNIPPET_CHARS:
-            text = text[:SNIPPET_CHARS] + " …"
+        cut = ev.get("cut") or {}
+        text = ("…" if cut.get("start") else "") + str(ev.get("text") or "")
+        text = cut_words(text, SNIPPET_CHARS) if len(text) > SNIPPET_CHARS else text + ("…" if cut.get("end") else "")
         self.out.write("  " + block(text).replace("\n", "\n  ") + "\n\n")
         terms = [t for t in dict.fromkeys([ev.get("match"), *(f.get("terms") or [])]) if isinstance(t, str) and t]
         if terms:
             self.out.write("  Matched: " + ", ".join(code(t) for t in terms) + "  \n")
         if f.get("explanation"):
             self.out.write(f"  Why: {escape(f['explanation'])}  \n")
-        self.out.write(f"  sha256 {code(f.get('sha256'))}\n\n")
+        self.out.write(f"  sha256 {code(f.get('sha256'))} · fingerprint {code(f.get('fingerprint'))}\n\n")
 
 
 FORMATS = {"md": MarkdownWriter}

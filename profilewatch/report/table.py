@@ -1,16 +1,25 @@
 """A readable terminal listing: one block per finding, errors, skipped counts, the summary.
 
-Snippets are shown on one line with control characters escaped, so text from a scanned file can
-never drive the terminal.  Skipped units (WARC request records, symlinks...) are counted by
-reason rather than listed; ``--format jsonl`` lists each one.
+Each finding shows ``FLAG`` or ``context``, its kind, category, confidence, place and a short
+fingerprint (the first 16 hex digits, accepted by ``profilewatch review confirm``), then the
+snippet with its own line breaks kept as lines (``│``-prefixed), cut on word or character
+boundaries with ``…`` where it was cut.  Every piece of scanned text goes through
+:func:`~profilewatch.text.display.terminal_safe`, so a file can never drive the terminal.
+Skipped units (WARC request records, symlinks, excluded paths...) are counted by reason rather
+than listed; ``--format jsonl`` lists each one.  ``color=True`` adds ANSI colour to the marks
+only (never to scanned text).
 """
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
-from ..text.display import terminal_safe
+from ..text.display import snippet_lines, terminal_safe
 from . import Writer
+
+SHORT_FINGERPRINT = 16
+_COLOURS = {"flag": "\033[1;31m", "context": "\033[2m", "error": "\033[33m", "dim": "\033[2m"}
+_RESET = "\033[0m"
 
 
 def _where(rec: dict[str, Any]) -> str:
@@ -28,21 +37,31 @@ class TableWriter(Writer):
     def __init__(self, out, **options: Any) -> None:
         super().__init__(out, **options)
         self.skipped: Counter = Counter()
+        self.color = bool(options.get("color"))
+
+    def _paint(self, text: str, style: str) -> str:
+        return f"{_COLOURS[style]}{text}{_RESET}" if self.color else text
 
     def record(self, rec: dict[str, Any]) -> None:
         t = rec.get("type")
         if t == "finding":
-            mark = "FLAG " if rec.get("flag") else "clean"
+            flag = bool(rec.get("flag"))
+            mark = self._paint("FLAG   ", "flag") if flag else self._paint("context", "context")
+            fp = str(rec.get("fingerprint") or "")[:SHORT_FINGERPRINT]
+            ev = rec.get("evidence") or {}
+            lines = snippet_lines(str(ev.get("text") or ""), ev.get("cut"))
             self.out.write(
                 f"{mark} {rec['kind']:<16} {rec['category']:<18} {rec['confidence']:.2f}  {terminal_safe(_where(rec))}\n"
-                f"      {terminal_safe(rec['evidence']['text'])}\n"
-                f"      why: {terminal_safe(rec['explanation'])}\n"
+                + "".join(f"        │ {line}\n" for line in lines)
+                + f"        why: {terminal_safe(rec['explanation'], collapse=True)}\n"
+                + f"        {self._paint('fp ' + fp, 'dim')}\n"
             )
         elif t == "skipped":
             self.skipped[rec["reason"]] += 1
         elif t == "error":
             member = f" !/ {rec['member']}" if rec.get("member") else ""
-            self.out.write(f"{t.upper():5} {terminal_safe(rec['file'] + member)}: {rec['reason']}: {terminal_safe(rec['message'])}\n")
+            self.out.write(self._paint("ERROR", "error")
+                           + f" {terminal_safe(rec['file'] + member)}: {rec['reason']}: {terminal_safe(rec['message'])}\n")
 
     def summary(self, rec: dict[str, Any]) -> None:
         u = rec["units"]
@@ -57,6 +76,12 @@ class TableWriter(Writer):
             + ", ".join(f"{k} {v}" for k, v in rec["findings_by_category"].items())
             + "\n"
         )
+        store, hidden = rec.get("store"), rec.get("suppressed")
+        if store:
+            self.out.write(f"store: {store['replayed']} files replayed unchanged, {store['rescanned']} scanned\n")
+        if hidden:
+            self.out.write("hidden: " + ", ".join(f"{n} {why}" for why, n in sorted(hidden.items()))
+                           + " (see --include-dismissed, --baseline)\n")
 
 
 FORMATS = {"table": TableWriter}

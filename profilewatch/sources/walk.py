@@ -7,19 +7,28 @@ relative to the path given on the command line (``/``-separated).  Files larger 
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..records import Problem, Unit
+from .ignore import Selection
 
+log = logging.getLogger(__name__)
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "CVS", "_darcs", "__pycache__", "node_modules"})
 SKIP_NAMES = frozenset({"labels.jsonl"})
 
 
 def walk(paths: list[str], *, follow_symlinks: bool = False, max_in_memory: int = 64 << 20,
-         include_hidden: bool = False) -> Iterator[Unit | Problem]:
-    """Yield a unit per file under ``paths`` (or a problem record for what cannot be read)."""
+         include_hidden: bool = False, selection: Selection | None = None) -> Iterator[Unit | Problem]:
+    """Yield a unit per file under ``paths`` (or a problem record for what cannot be read).
+
+    ``selection`` (:mod:`profilewatch.sources.ignore`) leaves out paths below a walked folder:
+    each one left out is a ``skipped`` record with reason ``excluded``.  A file named on the
+    command line is always scanned.
+    """
+    selection = selection or Selection(ignore_files=False)
     for given in paths:
         root = Path(given)
         if not root.exists() and not root.is_symlink():
@@ -30,12 +39,32 @@ def walk(paths: list[str], *, follow_symlinks: bool = False, max_in_memory: int 
             continue
         for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks,
                                                     onerror=None):
-            dirnames[:] = sorted(d for d in dirnames if d not in VCS_DIRS and (include_hidden or not d.startswith(".")))
+            here = Path(dirpath).relative_to(root).as_posix()
+            here = "" if here == "." else here
+            selection.load_dir(Path(dirpath), here)
+            kept = []
+            for d in sorted(d for d in dirnames if d not in VCS_DIRS and (include_hidden or not d.startswith("."))):
+                why = selection.excluded(f"{here}/{d}" if here else d, is_dir=True)
+                if why is None:
+                    kept.append(d)
+                else:
+                    yield _excluded(f"{here}/{d}/" if here else f"{d}/", why + "; the folder was not walked")
+            dirnames[:] = kept
             for name in sorted(filenames):
                 if (not include_hidden and name.startswith(".")) or name in SKIP_NAMES:
                     continue
                 full = Path(dirpath) / name
-                yield from _file(full, full.relative_to(root).as_posix(), follow_symlinks, max_in_memory)
+                rel = full.relative_to(root).as_posix()
+                why = selection.excluded(rel)
+                if why is not None:
+                    yield _excluded(rel, why)
+                    continue
+                yield from _file(full, rel, follow_symlinks, max_in_memory)
+
+
+def _excluded(rel: str, why: str) -> Problem:
+    log.info("skipped %s: %s", rel, why)
+    return Problem("skipped", rel, None, "excluded", why)
 
 
 def _file(path: Path, rel: str, follow_symlinks: bool, max_in_memory: int) -> Iterator[Unit | Problem]:
