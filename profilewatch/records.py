@@ -135,9 +135,11 @@ class Finding:
     provenance: dict[str, Any] | None = None
     review: dict[str, Any] | None = None
     """The current review decision on this fingerprint (set by the review stage of a scan with a store)."""
+    gloss: dict[str, str] | None = None
+    """English glosses of the matched terms and cues that have one (``rules/glosses.yaml``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("finding", self, ("provenance", "review"))
+        return _record("finding", self, ("provenance", "review", "gloss"))
 
 
 @dataclass(slots=True)

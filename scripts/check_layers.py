@@ -10,7 +10,7 @@
 
 Floors, from the ground up (``FLOORS``): the ground floor (text, options, plugins), records,
 sources, extract, detect, scanner, executors, the pipeline and report writers, the wings (case, history),
-the API that assembles them (and the sweep wing beside it), and the command line on top.  tests/test_layers.py runs this.
+the API that assembles them (and the sweep and serve wings beside it), and the command line on top.  tests/test_layers.py runs this.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ FLOORS = [
     ["profilewatch.executors"],
     ["profilewatch.pipeline", "profilewatch.selftest", "profilewatch.report"],
     ["profilewatch.case", "profilewatch.history"],
-    ["profilewatch.api", "profilewatch.sweep"],
+    ["profilewatch.api", "profilewatch.sweep", "profilewatch.serve"],
     ["profilewatch.cli"],
     ["profilewatch.__main__"],
 ]

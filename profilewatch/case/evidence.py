@@ -130,8 +130,9 @@ def _render(fmt: str, header: dict[str, Any], findings: list[dict[str, Any]]) ->
 
 
 def export(store: Store, out: str | os.PathLike, *, scan_id: int | None = None, confirmed_only: bool = False,
-           include_dismissed: bool = False) -> dict[str, Any]:
-    """Write an evidence bundle of a scan (default: the latest complete one); returns a summary."""
+           include_dismissed: bool = False, fingerprints: set[str] | None = None) -> dict[str, Any]:
+    """Write an evidence bundle of a scan (default: the latest complete one); returns a summary.
+    ``fingerprints``: only these findings (the desk's current selection)."""
     if Path(out).resolve() == store.path.resolve():
         raise EvidenceError(f"--out {out} is the case store itself; choose another file")
     scan = store.scan_row(scan_id) if scan_id is not None else store.latest_scan()
@@ -141,6 +142,8 @@ def export(store: Store, out: str | os.PathLike, *, scan_id: int | None = None, 
     rows = []
     for row in store.scan_findings(scan["id"]):
         decision = decisions.get(row["fingerprint"], {}).get("decision", "open")
+        if fingerprints is not None and row["fingerprint"] not in fingerprints:
+            continue
         if confirmed_only and decision != "confirmed":
             continue
         if decision == "dismissed" and not (include_dismissed or confirmed_only):

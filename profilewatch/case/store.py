@@ -25,7 +25,8 @@ from .. import __version__
 from ..records import Record, now, record_from_dict
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-DECISIONS = ("confirmed", "dismissed", "open")
+DECISIONS = ("confirmed", "dismissed", "open", "needs_translation", "duplicate")
+"""Review statuses; ``dismissed`` is what the desk calls "false positive", ``open`` "unreviewed"."""
 MAX_BLOB = 512 << 20
 """Larger finding-bearing units are not copied into the store; export re-reads them from disk."""
 
@@ -95,7 +96,32 @@ def _m1_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial]
+def _m2_desk(db: sqlite3.Connection) -> None:
+    """The investigator's desk: more review statuses, an append-only review log, a search index."""
+    _script(db,
+        """
+        CREATE TABLE reviews_new(
+            id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK(decision IN ('confirmed', 'dismissed', 'open', 'needs_translation', 'duplicate')),
+            note TEXT, reviewer TEXT NOT NULL, at TEXT NOT NULL, source TEXT NOT NULL DEFAULT 'cli');
+        INSERT INTO reviews_new(id, fingerprint, decision, note, reviewer, at)
+            SELECT id, fingerprint, decision, note, reviewer, at FROM reviews;
+        DROP TABLE reviews;
+        ALTER TABLE reviews_new RENAME TO reviews;
+        CREATE INDEX reviews_fingerprint ON reviews(fingerprint, id);
+        CREATE TABLE finding_facets(
+            finding_rowid INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, domain TEXT, lang TEXT,
+            source_type TEXT, captured TEXT);
+        CREATE INDEX finding_facets_fp ON finding_facets(fingerprint);
+        CREATE VIRTUAL TABLE finding_fts USING fts5(text, file, gloss, tokenize='trigram');
+        """
+    )
+    for event in ("UPDATE", "DELETE"):  # one statement each: their bodies hold a ';'
+        db.execute(f"CREATE TRIGGER reviews_append_only_{event.lower()} BEFORE {event} ON reviews "
+                   "BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_desk]
 """Ordered; never edit or reorder a released one, append a new function instead."""
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -106,14 +132,16 @@ class Store:
     """An open case store.  ``create=False`` refuses a missing file (review, export)."""
 
     def __init__(self, path: str | os.PathLike, *, create: bool = True, arguments: dict[str, Any] | None = None,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None = None, threads: bool = False) -> None:
+        """``threads=True``: the connection may be used from other threads (the caller serialises)."""
         self.path = Path(path)
         self.arguments = arguments
         if timeout is None:
             timeout = float(os.environ.get("PROFILEWATCH_STORE_TIMEOUT", "10"))
         self._check_file(create)
         try:
-            self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
+            self.db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
+                                      check_same_thread=not threads)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open case store {self.path}: {exc}") from exc
         try:
@@ -208,13 +236,18 @@ class Store:
         return {r["fingerprint"]: {"decision": r["decision"], "note": r["note"], "reviewer": r["reviewer"],
                                    "at": r["at"]} for r in rows}
 
-    def decide(self, fingerprint: str, decision: str, reviewer: str, note: str | None = None) -> None:
-        """Record a review decision on a fingerprint (kept as history; the latest counts)."""
+    def decide(self, fingerprint: str | Iterable[str], decision: str, reviewer: str, note: str | None = None,
+               source: str = "cli") -> None:
+        """Record a review decision on one fingerprint or several (one transaction; kept as an
+        append-only history, the latest counts).  ``source`` names the front end (cli, desk)."""
         if decision not in DECISIONS:
             raise ValueError(f"decision must be one of {DECISIONS}")
+        fps = [fingerprint] if isinstance(fingerprint, str) else list(fingerprint)
+        at = now()
         with self.transaction():
-            self.db.execute("INSERT INTO reviews(fingerprint, decision, note, reviewer, at) VALUES (?, ?, ?, ?, ?)",
-                            (fingerprint, decision, note, reviewer, now()))
+            self.db.executemany(
+                "INSERT INTO reviews(fingerprint, decision, note, reviewer, at, source) VALUES (?, ?, ?, ?, ?, ?)",
+                [(fp, decision, note, reviewer, at, source) for fp in fps])
 
     def history(self, fingerprint: str) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM reviews WHERE fingerprint = ? ORDER BY id", (fingerprint,))

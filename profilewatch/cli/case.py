@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from ..case.review import list_findings, show_finding
-from ..case.store import Store, StoreError
+from ..case.store import DECISIONS, Store, StoreError
 from ..text.display import terminal_safe
 from .common import EXIT_USAGE, fail
 
@@ -43,7 +43,7 @@ def review() -> None:
 
 @review.command("list")
 @_store_option
-@click.option("--status", type=click.Choice(["open", "confirmed", "dismissed"]), help="Only this review status.")
+@click.option("--status", type=click.Choice(list(DECISIONS)), help="Only this review status.")
 @click.option("--scan", "scan_id", type=int, help="Findings of this scan (default: the latest).")
 @click.option("--flags-only", is_flag=True, help="Only findings of flag kinds.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per fingerprint.")

@@ -17,6 +17,7 @@ from ..detect.rules import RuleError, load_rules
 from ..report import WRITERS
 from .case import COMMANDS as CASE_COMMANDS
 from .common import load_rules_or_exit, open_output
+from .desk import COMMANDS as DESK_COMMANDS
 from .history import COMMANDS as HISTORY_COMMANDS
 from .scan import scan_command
 from .settings import load as load_config
@@ -142,7 +143,7 @@ def rules_test(rules_dirs: tuple[str, ...]) -> None:
     sys.exit(1 if failures else 0)
 
 
-for _command in [scan_command] + CASE_COMMANDS + HISTORY_COMMANDS + SWEEP_COMMANDS:
+for _command in [scan_command] + CASE_COMMANDS + HISTORY_COMMANDS + SWEEP_COMMANDS + DESK_COMMANDS:
     cli.add_command(_command)
 name_envvars(cli)
 

@@ -169,7 +169,14 @@ class Detector:
             terms=terms,
             cues=verdict.cues,
             provenance=unit.meta.get("warc"),
+            gloss=self._gloss(terms, verdict.cues),
         )
+
+    def _gloss(self, terms: list[str], cues: dict[str, list[str]]) -> dict[str, str] | None:
+        glosses = self.rules.glosses
+        words = [*terms, *(w for ws in cues.values() for w in ws)]
+        found = {w: glosses[w] for w in words if w in glosses}
+        return found or None
 
 
 def fingerprint(rule: str, terms: list[str], sentence: str) -> str:

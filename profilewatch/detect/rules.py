@@ -103,6 +103,8 @@ class RuleSet:
     examples: list[Example] = field(default_factory=list)
     digest: str = ""
     fixtures: list[Path] = field(default_factory=list)
+    glosses: dict[str, str] = field(default_factory=dict)
+    """English gloss per normalised term or cue (``glosses.yaml``: a ``glosses`` mapping)."""
 
     def rule_ids(self) -> list[str]:
         """Every rule id a finding can carry: ``<category>/<kind>``."""
@@ -135,7 +137,9 @@ def load_rules(extra_dirs: list[str] | None = None) -> RuleSet:
             raise RuleError(f"{f}: not valid YAML: {exc}") from exc
         if not isinstance(doc, dict):
             raise RuleError(f"{f}: a rule pack must be a mapping")
-        if "cues" in doc:
+        if "glosses" in doc:
+            _load_glosses(doc, f, rules)
+        elif "cues" in doc:
             _load_cues(doc, f, rules)
         else:
             _load_pack(doc, f, rules)
@@ -163,6 +167,15 @@ def _folded_lists(doc: dict, key: str, allowed: tuple[str, ...], path: Path, wha
         if name not in allowed:
             raise RuleError(f"{path}: unknown {what} {name!r} (known: {', '.join(allowed)})")
         yield name, [f for f in (fold_term(w) for w in _strings(words, f"{path}: {key}.{name}")) if f]
+
+
+def _load_glosses(doc: dict, path: Path, rules: RuleSet) -> None:
+    mapping = doc["glosses"]
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+        raise RuleError(f"{path}: 'glosses' must map a term to its English gloss (strings)")
+    for term, gloss in mapping.items():
+        if fold_term(term):
+            rules.glosses[fold_term(term)] = gloss.strip()
 
 
 def _load_cues(doc: dict, path: Path, rules: RuleSet) -> None:

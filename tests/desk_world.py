@@ -1,0 +1,86 @@
+"""A case store for the desk tests (tests/test_serve*.py, benchmarks/bench_serve.py) and a live server.
+
+``make_store`` scans the case corpus plus hostile files whose text and names carry script
+payloads; ``LiveDesk`` runs the desk under uvicorn on a free 127.0.0.1 port in a thread.
+Both skip loudly (warning + skip) when the serve extra is not installed.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from casecorpus import make_corpus, run_cli
+
+PAYLOAD_TITLE = "PWNED"
+PAYLOADS = {
+    "script": f"<script>document.title='{PAYLOAD_TITLE}';window.pwned=1</script>",
+    "img": f"<img src=x onerror=\"document.title='{PAYLOAD_TITLE}';window.pwned=1\">",
+    "svg": "<svg/onload=window.pwned=1>",
+    "iframe": "<iframe src=\"javascript:window.parent.pwned=1\"></iframe>",
+    "attr": "\" autofocus onfocus=\"window.pwned=1",
+}
+HOSTILE = "系统支持维族人员实时预警 {p} 前端抓拍命中后即时推送预警。\n"
+
+
+def need_serve() -> None:
+    """Skip loudly unless the serve extra (starlette, uvicorn, multipart) is importable."""
+    try:
+        import python_multipart  # noqa: F401
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        msg = f"SKIPPED: the desk tests need the serve extra (pip install -e '.[serve]'): {exc}"
+        warnings.warn(msg)
+        pytest.skip(msg)
+
+
+def make_store(root: Path, hostile: bool = True) -> Path:
+    """Scan a generated corpus (and hostile files) into ``root/case.db``; returns its path."""
+    corpus = make_corpus(root / "corpus", n=12)
+    if hostile:
+        for name, p in PAYLOADS.items():
+            (corpus / f"hostile-{name}.txt").write_text(HOSTILE.format(p=p), encoding="utf-8")
+        (corpus / "x<img src=y onerror=window.pwned=1>.txt").write_text(HOSTILE.format(p="name"), encoding="utf-8")
+    db = root / "case.db"
+    res = run_cli("scan", str(corpus), "--store", str(db), "--format", "jsonl")
+    assert res.exit_code == 1, res.output
+    return db
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveDesk:
+    """``with LiveDesk(db) as url:`` the desk served on 127.0.0.1 (a uvicorn thread)."""
+
+    def __init__(self, db: Path, **options: Any) -> None:
+        import uvicorn
+
+        from profilewatch.serve.app import create_app
+
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(create_app(str(db), **options), host="127.0.0.1",
+                                                    port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the desk did not start")
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
