@@ -3,7 +3,8 @@
 A scan is a stream of independent :class:`Unit` objects (a file, an archive member, a WARC
 record).  Each unit is extracted into :class:`Segment` objects, detection turns segments into
 :class:`Finding` objects, and every unit ends as scanned, skipped or error.  Every record
-serialises to one JSON object with a ``type`` field (see README "Output contract").
+serialises to one JSON object with a ``type`` field (see README "Output contract"); :func:`schema`
+returns the JSON Schema those objects follow (``profilewatch/schemas/records.schema.json``).
 """
 from __future__ import annotations
 
@@ -219,6 +220,14 @@ def header(rules: Any, arguments: dict[str, Any]) -> dict[str, Any]:
         "arguments": arguments,
         "started": now(),
     }
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of every record type, shipped as ``schemas/records.schema.json``."""
+    import json
+    from importlib.resources import files
+
+    return json.loads(files(__package__).joinpath("schemas/records.schema.json").read_text(encoding="utf-8"))
 
 
 def now() -> str:
