@@ -16,6 +16,7 @@ import click
 
 from ..case.review import list_findings, show_finding
 from ..case.store import DECISIONS, Store, StoreError
+from ..records import CATEGORIES, CLEAN_KINDS, FLAG_KINDS
 from ..text.display import terminal_safe
 from .common import EXIT_USAGE, fail
 
@@ -46,12 +47,26 @@ def review() -> None:
 @click.option("--status", type=click.Choice(list(DECISIONS)), help="Only this review status.")
 @click.option("--scan", "scan_id", type=int, help="Findings of this scan (default: the latest).")
 @click.option("--flags-only", is_flag=True, help="Only findings of flag kinds.")
+@click.option("--file", "files", multiple=True, metavar="GLOB|PATH",
+              help="Only findings in these files or archive members (a glob such as '*.pdf', or a path; a folder "
+                   "selects what is under it). Repeatable.")
+@click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
+              help="Only findings involving this category. Repeatable.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(FLAG_KINDS + CLEAN_KINDS),
+              help="Only findings of this kind. Repeatable.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), help="Only findings with at least this confidence.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per fingerprint.")
-def review_list(store_path: str, status: str | None, scan_id: int | None, flags_only: bool, as_json: bool) -> None:
-    """List the findings of a scan, one line per fingerprint, with their review status."""
+def review_list(store_path: str, status: str | None, scan_id: int | None, flags_only: bool, files: tuple[str, ...],
+                categories: tuple[str, ...], kinds: tuple[str, ...], min_confidence: float | None,
+                as_json: bool) -> None:
+    """List the findings of a scan, one line per fingerprint, with their review status.
+
+    Filters combine; a repeated filter matches any of its values, e.g.
+    `review list --store case.db --status open --category ethnicity --kind implementation --file 'src/**'`."""
     with _open(store_path) as store:
         try:
-            listed = list_findings(store, scan_id, status=status, flags_only=flags_only)
+            listed = list_findings(store, scan_id, status=status, flags_only=flags_only, files=files,
+                                   categories=categories, kinds=kinds, min_confidence=min_confidence)
         except StoreError as exc:
             fail(str(exc))
     for item in listed:
