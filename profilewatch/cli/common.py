@@ -19,6 +19,7 @@ import click
 from ..detect.rules import RuleError, RuleSet, load_rules
 
 EXIT_CLEAN, EXIT_FLAGS, EXIT_USAGE, EXIT_FAILED_INPUTS, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_NETWORK = 5  # sweep, capture, fetch-history: the archive or index cannot be reached at all (not resumable as is)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
