@@ -138,9 +138,11 @@ class Finding:
     """The current review decision on this fingerprint (set by the review stage of a scan with a store)."""
     gloss: dict[str, str] | None = None
     """English glosses of the matched terms and cues that have one (``rules/glosses.yaml``)."""
+    score: float | None = None
+    """The classifier's score before calibration (``confidence`` is the calibrated one)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("finding", self, ("provenance", "review", "gloss"))
+        return _record("finding", self, ("provenance", "review", "gloss", "score"))
 
 
 @dataclass(slots=True)

@@ -4,7 +4,8 @@ Per segment: the gate automaton runs over the raw lower-cased text; a segment wi
 hit is done.  Otherwise the text is normalised (whole, or only the regions around gate hits
 when the segment is large), terms and cues are matched, term hits are grouped into passages
 (hits whose sentences -- lines, in code -- overlap), and each passage is classified (see
-:mod:`.classify`).  Several candidates in one passage become one finding per category.  The
+:mod:`.classify`).  A passage is one finding, whatever the number of categories it names: its
+``categories`` lists them all, ``category`` is the lead term's (see ``lead_rank``).  The
 unit's genre (report, study, tooling) is judged from all of its normalised text before any
 passage is classified.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from ..text.normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, Segment, Unit
-from .classify import STRONG_ROLES, Genre, Verdict, classify
+from .classify import STRONG_ROLES, Genre, Verdict, classify, lead_rank
 from .lexicon import Gate, Hit, Matcher
 from .rules import RuleSet
 
@@ -120,7 +121,7 @@ class Detector:
 
     def _findings(self, unit: Unit, piece: _Piece, group: list[Hit], span: tuple[int, int],
                   genre: Genre) -> list[Finding]:
-        """One finding per protected category of a classified passage (none if unclassified)."""
+        """The finding of a classified passage (none if unclassified)."""
         text = piece.norm.text
         g_start = min(h.start for h in group)
         g_end = max(h.end for h in group)
@@ -140,12 +141,13 @@ class Detector:
         verdict = classify(group, near, wide, context, genre)
         if verdict is None:
             return []
-        return [self._build(unit, piece, group, verdict, (s_start, s_end), c) for c in verdict.categories]
+        return [self._build(unit, piece, group, verdict, (s_start, s_end))]
 
     def _build(self, unit: Unit, piece: _Piece, group: list[Hit], verdict: Verdict,
-               sentence: tuple[int, int], category: str) -> Finding:
-        lead = max(group, key=lambda h: (h.term.category == category, h.term.role == "group",
-                                         h.term.role != "weak", h.end - h.start))
+               sentence: tuple[int, int]) -> Finding:
+        lead = max((h for h in group if h.term.category in verdict.categories),
+                   key=lambda h: lead_rank(h.text, h.term.category, h.term.role))
+        category = lead.term.category
         rule = f"{category}/{verdict.kind}"
         terms = sorted({h.text for h in group})
         described = sorted({f"{h.text} ({h.term.category}, {h.term.role})" for h in group})
@@ -158,9 +160,10 @@ class Detector:
             member=unit.member,
             kind=verdict.kind,
             category=category,
-            categories=verdict.categories,
+            categories=[category, *(c for c in verdict.categories if c != category)],
             rule=rule,
-            confidence=verdict.confidence,
+            confidence=self.rules.calibration.confidence(verdict.kind, verdict.confidence),
+            score=verdict.confidence,
             evidence=_evidence(piece, group, lead, sentence),
             sha256=unit.sha256,
             explanation=explanation,

@@ -17,12 +17,14 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ..records import Segment, Unit
 
+_CELL = frozenset(("td", "th"))
 _BLOCK = frozenset(
-    "p div li ul ol tr td th table thead tbody h1 h2 h3 h4 h5 h6 br hr section article header footer nav "
+    "p div li ul ol tr table thead tbody h1 h2 h3 h4 h5 h6 br hr section article header footer nav "
     "aside main dt dd dl blockquote pre form option select caption figcaption figure address title".split()
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANKS = re.compile(r" ?\n\s*\n\s*")
+_EMPTY_CELLS = re.compile(r"(?: ?\| ?){2,}")
 _TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "value", "content", "label")
 
 
@@ -64,12 +66,25 @@ def extract_text(source: str) -> Iterator[Segment]:
 
 def visible_text(root) -> str:
     """Text of ``root`` with a blank line at block boundaries only: inline markup such as
-    ``<b>维</b><b>族</b>`` joins up, table cells and paragraphs stay apart (normalisation keeps
-    blank lines as breaks but joins CJK across a single line break)."""
+    ``<b>维</b><b>族</b>`` joins up, paragraphs stay apart (normalisation keeps blank lines as
+    breaks but joins CJK across a single line break).  A table row is one line, its cells joined
+    by `` | ``: a spec table's row ("人脸属性 | 性别、年龄、民族") is one statement, not one per cell."""
     parts: list[str] = []
     for node in root.traverse(include_text=True):
         if node.tag == "-text":
             parts.append(node.text_content or "")
+        elif node.tag in _CELL:
+            parent = node.parent
+            first = parent is None or parent.tag != "tr" or _first_cell(node)
+            parts.append("\n\n" if first else " | ")
         elif node.tag in _BLOCK:
             parts.append("\n\n")
-    return _BLANKS.sub("\n\n", _SPACES.sub(" ", "".join(parts))).strip()
+    text = _BLANKS.sub("\n\n", _SPACES.sub(" ", "".join(parts)))
+    return _EMPTY_CELLS.sub(" | ", text).strip()
+
+
+def _first_cell(node) -> bool:
+    prev = node.prev
+    while prev is not None and prev.tag not in _CELL:
+        prev = prev.prev
+    return prev is None

@@ -1,4 +1,5 @@
-"""PDF: one ``prose`` segment per page (``page`` 1-based), read with pypdf.
+"""PDF: one ``prose`` segment per page (``page`` 1-based), read with pypdf; table rows are
+kept apart as paragraphs (:func:`profilewatch.text.layout.split_rows`).
 
 pypdf was chosen over pdfminer.six by measurement on the dev corpus (docs/pdf-extraction.md):
 both recover every CJK key phrase intact, but pypdf keeps reading order on every document
@@ -23,6 +24,7 @@ import pypdf
 from pypdf.errors import FileNotDecryptedError, PyPdfError
 
 from ..records import Segment, Unit
+from ..text.layout import split_rows
 from ..options import Limits
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -77,7 +79,7 @@ def extract(unit: Unit, seconds: float | None = None) -> Iterator[Segment]:
         except Exception as exc:  # pypdf raises many types on damaged content streams
             raise MalformedPDF(f"page {number + 1} cannot be read: {type(exc).__name__}: {exc}") from exc
         if text.strip():
-            yield Segment(text=text, context="prose", page=number + 1)
+            yield Segment(text=split_rows(text), context="prose", page=number + 1)
 
 
 def _metadata(reader: pypdf.PdfReader) -> list[tuple[str, str]]:
