@@ -18,13 +18,22 @@ import pytest
 from casecorpus import make_corpus, run_cli
 
 PAYLOAD_TITLE = "PWNED"
+OUTSIDE = "http://198.51.100.7"  # TEST-NET-2: never routable; the browser test aborts and logs any request
 PAYLOADS = {
-    "script": f"<script>document.title='{PAYLOAD_TITLE}';window.pwned=1</script>",
-    "img": f"<img src=x onerror=\"document.title='{PAYLOAD_TITLE}';window.pwned=1\">",
+    "script": f"<script>document.title='{PAYLOAD_TITLE}';window.pwned=1;alert(1)</script>",
+    "img": f"<img src=x onerror=\"document.title='{PAYLOAD_TITLE}';window.pwned=1;alert(2)\">",
     "svg": "<svg/onload=window.pwned=1>",
     "iframe": "<iframe src=\"javascript:window.parent.pwned=1\"></iframe>",
     "attr": "\" autofocus onfocus=\"window.pwned=1",
+    "jsurl": "<a id=jsurl href=\"javascript:window.pwned=1;alert(3)\">open</a>",
+    "meta": f"<meta http-equiv=\"refresh\" content=\"0;url={OUTSIDE}/refresh\">",
+    "beacon": f"<img src={OUTSIDE}/beacon.png>",
 }
+HOSTILE_PAGE = (f"<html><head><meta http-equiv=\"refresh\" content=\"0;url={OUTSIDE}/page-refresh\">"
+                f"<script>window.pwned=1;alert(4)</script><link rel=stylesheet href={OUTSIDE}/x.css></head>"
+                f"<body><p>系统支持维族人员实时预警，前端抓拍命中后即时推送预警。</p>"
+                f"<img src={OUTSIDE}/page.png onerror=\"window.pwned=1\"></body></html>\n")
+"""A web page whose stored copy (the evidentiary view) is hostile HTML, not just its snippet."""
 HOSTILE = "系统支持维族人员实时预警 {p} 前端抓拍命中后即时推送预警。\n"
 
 
@@ -47,6 +56,7 @@ def make_store(root: Path, hostile: bool = True) -> Path:
         for name, p in PAYLOADS.items():
             (corpus / f"hostile-{name}.txt").write_text(HOSTILE.format(p=p), encoding="utf-8")
         (corpus / "x<img src=y onerror=window.pwned=1>.txt").write_text(HOSTILE.format(p="name"), encoding="utf-8")
+        (corpus / "hostile-page.html").write_text(HOSTILE_PAGE, encoding="utf-8")
     db = root / "case.db"
     res = run_cli("scan", str(corpus), "--store", str(db), "--format", "jsonl")
     assert res.exit_code == 1, res.output

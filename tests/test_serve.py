@@ -171,6 +171,7 @@ def test_hostile_content_is_inert_on_every_page(client):
         csp = page.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
         assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["referrer-policy"] == "same-origin"  # no-referrer makes form posts Origin: null
         parser = Tags()
         parser.feed(page.text)
         for tag, attrs in parser.tags:
