@@ -49,9 +49,26 @@ def need_serve() -> None:
         pytest.skip(msg)
 
 
+VENDOR_URL = "http://www.vendor.example/solutions/face.html"
+VENDOR_PAGE = ("<html><head><meta charset=\"utf-8\"><title>智慧安防解决方案</title></head><body>"
+               "<p>人脸识别平台支持维族人员自动识别，并对重点人员实时预警。</p></body></html>")
+CAPTURES = ("2019-04-08T10:00:00Z", "2021-06-01T08:30:00Z")
+
+
+def vendor_warc() -> bytes:
+    """Two captures of one (made-up) vendor page carrying the same claim: one fingerprint, two places."""
+    from formats_helpers import http_response, warc_record
+
+    return b"".join(warc_record("response", VENDOR_URL, date, http_response(VENDOR_PAGE.encode("utf-8")),
+                                record_id=f"<urn:uuid:00000000-0000-0000-0000-00000000000{i + 1}>")
+                    for i, date in enumerate(CAPTURES))
+
+
 def make_store(root: Path, hostile: bool = True) -> Path:
-    """Scan a generated corpus (and hostile files) into ``root/case.db``; returns its path."""
+    """Scan a generated corpus (a two-capture WARC, hostile files) into ``root/case.db``; returns its path."""
     corpus = make_corpus(root / "corpus", n=12)
+    (corpus / "captures").mkdir()
+    (corpus / "captures" / "vendor.warc").write_bytes(vendor_warc())
     if hostile:
         for name, p in PAYLOADS.items():
             (corpus / f"hostile-{name}.txt").write_text(HOSTILE.format(p=p), encoding="utf-8")

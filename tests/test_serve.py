@@ -207,3 +207,20 @@ def test_exports_of_the_selection(client):
     ftm = [json.loads(x) for x in client.get("/export", params={"fmt": "ftm", "lang": "zh"}).text.splitlines()]
     assert {e["schema"] for e in ftm} == {"Document", "Note"}
     assert len([e for e in ftm if e["schema"] == "Note"]) >= len(zh)
+
+
+def test_each_facet_count_is_what_choosing_it_shows(client):
+    fps = fingerprints(client.get("/").text)
+    client.post("/bulk", data={"csrf": TOKEN, "decision": "confirmed", "fp": fps[:3]})
+    client.post(f"/finding/{fps[0]}/review", data={"csrf": TOKEN, "decision": "duplicate"})
+    checked = 0
+    for base in ({}, {"flag": "1"}, {"q": "预警"}, {"lang": "zh", "status": "open"}):
+        page = client.get("/", params=base).text
+        for name in ("category", "kind", "status", "source_type", "domain", "lang"):
+            block = re.search(rf'<select name="{name}">(.*?)</select>', page, re.S).group(1)
+            for value, n in re.findall(r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)</option>', block):
+                value = value.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"')
+                shown = total(client.get("/", params={**base, name: value}).text)
+                assert shown == int(n), (base, name, value)
+                checked += 1
+    assert checked > 20
