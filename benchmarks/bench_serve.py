@@ -67,16 +67,20 @@ def build_store(tmp: Path, findings: int) -> tuple[Path, int, float]:
     return db, found, files
 
 
-def timed(client, path: str, reps: int) -> tuple[float, float, int, int]:
-    """(median ms, p95 ms, status, bytes) of ``reps`` GETs of ``path`` after one warm-up."""
+def timed(client, path: str, reps: int) -> tuple[float, float, float, int, int]:
+    """(median wall ms, p95 wall ms, median CPU ms, status, bytes) of ``reps`` GETs of ``path`` after
+    one warm-up.  CPU is this process's (server thread and client both live here): on a shared
+    machine it is the stable figure, wall clock includes waiting for the other jobs."""
     r = client.get(path)
-    times = []
+    times, cpu = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         r = client.get(path)
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], r.status_code, len(r.content)
+    return (statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], statistics.median(cpu),
+            r.status_code, len(r.content))
 
 
 def review_list_ms(db: Path, reps: int) -> float:
@@ -108,7 +112,7 @@ def main() -> None:
 
         create_app(str(db))  # builds the facet and FTS index of every stored finding (once per store)
         index_s = time.perf_counter() - t0
-        rows: list[tuple[str, str, float, float, int, int]] = []
+        rows: list[tuple[str, str, float, float, float, int, int]] = []
         with LiveDesk(db) as base, httpx.Client(base_url=base, timeout=60) as client:
             listing = client.get("/").text
             total = int(re.search(r'<strong id="total">(\d+)</strong>', listing).group(1))
@@ -124,14 +128,16 @@ def main() -> None:
                      ("page 50 of the list", "/?page=50"),
                      ("one finding view", f"/finding/{fp}")]
             for label, path in cases:
-                med, p95, status, size = timed(client, path, args.reps)
+                med, p95, cpu, status, size = timed(client, path, args.reps)
                 assert status == 200, (path, status)
-                rows.append((label, path, med, p95, status, size))
-                print(f"{label:48s} {med:7.1f} ms  p95 {p95:7.1f} ms  {size / 1e3:6.0f} kB", file=sys.stderr)
+                rows.append((label, path, med, p95, cpu, status, size))
+                print(f"{label:48s} {med:7.1f} ms  p95 {p95:7.1f} ms  CPU {cpu:6.1f} ms  {size / 1e3:6.0f} kB",
+                      file=sys.stderr)
         cli_ms = review_list_ms(db, args.reps)
         db_mb = os.path.getsize(db) / 1e6
 
     worst = max(r[2] for r in rows)
+    worst_cpu = max(r[4] for r in rows)
     lines = [
         "## The desk: 10,000 findings over HTTP (benchmarks/bench_serve.py)",
         "",
@@ -141,17 +147,19 @@ def main() -> None:
         f"{common.machine()}, load average {os.getloadavg()[0]:.1f} (shared machine); "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {common.git_head()}.",
         "",
-        "| request | median ms | p95 ms | response |",
-        "|---|---|---|---|",
-        *[f"| {label} (`{path}`) | {med:.1f} | {p95:.1f} | {size / 1e3:.0f} kB |" for label, path, med, p95, _, size in rows],
+        "| request | median ms (wall) | p95 ms (wall) | median CPU ms | response |",
+        "|---|---|---|---|---|",
+        *[f"| {label} (`{path}`) | {med:.1f} | {p95:.1f} | {cpu:.1f} | {size / 1e3:.0f} kB |"
+          for label, path, med, p95, cpu, _, size in rows],
         "",
-        f"Target < {TARGET_MS} ms a request: {'met' if worst < TARGET_MS else 'NOT met'} (slowest median {worst:.1f} ms). "
+        f"Target < {TARGET_MS} ms a request: {'met' if worst < TARGET_MS else 'NOT met'} (slowest median {worst:.1f} ms "
+        f"wall, {worst_cpu:.1f} ms CPU; the p95 wall figures are other jobs on the shared cores). "
         f"The first start over a fresh store builds the facet and FTS5 index of every finding once: {index_s:.2f} s. "
         f"The alternative today, `review list` over the same store (all {total:,} lines, no filter, in-process): "
         f"{cli_ms:.0f} ms, {cli_ms / rows[0][2]:.1f}x the desk's first page with facets.",
     ]
     figures = {"list_s": rows[0][2] / 1000, "facet_s": rows[1][2] / 1000, "search_s": rows[4][2] / 1000,
-               "slowest_s": worst / 1000}
+               "slowest_s": worst / 1000, "list_cpu_s": rows[0][4] / 1000, "slowest_cpu_s": worst_cpu / 1000}
     body = "\n".join(lines)
     print(body)
     common.write_section("bench_serve", body, figures)

@@ -23,6 +23,7 @@ import re
 import weakref
 from collections import Counter
 from collections.abc import Callable
+from operator import itemgetter
 from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit
@@ -198,47 +199,52 @@ def _select(store: Store, scan_id: int, flt: Filters, facets: bool) -> tuple[lis
     for name in FACETS if facets else ():
         base = chosen if all(n != name for n, _ in masks) else _keep(rows, [m for n, m in masks if n != name])
         i = COL[name]
-        counts[name] = Counter(value for value, _ in {(r[i], r[1]) for r in base})
+        counts[name] = Counter(map(itemgetter(0), set(map(itemgetter(i, 1), base))))  # distinct fingerprints
     return chosen, counts
 
 
-def _sort_key(sort: str) -> Callable[[dict[str, Any]], Any]:
-    def nulls_first(v: Any) -> tuple[bool, Any]:
-        return (v is not None, v if v is not None else "")
+GROUPED = (*COLUMNS[:-2], "first_seen", "status", "last_seen", "places")
+"""A fingerprint's entry: its first row's columns, ``seen`` becoming first_seen, then last_seen and places."""
+_G = {name: i for i, name in enumerate(GROUPED)}
 
+
+def _sort_key(sort: str) -> Callable[[tuple], Any]:
+    first, last, fp = _G["first_seen"], _G["last_seen"], _G["fingerprint"]
     if sort == "first_seen":
-        return lambda g: (nulls_first(g["first_seen"]), g["fingerprint"])
+        return lambda g: (g[first] is not None, g[first] or "", g[fp])
     if sort == "last_seen":  # newest first, never-dated last
-        return lambda g: (g["last_seen"] is None, _desc(g["last_seen"] or ""), g["fingerprint"])
+        return lambda g: (g[last] is None, _desc(g[last] or ""), g[fp])
     if sort == "file":
-        return lambda g: (g["file"], g["fingerprint"])
-    return lambda g: (-g["flag"], -g["confidence"], nulls_first(g["first_seen"]), g["fingerprint"])
+        return itemgetter(_G["file"], fp)
+    flag, conf = _G["flag"], _G["confidence"]
+    return lambda g: (-g[flag], -g[conf], g[first] is not None, g[first] or "", g[fp])
 
 
 def _desc(text: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in text)
 
 
-def _group(rows: list[tuple]) -> list[dict[str, Any]]:
-    """One entry per fingerprint: its first row, with places, max confidence, first/last seen, min file."""
-    out: dict[str, dict[str, Any]] = {}
+def _group(rows: list[tuple]) -> list[tuple]:
+    """One :data:`GROUPED` tuple per fingerprint: max confidence, first/last seen, min file/domain/lang."""
+    by_fp: dict[str, list[tuple]] = {}
     for r in rows:
-        g = out.get(r[1])
-        if g is None:
-            g = out[r[1]] = dict(zip(COLUMNS, r))
-            g["places"], g["first_seen"], g["last_seen"] = 1, g["seen"], g["seen"]
+        by_fp.setdefault(r[1], []).append(r)
+    out = []
+    seen = COL["seen"]
+    for same in by_fp.values():
+        r = same[0]
+        if len(same) == 1:
+            out.append((*r, r[seen], 1))
             continue
-        g["places"] += 1
-        g["confidence"] = max(g["confidence"], r[COL["confidence"]])
-        seen = r[COL["seen"]]
-        if seen is not None:
-            g["first_seen"] = seen if g["first_seen"] is None else min(g["first_seen"], seen)
-            g["last_seen"] = seen if g["last_seen"] is None else max(g["last_seen"], seen)
+        g = list(r)
+        g[COL["confidence"]] = max(x[COL["confidence"]] for x in same)
+        dates = [x[seen] for x in same if x[seen] is not None]
+        g[seen] = min(dates) if dates else None
         for name in ("file", "domain", "lang"):
-            value = r[COL[name]]
-            if value is not None and (g[name] is None or value < g[name]):
-                g[name] = value
-    return list(out.values())
+            values = [x[COL[name]] for x in same if x[COL[name]] is not None]
+            g[COL[name]] = min(values) if values else None
+        out.append((*g, max(dates) if dates else None, len(same)))
+    return out
 
 
 @dataclass
@@ -258,13 +264,12 @@ def query(store: Store, scan_id: int, flt: Filters, *, page: int = 1, per_page: 
     chosen, counts = _select(store, scan_id, flt, facets)
     groups = sorted(_group(chosen), key=_sort_key(flt.sort))
     page = max(1, page)
-    shown = groups[(page - 1) * per_page: page * per_page]
+    shown = [dict(zip(GROUPED, g)) for g in groups[(page - 1) * per_page: page * per_page]]
     if shown:
         marks = ",".join("?" * len(shown))
         docs = dict(store.query(f"SELECT rowid, json FROM findings WHERE rowid IN ({marks})", [g["rid"] for g in shown]))
         for g in shown:
             g["finding"] = json.loads(docs[g["rid"]])
-            del g["seen"]
     facet_counts = {name: sorted(by_value.items(),
                                  key=lambda vn: (-vn[1], vn[0] is not None, vn[0] if vn[0] is not None else ""))[:50]
                     for name, by_value in counts.items()}
