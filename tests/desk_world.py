@@ -7,6 +7,7 @@ Both skip loudly (warning + skip) when the serve extra is not installed.
 from __future__ import annotations
 
 import socket
+import sqlite3
 import threading
 import time
 import warnings
@@ -78,6 +79,17 @@ def make_store(root: Path, hostile: bool = True) -> Path:
     res = run_cli("scan", str(corpus), "--store", str(db), "--format", "jsonl")
     assert res.exit_code == 1, res.output
     return db
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    """A private copy of a store (SQLite backup), for a test that reviews."""
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+    return dst
 
 
 def free_port() -> int:

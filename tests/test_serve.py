@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from casecorpus import run_cli
-from desk_world import PAYLOADS, make_store, need_serve
+from desk_world import PAYLOADS, copy_store, make_store, need_serve
 
 TOKEN = "test-token"
 BASE = "http://127.0.0.1:8765"
@@ -36,12 +36,7 @@ def client(world, tmp_path):
         from starlette.testclient import TestClient
     from profilewatch.serve.app import create_app
 
-    db = tmp_path / "case.db"  # each test reviews its own copy
-    src = sqlite3.connect(world)
-    dst = sqlite3.connect(db)
-    src.backup(dst)
-    src.close()
-    dst.close()
+    db = copy_store(world, tmp_path / "case.db")  # each test reviews its own copy
     client = TestClient(create_app(str(db), reviewer="ana", csrf_token=TOKEN), base_url=BASE)
     client.db = db
     return client
