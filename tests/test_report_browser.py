@@ -10,30 +10,21 @@ from __future__ import annotations
 import http.server
 import itertools
 import json
-import os
 import queue
 import re
-import shutil
 import subprocess
 import threading
 import time
 import urllib.request
-import warnings
 
 import pytest
 
+from browsers import need_chromium
 from report_samples import RLO, hostile_records, normal_records, render
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-default-apps", "--disable-extensions", "--mute-audio", "--remote-debugging-port=0"]
-
-
-def browser_path() -> str | None:
-    for candidate in (os.environ.get("PROFILEWATCH_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    return None
 
 
 class Page:
@@ -110,13 +101,7 @@ class Page:
 
 @pytest.fixture(scope="module")
 def chromium():
-    exe = browser_path()
-    if exe is None:
-        msg = ("NO BROWSER: chromium not found -- the HTML report was NOT checked in a real browser. "
-               "Run .ci/install-browser (Debian package 'chromium') to enable these tests.")
-        warnings.warn(msg)
-        pytest.skip(msg)
-    return exe
+    return need_chromium("the HTML report")
 
 
 @pytest.fixture()
