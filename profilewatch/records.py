@@ -26,6 +26,43 @@ CATEGORIES = (
     "sexual_orientation",
 )
 
+# The documented reasons of ``error`` and ``skipped`` records (README "Output contract" and
+# docs/containers.md "Reasons"); a record never carries any other reason.
+REASONS = {
+    "not_found": "a path given does not exist",
+    "not_regular_file": "a device, socket or fifo",
+    "not_a_path": "a path given is a URL or not a file or folder",
+    "permission_denied": "the file or folder cannot be read (permissions)",
+    "unreadable": "the file or folder cannot be read (another I/O error)",
+    "symlink": "a symbolic link that was not followed",
+    "symlink_loop": "a followed symbolic link leads back into a folder being walked",
+    "excluded": "left out by --exclude/--include or .profilewatchignore",
+    "empty": "0 bytes",
+    "unsupported_format": "no extractor for the format",
+    "limit_exceeded": "a safety limit was hit (named in ``limit``)",
+    "encrypted": "password-protected",
+    "corrupt": "damaged archive, WARC, PDF or Office file",
+    "truncated": "the bytes end before the declared length or the end of the format",
+    "bad_content_encoding": "a WARC record whose HTTP Content-Encoding does not decode",
+    "unsafe_path": "archive member path absolute or with ..",
+    "unsupported_compression": "an archive member compressed with a method that cannot be read",
+    "archive_link": "a link inside an archive (never followed)",
+    "special_file": "a device or fifo inside an archive",
+    "undecodable": "bytes that are not text (kept for old stores; decoding now replaces)",
+    "sniff_failed": "the format could not be determined",
+    "extract_failed": "the extractor failed on malformed input",
+    "container_failed": "the archive opener failed on malformed input",
+    "worker_lost": "the worker process died on this unit",
+}
+WARC_SKIPS = ("warc_request_record", "warc_metadata_record", "warc_warcinfo_record", "warc_revisit_record",
+              "warc_resource_record", "warc_conversion_record", "warc_continuation_record")
+"""``skipped`` reasons of WARC records that carry no page (``warc_<type>_record``)."""
+
+
+def documented_reason(reason: str) -> bool:
+    """True for a reason from :data:`REASONS` or ``warc_<type>_record``."""
+    return reason in REASONS or (reason.startswith("warc_") and reason.endswith("_record"))
+
 
 @dataclass(slots=True)
 class Unit:
@@ -46,6 +83,8 @@ class Unit:
     charset: str | None = None
     path: str | None = None
     size: int = -1
+    decode_errors: int = 0
+    """Characters replaced by U+FFFD while decoding the unit or scrubbing its segments."""
     _sha256: str | None = None
     _text: str | None = None
 
@@ -70,9 +109,10 @@ class Unit:
     def text(self) -> str:
         """The unit's bytes decoded (BOM, declared charset, UTF-8, detection), decoded once."""
         if self._text is None:
-            from .text.encoding import decode
+            from .text.encoding import decode_counted
 
-            self._text = decode(self.data, self.charset)[0]
+            self._text, _, bad = decode_counted(self.data, self.charset)
+            self.decode_errors += bad
         return self._text
 
     @property
@@ -170,9 +210,13 @@ class UnitRecord:
     outcome: str
     findings: int = 0
     provenance: dict[str, Any] | None = None
+    decode_errors: int | None = None
+    """Characters decoded with replacement (lone surrogates, invalid bytes); only when some were."""
+    partial: bool | None = None
+    """True when a limit stopped the unit: its findings so far are kept (outcome ``partial``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("unit", self, ("provenance",))
+        return _record("unit", self, ("provenance", "decode_errors", "partial"))
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from .extract import EXTRACTORS
 from .text.encoding import DecodeError
 from .extract.stream import stream_segments
 from .options import ScanOptions
-from .records import Problem, Record, Unit, UnitRecord
+from .records import Problem, Record, Unit, UnitRecord, documented_reason
 from .sources.containers import OPENERS
 from .sources.sniff import sniff
 
@@ -65,8 +65,11 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
         yield from _failed(unit, fmt, "undecodable", exc)
         return
     except Exception as exc:  # a malformed unit must not stop the scan
-        # extractors may name the failure (e.g. EncryptedPDF.reason == "encrypted")
-        yield from _failed(unit, fmt, getattr(exc, "reason", None) or "extract_failed", exc)
+        # extractors may name the failure (e.g. EncryptedPDF.reason == "encrypted"); other
+        # exceptions' .reason (UnicodeError, URLError) is not ours
+        named = getattr(exc, "reason", None)
+        yield from _failed(unit, fmt, named if isinstance(named, str) and documented_reason(named)
+                           else "extract_failed", exc)
         return
     kept = [f for f in findings if f.confidence >= options.min_confidence and (options.include_clean or f.flag)]
     if kept and on_findings is not None:
@@ -123,5 +126,5 @@ def _prov(unit: Unit) -> dict | None:
 
 def _unit_record(unit: Unit, fmt: str, outcome: str, findings: int = 0, provenance: dict | None = None) -> UnitRecord:
     return UnitRecord(unit.file, unit.member, unit.sha256, unit.size, fmt, outcome, findings,
-                      provenance if provenance is not None else _prov(unit))
+                      provenance if provenance is not None else _prov(unit), unit.decode_errors or None)
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..text.encoding import scrub
 from ..text.normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, Segment, Unit
 from .classify import STRONG_ROLES, Genre, Verdict, classify
@@ -66,7 +67,12 @@ class Detector:
         for seg in segments:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("unit took longer than unit_seconds")
+            text, bad = scrub(seg.text)
+            if bad:  # lone surrogates (json.loads of "\ud83d"): replaced, counted on the unit
+                seg.text = text
+                unit.decode_errors += bad
             found = self._pieces(seg)
+            unit.decode_errors += sum(_escaped_surrogates(p.norm) for p in found)
             pieces += found
             if not unit.streamed:
                 kept.append((seg, found))
@@ -238,6 +244,13 @@ def _regions(hits: list[int], length: int) -> list[tuple[int, int]]:
         else:
             regions.append((start, end))
     return regions
+
+
+def _escaped_surrogates(norm: Normalized) -> int:
+    """Lone surrogates written as escapes (``\\ud83d``), which normalisation replaced by U+FFFD."""
+    if "\ufffd" not in norm.text:
+        return 0
+    return max(0, norm.text.count("\ufffd") - norm.original.count("\ufffd"))
 
 
 def _passages(text: str, terms: list[Hit], lines: int) -> list[tuple[list[Hit], tuple[int, int]]]:
