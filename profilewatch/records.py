@@ -282,6 +282,7 @@ class Summary:
     findings: int = 0
     errors: int = 0
     skipped: int = 0
+    inputs: int = 0
 
     def add(self, record: dict[str, Any]) -> None:
         t = record.get("type")
@@ -297,6 +298,7 @@ class Summary:
             self.skipped += 1
         elif t == "unit":
             self.units[record["outcome"]] += 1
+            self.inputs += record.get("member") is None
             if record["outcome"] != "container":
                 self.formats[record["format"]] += 1
 
@@ -304,8 +306,10 @@ class Summary:
         seen = sum(v for k, v in self.units.items() if k != "container")
         return {
             "type": "summary",
+            # seen = scanned + partial + skipped + error; inputs: top-level units (paths given and walked)
             "units": {"seen": seen, "scanned": self.units["scanned"], "skipped": self.units["skipped"],
-                      "error": self.units["error"], "containers": self.units["container"]},
+                      "error": self.units["error"], "containers": self.units["container"],
+                      "partial": self.units["partial"], "inputs": self.inputs},
             "formats": dict(sorted(self.formats.items())),
             "findings": self.findings,
             "flag_findings": self.flag_findings,

@@ -88,3 +88,139 @@ def test_reasons_are_documented():
     from pathlib import Path
     docs = (Path(__file__).parents[1] / "docs/containers.md").read_text()
     assert [r for r in REASONS if f"`{r}`" not in docs] == []
+
+
+# -- 2. accounting: every path given and every entry walked ends as exactly one record -----------
+
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from profilewatch.sources.walk import VCS_DIRS  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+DEV_CORPUS = Path("/work/shared/corpus/dev/corpus")
+
+
+def _top(records):
+    return [(r["file"], r["outcome"]) for r in records if r["type"] == "unit" and r["member"] is None]
+
+
+def _entries(root: Path, base: Path | None = None) -> list[str]:
+    base = base or root
+    out = []
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        rel = Path(entry.path).relative_to(base).as_posix()
+        if entry.is_dir(follow_symlinks=False) and not entry.name.startswith(".") and entry.name not in VCS_DIRS:
+            out += _entries(Path(entry.path), base)
+        else:
+            out.append(rel + "/" if entry.is_dir(follow_symlinks=False) else rel)
+    return out
+
+
+def _assert_identity(records, root: Path | None = None):
+    (summary,) = [r for r in records if r["type"] == "summary"] or [_summary(records)]
+    u = summary["units"]
+    assert u["seen"] == u["scanned"] + u["partial"] + u["skipped"] + u["error"]
+    top = _top(records)
+    assert u["inputs"] == len(top)
+    assert len({f for f, _ in top}) == len(top), "an input ended as more than one unit record"
+    if root is not None:
+        assert sorted(f for f, _ in top) == sorted(_entries(root))
+
+
+def _summary(records):
+    from profilewatch.records import Summary
+
+    s = Summary()
+    for r in records:
+        s.add(r)
+    return s.to_dict()
+
+
+def _corpora():
+    roots = [p for p in sorted(DATA.iterdir()) if p.is_dir()]
+    if DEV_CORPUS.is_dir():
+        roots.append(DEV_CORPUS)
+    return roots
+
+
+@pytest.mark.parametrize("root", _corpora(), ids=lambda p: p.name)
+def test_accounting_identity_on_every_corpus(root):
+    records = [r.to_dict() for r in profilewatch.scan([str(root)])]
+    _assert_identity(records, root)
+
+
+def test_unreadable_subfolder_dir_symlink_fifo_socket_each_end_as_one_record(tmp_path, monkeypatch):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "inside.txt").write_text(FLAG)
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.txt").write_text("fine\n")
+    os.symlink(tmp_path / "real", tmp_path / "dirlink")
+    os.mkfifo(tmp_path / "pipe")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock"))
+    (tmp_path / ".hidden").write_text(FLAG)
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # what chmod 000 does (the tests may run as root, who reads anything)
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    try:
+        records = _scan(tmp_path)
+    finally:
+        monkeypatch.undo()
+        sock.close()
+    got = {(r["file"], r["type"], r["reason"]) for r in records if r["type"] in ("error", "skipped")}
+    assert ("locked/", "error", "permission_denied") in got
+    assert ("dirlink", "skipped", "symlink") in got
+    assert ("pipe", "skipped", "not_regular_file") in got
+    assert ("sock", "skipped", "not_regular_file") in got
+    assert (".hidden", "skipped", "hidden") in got
+    assert not [r for r in records if r["file"].startswith("locked/") and r["file"] != "locked/"]
+    _assert_identity(records)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket"])
+def test_a_fifo_or_socket_given_as_the_path_is_one_record(tmp_path, kind):
+    path = tmp_path / kind
+    sock = None
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+    try:
+        records = _scan(path)
+    finally:
+        if sock:
+            sock.close()
+    (p,) = [r for r in records if r["type"] in ("error", "skipped")]
+    assert p["reason"] == "not_regular_file"
+    _assert_identity(records)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "profilewatch", *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("bad", ["does/not/exist", "https://example.com/page.html"])
+def test_a_bad_command_line_path_is_a_usage_error_unless_keep_going(tmp_path, bad):
+    (tmp_path / "ok.txt").write_text("fine\n")
+    run = _cli("scan", str(tmp_path), bad, "--format", "jsonl")
+    assert run.returncode == 2 and bad in run.stderr
+    run = _cli("scan", str(tmp_path), bad, "--format", "jsonl", "--keep-going")
+    assert run.returncode == 0
+    errors = [json.loads(line) for line in run.stdout.splitlines() if '"error"' in line]
+    assert [(e["file"], e["reason"]) for e in errors if e.get("type") == "error"] == [
+        (bad, "not_found" if "://" not in bad else "not_a_path")]
+
+
+def test_a_fifo_on_the_command_line_is_a_usage_error(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    assert _cli("scan", str(tmp_path / "pipe")).returncode == 2
