@@ -36,6 +36,7 @@ REASONS = {
     "unreadable": "the file or folder cannot be read (another I/O error)",
     "symlink": "a symbolic link that was not followed",
     "symlink_loop": "a followed symbolic link leads back into a folder being walked",
+    "hidden": "a hidden file or folder, or a VCS folder (.git, node_modules...), not walked",
     "excluded": "left out by --exclude/--include or .profilewatchignore",
     "empty": "0 bytes",
     "unsupported_format": "no extractor for the format",

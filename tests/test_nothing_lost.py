@@ -224,3 +224,65 @@ def test_a_bad_command_line_path_is_a_usage_error_unless_keep_going(tmp_path, ba
 def test_a_fifo_on_the_command_line_is_a_usage_error(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     assert _cli("scan", str(tmp_path / "pipe")).returncode == 2
+
+
+# -- 3. containers never end early ----------------------------------------------------------------
+
+import gzip  # noqa: E402
+
+from formats_helpers import gzip_members, http_response, make_tar, make_zip, warc_record  # noqa: E402
+
+PAGE = f"<html><body><p>{FLAG}</p></body></html>".encode()
+
+
+def _warc(records: list[bytes], gz: bool) -> bytes:
+    return gzip_members(records) if gz else b"".join(records)
+
+
+def _three(middle: bytes) -> list[bytes]:
+    return [warc_record("response", f"https://v.example/{n}", f"2024-01-0{i + 1}T00:00:00Z", block)
+            for i, (n, block) in enumerate([("a", http_response(PAGE)), ("liar", middle), ("z", http_response(PAGE))])]
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gz"])
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate"])
+def test_a_lying_content_encoding_is_reported_and_the_next_records_are_scanned(tmp_path, gz, encoding):
+    liar = http_response(PAGE, headers={"Content-Encoding": encoding})  # says gzip, is plain
+    (tmp_path / ("site.warc.gz" if gz else "site.warc")).write_bytes(_warc(_three(liar), gz))
+    records = _scan(tmp_path)
+    found = sorted({r["member"].split()[0] for r in records if r["type"] == "finding"})
+    assert found == ["https://v.example/a", "https://v.example/z"]
+    (bad,) = [r for r in records if r["type"] == "error"]
+    assert bad["reason"] == "bad_content_encoding" and bad["member"].startswith("https://v.example/liar")
+    _assert_identity(records)
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gz"])
+def test_a_record_shorter_than_its_content_length_is_truncated(tmp_path, gz):
+    whole = warc_record("response", "https://v.example/cut", "2024-01-02T00:00:00Z", http_response(PAGE))
+    head, body = whole.split(b"\r\n\r\n", 1)
+    cut = head + b"\r\n\r\n" + body[: len(body) // 2]  # the gzip member (or file) ends mid-record
+    first = warc_record("response", "https://v.example/a", "2024-01-01T00:00:00Z", http_response(PAGE))
+    data = (gzip.compress(first, mtime=0) + gzip.compress(cut, mtime=0)) if gz else first + cut
+    (tmp_path / ("site.warc.gz" if gz else "site.warc")).write_bytes(data)
+    records = _scan(tmp_path)
+    assert any(r["type"] == "finding" and r["member"].startswith("https://v.example/a") for r in records)
+    bad = [r for r in records if r["type"] == "error"]
+    assert [r["reason"] for r in bad] == ["truncated"], bad
+    assert "cut" in (bad[0]["member"] or "") or "cut" in bad[0]["message"]
+
+
+def test_a_corrupt_zip_member_is_reported_and_the_next_members_are_scanned(tmp_path):
+    import zipfile
+
+    data = bytearray(make_zip({"a.txt": FLAG.encode() * 50, "b.txt": b"x" * 5000 + FLAG.encode() * 50,
+                               "c.txt": FLAG.encode() * 50}, zipfile.ZIP_DEFLATED))
+    at = data.find(b"b.txt") + 5 + 10  # inside b.txt's deflate stream
+    data[at:at + 40] = b"\xff" * 40
+    (tmp_path / "x.zip").write_bytes(bytes(data))
+    records = _scan(tmp_path)
+    found = sorted({r["member"] for r in records if r["type"] == "finding"})
+    assert found == ["a.txt", "c.txt"]
+    (bad,) = [r for r in records if r["type"] == "error"]
+    assert bad["member"] == "b.txt" and bad["reason"] in ("corrupt", "truncated")
+    _assert_identity(records)
