@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -65,6 +66,16 @@ def documented_reason(reason: str) -> bool:
     return reason in REASONS or (reason.startswith("warc_") and reason.endswith("_record"))
 
 
+class LimitHit(Exception):
+    """A safety limit stopped reading a unit: ``limit`` names it (``unit_seconds``, ``max_member_bytes``...)."""
+
+    reason = "limit_exceeded"
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 @dataclass(slots=True)
 class Unit:
     """One scannable thing: its bytes and where it came from.
@@ -86,6 +97,8 @@ class Unit:
     size: int = -1
     decode_errors: int = 0
     """Characters replaced by U+FFFD while decoding the unit or scrubbing its segments."""
+    deadline: float | None = None
+    """``time.monotonic()`` past which reading the unit stops (set by the scanner from ``unit_seconds``)."""
     _sha256: str | None = None
     _text: str | None = None
 
@@ -115,6 +128,12 @@ class Unit:
             self._text, _, bad = decode_counted(self.data, self.charset)
             self.decode_errors += bad
         return self._text
+
+    def check_time(self, where: str = "") -> None:
+        """Raise :class:`LimitHit` (``unit_seconds``) when the unit's deadline has passed; extractors
+        call it inside their loops, so a loop that finds nothing still stops in time."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise LimitHit("unit_seconds", "unit took longer than unit_seconds" + (f", {where}" if where else ""))
 
     @property
     def streamed(self) -> bool:
@@ -178,9 +197,11 @@ class Finding:
     """The current review decision on this fingerprint (set by the review stage of a scan with a store)."""
     gloss: dict[str, str] | None = None
     """English glosses of the matched terms and cues that have one (``rules/glosses.yaml``)."""
+    partial: bool | None = None
+    """True when a limit stopped its unit: found in what was read before the limit."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("finding", self, ("provenance", "review", "gloss"))
+        return _record("finding", self, ("provenance", "review", "gloss", "partial"))
 
 
 @dataclass(slots=True)
@@ -201,7 +222,7 @@ class Problem:
 
 @dataclass(slots=True)
 class UnitRecord:
-    """Accounting for one unit: how it ended (``scanned``, ``skipped``, ``error``)."""
+    """Accounting for one unit: how it ended (``scanned``, ``partial``, ``skipped``, ``error``, ``container``)."""
 
     file: str
     member: str | None

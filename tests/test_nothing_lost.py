@@ -286,3 +286,85 @@ def test_a_corrupt_zip_member_is_reported_and_the_next_members_are_scanned(tmp_p
     (bad,) = [r for r in records if r["type"] == "error"]
     assert bad["member"] == "b.txt" and bad["reason"] in ("corrupt", "truncated")
     _assert_identity(records)
+
+
+# -- 4. partial results survive limits ------------------------------------------------------------
+
+from dataclasses import replace as _replace  # noqa: E402
+
+from profilewatch.options import Limits  # noqa: E402
+
+
+def _limited(path, **limits):
+    return _scan(path, limits=_replace(Limits(), **limits))
+
+
+def test_a_deadline_is_checked_inside_binary_strings_even_when_nothing_is_found(tmp_path):
+    with open(tmp_path / "zeros.bin", "wb") as fh:  # streamed (over max_in_memory): windows of zeros
+        fh.write(b"\x7fELF\0\0" + FLAG.encode() + b"\0")
+        fh.write(b"\0" * (24 << 20))
+        fh.write(b"\0" + FLAG.encode() + b"\0")
+    records = _scan(tmp_path, max_in_memory=1 << 20, limits=_replace(Limits(), unit_seconds=0.0))
+    (unit,) = [r for r in records if r["type"] == "unit"]
+    assert unit["outcome"] == "partial" and unit["partial"] is True
+    (err,) = [r for r in records if r["type"] == "error"]
+    assert (err["reason"], err["limit"]) == ("limit_exceeded", "unit_seconds")
+    findings = [r for r in records if r["type"] == "finding"]
+    assert findings and all(f["partial"] and f["evidence"]["byte_offset"] < 100 for f in findings)
+    _assert_identity(records)
+
+
+@pytest.mark.parametrize("kind", ["binary", "text"])
+def test_extractor_loops_check_the_deadline_while_yielding_nothing(tmp_path, kind):
+    from profilewatch.extract.stream import stream_segments
+    from profilewatch.records import LimitHit, Unit
+
+    path = tmp_path / "big"
+    with open(path, "wb") as fh:
+        fh.write(b"\x7fELF\0\0" if kind == "binary" else b"plain text\n")
+        fh.write((b"\0" if kind == "binary" else b" ") * (24 << 20))
+    unit = Unit("big", None, b"", path=str(path), size=path.stat().st_size, deadline=0.0)
+    with pytest.raises(LimitHit, match="unit_seconds, reading") as hit:
+        list(stream_segments(unit))
+    assert hit.value.limit == "unit_seconds"
+
+
+def _extractor_then(stop):
+    from profilewatch.records import Segment
+
+    def extract(unit):
+        yield Segment(FLAG, line=1, column=1)
+        stop(unit)
+        yield Segment("never reached", line=2, column=1)
+    return extract
+
+
+@pytest.mark.parametrize("how", ["time", "size"])
+def test_findings_found_before_a_limit_are_kept_and_marked_partial(tmp_path, monkeypatch, how):
+    from profilewatch import scanner
+    from profilewatch.sources.unpack import LimitExceeded
+
+    def stop(unit):
+        if how == "size":
+            raise LimitExceeded("max_member_bytes", "part larger than max_member_bytes")
+        unit.deadline = 0.0  # the clock ran out while the extractor was reading
+        unit.check_time("reading the next part")
+
+    monkeypatch.setitem(scanner.EXTRACTORS, "text", _extractor_then(stop))
+    monkeypatch.setattr(scanner, "GATED_FORMATS", frozenset())
+    (tmp_path / "a.txt").write_text(FLAG)
+    records = _scan(tmp_path)
+    findings = [r for r in records if r["type"] == "finding"]
+    assert findings and all(f["partial"] is True for f in findings)
+    (err,) = [r for r in records if r["type"] == "error"]
+    assert (err["reason"], err["limit"]) == ("limit_exceeded", "unit_seconds" if how == "time" else "max_member_bytes")
+    (unit,) = [r for r in records if r["type"] == "unit"]
+    assert (unit["outcome"], unit["partial"], unit["findings"]) == ("partial", True, len(findings))
+    summary = _summary(records)
+    assert summary["units"]["partial"] == 1 and summary["units"]["scanned"] == 0
+
+
+def test_a_complete_finding_has_no_partial_field(tmp_path):
+    (tmp_path / "a.txt").write_text(FLAG)
+    (f, *_) = [r for r in _scan(tmp_path) if r["type"] == "finding"]
+    assert "partial" not in f

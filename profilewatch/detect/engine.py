@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..text.encoding import scrub
 from ..text.normalize import Normalized, normalize
-from ..records import FLAG_KINDS, Finding, Segment, Unit
+from ..records import FLAG_KINDS, Finding, LimitHit, Segment, Unit
 from .classify import STRONG_ROLES, Genre, Verdict, classify
 from .lexicon import Gate, Hit, Matcher
 from .rules import RuleSet
@@ -32,6 +32,16 @@ SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
 _WS = re.compile(r"\s+")
 _STRUCTURED = re.compile(r"\|[^|\n]*\|[^|\n]*\||`[^`\n]+`|\"\w+\"\s*:")
+
+
+class PartialResult(Exception):
+    """A limit stopped a unit's segments: ``findings`` were found before it, ``cause`` is the limit."""
+
+    def __init__(self, findings: list[Finding], cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.findings = findings
+        self.cause = cause
+        self.limit = getattr(cause, "limit", None) or "unit_seconds"
 
 
 @dataclass(slots=True)
@@ -64,9 +74,23 @@ class Detector:
             return []
         pieces: list[_Piece] = []
         kept: list[tuple[Segment, list[_Piece]]] = []  # segments for the genre pass (not kept when streamed)
-        for seg in segments:
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("unit took longer than unit_seconds")
+        stopped: BaseException | None = None
+        if deadline is not None and (unit.deadline is None or deadline < unit.deadline):
+            unit.deadline = deadline  # extractors check it inside their loops (Unit.check_time)
+        it = iter(segments)
+        while True:
+            try:
+                seg = next(it)
+            except StopIteration:
+                break
+            except (LimitHit, TimeoutError) as exc:  # keep what was found: a partial unit
+                stopped = exc
+                break
+            except Exception as exc:
+                if not getattr(exc, "limit", None):
+                    raise
+                stopped = exc
+                break
             text, bad = scrub(seg.text)
             if bad:  # lone surrogates (json.loads of "\ud83d"): replaced, counted on the unit
                 seg.text = text
@@ -76,7 +100,12 @@ class Detector:
             pieces += found
             if not unit.streamed:
                 kept.append((seg, found))
-        genre = self._genre(pieces, kept, deadline)
+            try:
+                unit.check_time("between segments")
+            except LimitHit as exc:
+                stopped = exc
+                break
+        genre = self._genre(pieces, kept, None if stopped is None else float("-inf"))
         findings: list[Finding] = []
         seen: set[tuple] = set()
         for piece in pieces:
@@ -88,6 +117,10 @@ class Detector:
                     if key not in seen:
                         seen.add(key)
                         findings.append(finding)
+        if stopped is not None:
+            for finding in findings:
+                finding.partial = True
+            raise PartialResult(findings, stopped)
         return findings
 
     def _genre(self, pieces: list[_Piece], kept: list[tuple[Segment, list[_Piece]]],
@@ -102,7 +135,7 @@ class Detector:
             return genre
         for seg, found in kept:
             if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("unit took longer than unit_seconds")
+                break  # out of time: the genre from the pieces already read
             if len(seg.text) > GENRE_LIMIT or (len(found) == 1 and len(found[0].norm.original) == len(seg.text)):
                 continue  # too large to read again, or already read whole
             genre.add(self.matcher.scan(normalize(seg.text, keep_lines=seg.context != "prose").text)[1])
