@@ -368,3 +368,50 @@ def test_a_complete_finding_has_no_partial_field(tmp_path):
     (tmp_path / "a.txt").write_text(FLAG)
     (f, *_) = [r for r in _scan(tmp_path) if r["type"] == "finding"]
     assert "partial" not in f
+
+
+# -- 6. exit codes that cannot hide a failure -----------------------------------------------------
+
+
+def test_report_on_a_file_that_is_not_jsonl_exits_2(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello\nnot json\n")
+    run = _cli("report", str(tmp_path / "notes.txt"), "--format", "md")
+    assert run.returncode == 2 and "not profilewatch JSON Lines" in run.stderr
+
+
+def test_history_from_warc_on_a_file_that_is_not_a_warc_exits_2(tmp_path):
+    (tmp_path / "page.html").write_text("<p>hello</p>")
+    run = _cli("history", "--from-warc", str(tmp_path / "page.html"))
+    assert run.returncode == 2 and "not a WARC" in run.stderr
+
+
+def test_a_scan_where_every_input_failed_is_never_exit_0(tmp_path):
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04" + b"\xff" * 200)
+    run = _cli("scan", str(tmp_path), "--format", "jsonl")
+    assert run.returncode == 3, run.stdout
+
+
+def test_unreadable_input_under_strict_is_never_exit_0(tmp_path, monkeypatch):
+    (tmp_path / "ok.txt").write_text("fine\n")
+    (tmp_path / "locked.txt").write_text(FLAG)
+    os.chmod(tmp_path / "locked.txt", 0)
+    try:
+        if os.access(tmp_path / "locked.txt", os.R_OK):  # root: use a folder that cannot be listed instead
+            os.chmod(tmp_path / "locked.txt", 0o644)
+            pytest.skip("running as root: file permissions are not enforced")
+        assert _cli("scan", str(tmp_path), "--strict").returncode == 3
+    finally:
+        os.chmod(tmp_path / "locked.txt", 0o644)
+
+
+def test_scan_help_lists_the_exit_codes():
+    out = _cli("scan", "--help").stdout
+    assert "every input" in out and "--keep-going" in out
+
+
+def test_a_dangling_link_followed_under_strict_is_exit_3(tmp_path):
+    (tmp_path / "ok.txt").write_text("fine\n")
+    os.symlink(tmp_path / "gone.txt", tmp_path / "dangling.txt")
+    run = _cli("scan", str(tmp_path), "--strict", "--follow-symlinks", "--format", "jsonl")
+    assert run.returncode == 3
+    assert '"reason":"not_found"' in run.stdout.replace(" ", "")

@@ -32,7 +32,8 @@ Exit codes:
   0  no flag findings
   1  flag findings
   2  usage, configuration or rule-pack error; unusable case store or baseline
-  3  --strict and some inputs failed (they are still reported)
+  3  --strict and some inputs failed (they are still reported); or every input
+     failed (nothing could be read), with or without --strict
   4  internal error: the scan was aborted (never 0)
 
 \b
@@ -135,6 +136,9 @@ def scan_command(**params: Any) -> None:
             store.close()
     if params["strict"] and (summary.errors or summary.units["error"]):
         sys.exit(EXIT_FAILED_INPUTS)
+    if summary.units["error"] and not (summary.units["scanned"] + summary.units["partial"]):
+        note("no input could be read: every unit failed")
+        sys.exit(EXIT_FAILED_INPUTS)  # a scan where every input failed is never 0
     sys.exit(EXIT_FLAGS if summary.flag_findings else EXIT_CLEAN)
 
 

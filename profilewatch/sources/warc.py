@@ -59,6 +59,19 @@ def open_warc(unit: Unit, limits: Limits, stream: BinaryIO | None = None) -> Ite
             fh.close()
 
 
+_OTHER_COMPRESSION = (b"BZh", b"\xfd7zXZ", b"\x28\xb5\x2f\xfd", b"\x04\x22\x4d\x18")  # bz2, xz, zstd, lz4
+
+
+def is_warc(path: str) -> bool:
+    """True when the file at ``path`` starts like a WARC or ARC (plain or gzip; other compressions
+    are taken on trust)."""
+    with open(path, "rb") as fh:
+        head = _peek(fh)
+        fh.seek(0)
+        raw = fh.read(8)
+    return head.lstrip(b"\r\n").startswith((b"WARC/", b"filedesc://")) or raw.startswith(_OTHER_COMPRESSION)
+
+
 def _peek(fh: Any) -> bytes:
     """The first bytes of the (decompressed) archive, leaving ``fh`` where it was."""
     if hasattr(fh, "seekable") and fh.seekable():
