@@ -3,19 +3,21 @@
 :func:`scan_unit` is a pure function of a unit, the options and the loaded rules: it keeps no
 global state, so top-level units can be spread over worker processes.  Each unit it meets
 (including children of containers) ends as exactly one :class:`UnitRecord` -- ``scanned``,
-``skipped``, ``error`` or ``container`` -- preceded by its findings or its problem record.
+``partial``, ``skipped``, ``error`` or ``container`` -- preceded by its findings or its problem
+record.  A unit stopped by a limit (time, size, ratio) keeps the findings found before it: they
+and the unit record carry ``partial: true``, and an error ``limit_exceeded`` names the limit.
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
 
-from .detect.engine import Detector
+from .detect.engine import Detector, PartialResult
 from .extract import EXTRACTORS
 from .text.encoding import DecodeError
 from .extract.stream import stream_segments
 from .options import ScanOptions
-from .records import Problem, Record, Unit, UnitRecord
+from .records import Problem, Record, Unit, UnitRecord, documented_reason
 from .sources.containers import OPENERS
 from .sources.sniff import sniff
 
@@ -54,25 +56,39 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
                       f"no extractor for format {fmt!r}", unit.sha256)
         yield _unit_record(unit, fmt, "skipped")
         return
+    unit.deadline = started + options.limits.unit_seconds
     try:
-        findings = detector.detect(unit, segments, deadline=started + options.limits.unit_seconds,
-                                   prefilter=fmt in GATED_FORMATS)
-    except TimeoutError as exc:
-        yield Problem("error", unit.file, unit.member, "limit_exceeded", str(exc), unit.sha256, "unit_seconds")
-        yield _unit_record(unit, fmt, "error")
+        findings = detector.detect(unit, segments, deadline=unit.deadline, prefilter=fmt in GATED_FORMATS)
+    except PartialResult as part:  # a limit stopped the unit: keep what was found, say which limit
+        kept = _kept(part.findings, options)
+        if kept and on_findings is not None:
+            on_findings(unit)
+        yield from kept
+        yield Problem("error", unit.file, unit.member, "limit_exceeded",
+                      f"{part.cause}; the {len(kept)} finding(s) before it are kept (partial)", unit.sha256, part.limit)
+        record = _unit_record(unit, fmt, "partial", len(kept))
+        record.partial = True
+        yield record
         return
     except DecodeError as exc:
         yield from _failed(unit, fmt, "undecodable", exc)
         return
     except Exception as exc:  # a malformed unit must not stop the scan
-        # extractors may name the failure (e.g. EncryptedPDF.reason == "encrypted")
-        yield from _failed(unit, fmt, getattr(exc, "reason", None) or "extract_failed", exc)
+        # extractors may name the failure (e.g. EncryptedPDF.reason == "encrypted"); other
+        # exceptions' .reason (UnicodeError, URLError) is not ours
+        named = getattr(exc, "reason", None)
+        yield from _failed(unit, fmt, named if isinstance(named, str) and documented_reason(named)
+                           else "extract_failed", exc)
         return
-    kept = [f for f in findings if f.confidence >= options.min_confidence and (options.include_clean or f.flag)]
+    kept = _kept(findings, options)
     if kept and on_findings is not None:
         on_findings(unit)
     yield from kept
     yield _unit_record(unit, fmt, "scanned", len(kept))
+
+
+def _kept(findings: list, options: ScanOptions) -> list:
+    return [f for f in findings if f.confidence >= options.min_confidence and (options.include_clean or f.flag)]
 
 
 def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptions,
@@ -123,5 +139,5 @@ def _prov(unit: Unit) -> dict | None:
 
 def _unit_record(unit: Unit, fmt: str, outcome: str, findings: int = 0, provenance: dict | None = None) -> UnitRecord:
     return UnitRecord(unit.file, unit.member, unit.sha256, unit.size, fmt, outcome, findings,
-                      provenance if provenance is not None else _prov(unit))
+                      provenance if provenance is not None else _prov(unit), unit.decode_errors or None)
 

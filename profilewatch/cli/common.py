@@ -4,7 +4,8 @@ Exit codes (every command):
   0  no flag findings / done
   1  flag findings
   2  usage, configuration, rule-pack, store or input-kind error
-  3  ``--strict`` and some inputs failed; ``fetch-history``: captures left to fetch (re-run)
+  3  ``--strict`` and some inputs failed, or every input failed; ``fetch-history``: captures left
+     to fetch (re-run)
   4  internal error (aborted; never 0)
 """
 from __future__ import annotations

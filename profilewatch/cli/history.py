@@ -14,6 +14,7 @@ from ..history.render import render_text
 from ..history.timeline import TimelineBuilder, history_records
 from ..pipeline import Pipeline
 from ..records import header
+from ..sources.warc import is_warc
 from ..report import WRITERS
 from ..report.write import write_all
 from .common import EXIT_FAILED_INPUTS, EXIT_INTERNAL, EXIT_NETWORK, fail, load_rules_or_exit, open_output
@@ -40,6 +41,9 @@ def history_command(paths: tuple[str, ...], warcs: tuple[str, ...], snapshots: s
     inputs = list(warcs) + list(paths)
     if not inputs:
         raise click.UsageError("give WARC files with --from-warc, or PATHS with --snapshots or Wayback-style names")
+    for warc in warcs:
+        if not is_warc(warc):
+            fail(f"--from-warc {warc}: not a WARC file (no WARC/1.x or ARC header, plain or gzip)")
     rules = load_rules_or_exit(rules_dirs)
     builder = TimelineBuilder(_manifest(snapshots))
     records = history_records(Pipeline(rules).run(inputs), builder, [p for p in inputs if Path(p).is_file()])

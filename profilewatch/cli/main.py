@@ -16,7 +16,7 @@ from .. import __version__
 from ..detect.rules import RuleError, load_rules
 from ..report import WRITERS
 from .case import COMMANDS as CASE_COMMANDS
-from .common import load_rules_or_exit, open_output
+from .common import fail, load_rules_or_exit, open_output
 from .desk import COMMANDS as DESK_COMMANDS
 from .history import COMMANDS as HISTORY_COMMANDS
 from .scan import scan_command
@@ -88,12 +88,25 @@ def report_command(findings, fmt: str, output: str | None, show_paths: str, csv_
     if fmt not in WRITERS:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(WRITERS))}")
     first = findings.readline()
+    while first and not first.strip():
+        first = findings.readline()
+    if not _is_record(first):
+        fail(f"{findings.name} is not profilewatch JSON Lines output (its first line is not a JSON object"
+             "); write one with 'profilewatch scan --format jsonl -o FILE'")
     lines = itertools.chain([first], findings)
     with open_output(output) as out:
         writer = WRITERS[fmt](out, show_paths=show_paths, csv_bom=csv_bom, packs=_packs_of(first))
         _, bad = replay(lines, writer)
     if bad:
         click.echo(f"profilewatch: {bad} line(s) of {findings.name} were not JSON records and were ignored", err=True)
+
+
+def _is_record(line: str) -> bool:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(record, dict)  # a record; bare findings of other tools have no "type"
 
 
 def _packs_of(first_line: str) -> list[Any]:

@@ -5,6 +5,7 @@ failed inputs, 4 internal error).
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -14,7 +15,8 @@ from ..api import ScanJob
 from ..case.baseline import BaselineError, check_writable, load_baseline, write_baseline
 from ..case.store import STORE_ERRORS, Store
 from ..history.snapshots import Manifest, ManifestError
-from ..records import header
+from ..records import Problem, header
+from ..sources.walk import given_problem
 from ..report import WRITERS
 from ..report.write import write_all
 from .common import EXIT_CLEAN, EXIT_FAILED_INPUTS, EXIT_FLAGS, EXIT_INTERNAL, fail, load_rules_or_exit, open_output
@@ -30,7 +32,8 @@ Exit codes:
   0  no flag findings
   1  flag findings
   2  usage, configuration or rule-pack error; unusable case store or baseline
-  3  --strict and some inputs failed (they are still reported)
+  3  --strict and some inputs failed (they are still reported); or every input
+     failed (nothing could be read), with or without --strict
   4  internal error: the scan was aborted (never 0)
 
 \b
@@ -59,6 +62,9 @@ config or PROFILEWATCH_SCAN_<OPTION> variables ('profilewatch config show').
 @click.option("--no-ignore", is_flag=True, help="Do not read .profilewatchignore files.")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Extra rule-pack folder (repeatable).")
 @click.option("--strict", is_flag=True, help="Exit 3 when any input failed to scan.")
+@click.option("--keep-going", is_flag=True,
+              help="A path given that does not exist, is a URL or is not a regular file or folder is an "
+                   "error record instead of a usage error (exit 2).")
 @click.option("--units", is_flag=True, help="Emit one 'unit' record per unit (accounting).")
 @click.option("--flags-only", is_flag=True, help="Leave out findings of clean kinds (disclaimer, reporting...).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking folders.")
@@ -92,6 +98,8 @@ def scan_command(**params: Any) -> None:
     Folders are walked recursively; hidden and VCS folders are skipped, and so is what
     .profilewatchignore files (gitignore syntax, at any depth) and --exclude leave out.
     """
+    if not params["keep_going"]:
+        _check_paths(params["paths"])
     store, baseline = _open_case(params)
     fmt = params["fmt"]
     rules = load_rules_or_exit(params["rules_dirs"])
@@ -128,7 +136,20 @@ def scan_command(**params: Any) -> None:
             store.close()
     if params["strict"] and (summary.errors or summary.units["error"]):
         sys.exit(EXIT_FAILED_INPUTS)
+    if summary.units["error"] and not (summary.units["scanned"] + summary.units["partial"]):
+        note("no input could be read: every unit failed")
+        sys.exit(EXIT_FAILED_INPUTS)  # a scan where every input failed is never 0
     sys.exit(EXIT_FLAGS if summary.flag_findings else EXIT_CLEAN)
+
+
+def _check_paths(paths: tuple[str, ...]) -> None:
+    """A path that is not there, a URL, or neither a regular file nor a folder is a usage error."""
+    for path in paths:
+        problem = given_problem(path)
+        if problem is None and not (os.path.isfile(path) or os.path.isdir(path)):
+            problem = Problem("skipped", path, None, "not_regular_file", f"not a regular file or folder: {path}")
+        if problem is not None:
+            fail(f"{problem.message} (use --keep-going to report it and scan the rest)")
 
 
 def _open_case(params: dict[str, Any]) -> tuple[Store | None, set[str] | None]:

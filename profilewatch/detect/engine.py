@@ -18,8 +18,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..text.encoding import scrub
 from ..text.normalize import Normalized, normalize
-from ..records import FLAG_KINDS, Finding, Segment, Unit
+from ..records import FLAG_KINDS, Finding, LimitHit, Segment, Unit
 from .classify import STRONG_ROLES, Genre, Verdict, classify, lead_rank
 from .lexicon import Gate, Hit, Matcher
 from .rules import RuleSet
@@ -32,6 +33,16 @@ SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
 _WS = re.compile(r"\s+")
 _STRUCTURED = re.compile(r"\|[^|\n]*\|[^|\n]*\||`[^`\n]+`|\"\w+\"\s*:")
+
+
+class PartialResult(Exception):
+    """A limit stopped a unit's segments: ``findings`` were found before it, ``cause`` is the limit."""
+
+    def __init__(self, findings: list[Finding], cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.findings = findings
+        self.cause = cause
+        self.limit = getattr(cause, "limit", None) or "unit_seconds"
 
 
 @dataclass(slots=True)
@@ -64,14 +75,38 @@ class Detector:
             return []
         pieces: list[_Piece] = []
         kept: list[tuple[Segment, list[_Piece]]] = []  # segments for the genre pass (not kept when streamed)
-        for seg in segments:
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("unit took longer than unit_seconds")
+        stopped: BaseException | None = None
+        if deadline is not None and (unit.deadline is None or deadline < unit.deadline):
+            unit.deadline = deadline  # extractors check it inside their loops (Unit.check_time)
+        it = iter(segments)
+        while True:
+            try:
+                seg = next(it)
+            except StopIteration:
+                break
+            except (LimitHit, TimeoutError) as exc:  # keep what was found: a partial unit
+                stopped = exc
+                break
+            except Exception as exc:
+                if not getattr(exc, "limit", None):
+                    raise
+                stopped = exc
+                break
+            text, bad = scrub(seg.text)
+            if bad:  # lone surrogates (json.loads of "\ud83d"): replaced, counted on the unit
+                seg.text = text
+                unit.decode_errors += bad
             found = self._pieces(seg)
+            unit.decode_errors += sum(_escaped_surrogates(p.norm) for p in found)
             pieces += found
             if not unit.streamed:
                 kept.append((seg, found))
-        genre = self._genre(pieces, kept, deadline)
+            try:
+                unit.check_time("between segments")
+            except LimitHit as exc:
+                stopped = exc
+                break
+        genre = self._genre(pieces, kept, None if stopped is None else float("-inf"))
         findings: list[Finding] = []
         seen: set[tuple] = set()
         for piece in pieces:
@@ -83,6 +118,10 @@ class Detector:
                     if key not in seen:
                         seen.add(key)
                         findings.append(finding)
+        if stopped is not None:
+            for finding in findings:
+                finding.partial = True
+            raise PartialResult(findings, stopped)
         return findings
 
     def _genre(self, pieces: list[_Piece], kept: list[tuple[Segment, list[_Piece]]],
@@ -97,7 +136,7 @@ class Detector:
             return genre
         for seg, found in kept:
             if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("unit took longer than unit_seconds")
+                break  # out of time: the genre from the pieces already read
             if len(seg.text) > GENRE_LIMIT or (len(found) == 1 and len(found[0].norm.original) == len(seg.text)):
                 continue  # too large to read again, or already read whole
             genre.add(self.matcher.scan(normalize(seg.text, keep_lines=seg.context != "prose").text)[1])
@@ -241,6 +280,13 @@ def _regions(hits: list[int], length: int) -> list[tuple[int, int]]:
         else:
             regions.append((start, end))
     return regions
+
+
+def _escaped_surrogates(norm: Normalized) -> int:
+    """Lone surrogates written as escapes (``\\ud83d``), which normalisation replaced by U+FFFD."""
+    if "\ufffd" not in norm.text:
+        return 0
+    return max(0, norm.text.count("\ufffd") - norm.original.count("\ufffd"))
 
 
 def _passages(text: str, terms: list[Hit], lines: int) -> list[tuple[list[Hit], tuple[int, int]]]:

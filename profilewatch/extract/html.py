@@ -31,16 +31,20 @@ _TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "value", "conte
 def extract(unit: Unit) -> Iterator[Segment]:
     """Segments of an HTML unit."""
     source = unit.text()
-    yield from extract_text(source)
+    yield from extract_text(source, unit)
 
 
-def extract_text(source: str) -> Iterator[Segment]:
-    """Segments of decoded HTML text (also used for HTML inside WARC records)."""
+def extract_text(source: str, unit: Unit | None = None) -> Iterator[Segment]:
+    """Segments of decoded HTML text (also used for HTML inside WARC records); ``unit``'s
+    deadline is checked every few thousand elements."""
+    tick = unit.check_time if unit is not None else (lambda where="": None)
     tree = LexborHTMLParser(source)
     title = tree.css_first("title")
     if title is not None and title.text(strip=True):
         yield Segment(text=title.text(), where={"element": "title"}, source=source)
-    for node in tree.css("*"):
+    for i, node in enumerate(tree.css("*")):
+        if not i & 4095:
+            tick(f"at HTML element {i}")
         for name, value in node.attributes.items():
             if not value or len(value.strip()) < 2:
                 continue
@@ -56,6 +60,7 @@ def extract_text(source: str) -> Iterator[Segment]:
             body = node.text(deep=True)
             if body.strip():
                 yield Segment(text=body, context="code", where={"element": "script"}, source=source)
+    tick("before the visible text")
     tree.strip_tags(["script", "style", "template"])
     root = tree.body or tree.root
     if root is not None:

@@ -71,9 +71,10 @@ def extract(unit: Unit, seconds: float | None = None) -> Iterator[Segment]:
         raise MalformedPDF(f"PDF cannot be parsed: {type(exc).__name__}: {exc}") from exc
     if meta:
         yield Segment(text="\n".join(v for _, v in meta), context="prose", where={"metadata": [k for k, _ in meta]})
+    if unit.deadline is None:
+        unit.deadline = deadline
     for number in range(count):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"PDF still being read after the unit time limit, at page {number + 1} of {count}")
+        unit.check_time(f"PDF still being read at page {number + 1} of {count}")
         try:
             text = pages[number].extract_text() or ""
         except Exception as exc:  # pypdf raises many types on damaged content streams

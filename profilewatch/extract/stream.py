@@ -26,7 +26,7 @@ def stream_segments(unit: Unit, window: int = WINDOW) -> Iterator[Segment]:
         if fmt == "binary":
             from .binary import strings_stream
 
-            yield from strings_stream(fh, first, window)  # strings cut by a window edge are read whole
+            yield from strings_stream(fh, first, window, unit=unit)  # strings cut by a window edge are read whole
             return
         _, encoding = decode(first[: 1 << 20], unit.charset)
         context = "code" if fmt in ("code", "json", "html", "xml") else "prose"
@@ -57,6 +57,7 @@ def stream_segments(unit: Unit, window: int = WINDOW) -> Iterator[Segment]:
             tail_at_line_start = cut >= 0
             if tail_at_line_start:
                 tail = tail[cut + 1 :]
+            unit.check_time(f"reading line {line}")
             block = pending + fh.read(window)
             if pending and len(block) == len(pending):
                 break

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..options import Limits
-from ..records import Problem, Unit
+from ..records import LimitHit, Problem, Unit
 
 CHUNK = 1 << 20
 RATIO_FLOOR = 1 << 20
@@ -50,12 +50,8 @@ class Truncated(Exception):
         self.data = data
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(LimitHit):
     """A safety limit was hit while unpacking; ``limit`` is the name of the :class:`Limits` field."""
-
-    def __init__(self, limit: str, message: str) -> None:
-        super().__init__(message)
-        self.limit = limit
 
 
 @dataclass(slots=True)
