@@ -18,7 +18,9 @@ from profilewatch import api
 from profilewatch.case.store import Store
 from profilewatch.executors import cpu_count
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "corpus"
+from formats_helpers import DEV as _DEV_ROOT
+
+DEV = _DEV_ROOT / "corpus"  # found beside the repository, or in /work/shared from a worktree
 CORPORA = [DEV] + sorted((Path(__file__).parent / "data").glob("redteam*"))
 
 
