@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .detect.engine import Detector
+from .files import open_input
 from .detect.rules import RuleSet
 from .options import ScanOptions
 from .records import Problem, Record, Unit, UnitRecord
@@ -79,7 +80,7 @@ def plan(unit: Unit, options: ScanOptions, jobs: int) -> list[Task]:
     if jobs < 2 or not unit.streamed or unit.depth or unit.size <= options.split_bytes:
         return [unit]
     try:
-        with open(unit.path, "rb") as fh:
+        with open_input(unit.path) as fh:
             fmt = sniff(fh.read(512), unit.name, unit.hint)
         ranges = record_ranges(unit.path, options.split_bytes) if fmt in ("warc", "gzip") else []
     except OSError:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 from .detect.engine import Detector
 from .extract import EXTRACTORS
+from .files import open_input
 from .text.encoding import DecodeError
 from .extract.stream import stream_segments
 from .options import ScanOptions
@@ -120,7 +121,7 @@ def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptio
 
 def _streamed_format(unit: Unit) -> str:
     """A file too large to hold: containers are opened from disk, anything else is read in windows."""
-    with open(unit.path, "rb") as fh:
+    with open_input(unit.path) as fh:
         head = fh.read(1 << 16)
     fmt = sniff(head, unit.name, unit.hint)
     return fmt if fmt in OPENERS else "streamed-text"

@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
+from ..files import open_input
 from ..options import Limits
 from ..records import Problem, Unit
 from .unpack import (BUDGET_KEY, Budget, LimitExceeded, Metered, Truncated, budget_of, child_member, inflate,
@@ -84,7 +85,7 @@ def open_warc_range(unit: Unit, limits: Limits, start: int, end: int) -> Iterato
     from .warcsplit import RangeReader
 
     budget = budget_of(unit)
-    with RangeReader(unit.path, start, end) as part, open(unit.path, "rb") as whole:
+    with RangeReader(unit.path, start, end) as part, open_input(unit.path) as whole:
         if end >= whole.seek(0, 2):
             yield from _warc_records(unit, limits, part, budget, base=start, whole=whole)
             return

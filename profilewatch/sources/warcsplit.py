@@ -23,6 +23,8 @@ import re
 import zlib
 from typing import BinaryIO
 
+from ..files import open_input
+
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _SEARCH = 1 << 20  # bytes searched per read for a member header
 _VERIFY = 1 << 14  # compressed bytes inflated to verify a candidate member
@@ -32,7 +34,7 @@ _LENGTH = re.compile(rb"\r\nContent-Length:[ \t]*(\d+)", re.I)
 
 def record_ranges(path: str, part_bytes: int) -> list[tuple[int, int]]:
     """Byte ranges of about ``part_bytes`` each, every one starting on a record boundary."""
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         size = fh.seek(0, 2)
         fh.seek(0)
         head = fh.read(8)
@@ -135,7 +137,7 @@ class RangeReader:
     """A read-only file object over bytes ``start``..``end`` of ``path`` (positions relative to start)."""
 
     def __init__(self, path: str, start: int, end: int) -> None:
-        self._fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._fh = open_input(path)
         self._fh.seek(start)
         self.start, self.end = start, end
         self._pos = 0
