@@ -57,6 +57,8 @@ class TaskResult:
     seconds: float = 0.0
     unit: Unit | None = None
     fresh: bool = True
+    lost: bool = False
+    """No worker could complete the scan (the records say why): a rerun should try again."""
 
 
 @dataclass
@@ -188,7 +190,7 @@ class _Joiner:
         if any(getattr(r, "reason", None) == SPLIT_MISMATCH for h in held for r in h.records):
             return _owned(self.whole(task.unit), task.unit)  # a cut fell inside a record: read the file whole
         if any(not h.fresh for h in held):  # a part was lost: the file is not kept in a store
-            merged = TaskResult([r for h in held for r in h.records], fresh=False)
+            merged = TaskResult([r for h in held for r in h.records], fresh=False, lost=True)
         else:
             merged = TaskResult([r for h in held for r in h.records], {k: v for h in held for k, v in h.found.items()},
                                 sum(h.seconds for h in held))
@@ -204,7 +206,7 @@ def lost(task: Task, message: str) -> TaskResult:
     records: list[Record] = [problem]
     if not isinstance(task, Part) or task.index == task.count - 1:
         records.append(UnitRecord(unit.file, unit.member, None, unit.size, "unknown", "error"))
-    return TaskResult(records, unit=unit, fresh=False)  # not kept in a store: a rescan tries again
+    return TaskResult(records, unit=unit, fresh=False, lost=True)  # not kept in a store: a rescan tries again
 
 
 # --------------------------------------------------------------------------- executors
