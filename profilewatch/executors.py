@@ -321,6 +321,12 @@ class ProcessExecutor:
             self._pool.shutdown(wait=True)
 
 
+def _dask_task(task: Task, rules: RuleSet, options: ScanOptions, keep_found: bool) -> TaskResult:
+    """A Dask worker's task (marked as running in a worker, for the test hooks)."""
+    _WORKER["in_worker"] = True
+    return scan_task(task, rules, options, keep_found)
+
+
 class DaskExecutor:
     """``--executor dask``: the same tasks on a Dask cluster, results in input order."""
 
@@ -350,7 +356,7 @@ class DaskExecutor:
         joiner = _Joiner(lambda unit: scan_task(unit, self.rules, self.options, keep_found))
 
         def submit(task: Task) -> Any:
-            return self._client.submit(scan_task, task, self._rules_future, self.options, keep_found,
+            return self._client.submit(_dask_task, task, self._rules_future, self.options, keep_found,
                                        pure=False, retries=ATTEMPTS - 1)
 
         while True:

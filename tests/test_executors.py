@@ -74,6 +74,17 @@ def test_a_worker_killed_mid_task_is_replaced_and_nothing_is_lost_or_doubled(tmp
     assert records == plain
 
 
+def test_a_dask_worker_killed_mid_task_is_retried_and_nothing_is_lost_or_doubled(tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    corpus = make_corpus(tmp_path / "corpus", n=9)
+    plain = _dicts(api.scan([str(corpus)], jobs=1))
+    marker = tmp_path / "killed"
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", f"doc004.txt:{marker}")
+    records = _dicts(api.scan([str(corpus)], executor="dask", jobs=2))
+    assert marker.exists()  # a Dask worker process really died on doc004.txt
+    assert records == plain
+
+
 def test_a_unit_that_kills_every_worker_ends_as_worker_lost(tmp_path, monkeypatch):
     corpus = make_corpus(tmp_path / "corpus", n=6, with_zip=False)
     monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", "doc001.txt:always")

@@ -99,6 +99,9 @@ def test_a_split_warc_gives_the_records_of_a_whole_file_read(tmp_path, gz):
     whole = _dicts(api.scan([str(corpus)], jobs=1, **small))
     split = _dicts(api.scan([str(corpus)], jobs=2, **small))
     assert split == whole
+    if gz:  # the Dask executor splits the same way
+        pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+        assert _dicts(api.scan([str(corpus)], executor="dask", jobs=2, **small)) == whole
     findings = [d for d in whole if d["type"] == "finding" and d["file"] == path.name]
     members = {d["member"] for d in findings}
     assert {f"http://vendor.example/p{i} 2024-01-01T00:00:{i % 60:02d}Z" for i in range(4, 80, 9) if i % 10 != 6} <= members  # p76 holds raw binary
@@ -137,3 +140,13 @@ def test_a_planted_gzip_member_that_misleads_the_split_falls_back_to_a_whole_rea
         executor.close()
     assert planted > 0
     assert split == _dicts(api.scan([str(path)], jobs=1, max_in_memory=10_000))
+
+
+def test_a_worker_killed_on_a_range_is_replaced_and_the_file_is_complete(tmp_path, monkeypatch):
+    path = _write(tmp_path / "crawl.warc.gz", True, pages=40)
+    small = dict(max_in_memory=10_000, split_bytes=20_000)
+    whole = _dicts(api.scan([str(path)], jobs=1, **small))
+    marker = tmp_path / "killed"
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", f"crawl.warc.gz:{marker}")
+    split = _dicts(api.scan([str(path)], jobs=2, **small))
+    assert marker.exists() and split == whole
