@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from . import __version__
+from .files import open_input
 
 FLAG_KINDS = ("capability_claim", "implementation", "targeting_rule")
 CLEAN_KINDS = ("record_field", "disclaimer", "reporting", "evaluation", "unrelated")
@@ -113,7 +114,7 @@ class Unit:
         if self._sha256 is None:
             if self.path is not None and not self.data:
                 digest = hashlib.sha256()
-                with open(self.path, "rb") as fh:
+                with open_input(self.path) as fh:
                     for block in iter(lambda: fh.read(1 << 20), b""):
                         digest.update(block)
                 self._sha256 = digest.hexdigest()

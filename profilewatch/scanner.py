@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 from .detect.engine import Detector, PartialResult
 from .extract import EXTRACTORS
+from .files import open_input
 from .text.encoding import DecodeError
 from .extract.stream import stream_segments
 from .options import ScanOptions
@@ -91,8 +92,22 @@ def _kept(findings: list, options: ScanOptions) -> list:
     return [f for f in findings if f.confidence >= options.min_confidence and (options.include_clean or f.flag)]
 
 
+def scan_warc_range(unit: Unit, start: int, end: int, detector: Detector, options: ScanOptions,
+                    on_findings: Callable[[Unit], object] | None = None) -> Iterator[Record]:
+    """The records :func:`scan_unit` gives for the WARC records in bytes ``start``..``end`` of the
+    top-level WARC file ``unit`` (a range from :func:`~profilewatch.sources.warcsplit.record_ranges`);
+    the range that ends the file also yields the file's own unit record."""
+    from .sources.warc import open_warc_range
+
+    fmt = _streamed_format(unit)
+    last = end >= unit.size
+    yield from _open_container(unit, fmt, detector, options, on_findings,
+                               open_warc_range(unit, options.limits, start, end), final=last)
+
+
 def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptions,
-                    on_findings: Callable[[Unit], object] | None) -> Iterator[Record]:
+                    on_findings: Callable[[Unit], object] | None, opened: Iterator[Unit | Problem] | None = None,
+                    final: bool = True) -> Iterator[Record]:
     if unit.depth >= options.limits.max_depth:
         yield Problem("error", unit.file, unit.member, "limit_exceeded",
                       f"archive nested deeper than max_depth={options.limits.max_depth}", unit.sha256, "max_depth")
@@ -101,7 +116,7 @@ def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptio
     children = 0
     broken = False  # the opener reported an error on the container itself
     try:
-        for child in OPENERS[fmt](unit, options.limits):
+        for child in OPENERS[fmt](unit, options.limits) if opened is None else opened:
             if isinstance(child, Problem):
                 yield child
                 if child.member is not None and child.member != unit.member:
@@ -116,12 +131,13 @@ def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptio
         yield from _failed(unit, fmt, "container_failed", exc)
         return
     # a container that could not be read at all ends as an error unit, not as an empty container
-    yield _unit_record(unit, fmt, "error" if broken and not children else "container")
+    if final:
+        yield _unit_record(unit, fmt, "error" if broken and not children else "container")
 
 
 def _streamed_format(unit: Unit) -> str:
     """A file too large to hold: containers are opened from disk, anything else is read in windows."""
-    with open(unit.path, "rb") as fh:
+    with open_input(unit.path) as fh:
         head = fh.read(1 << 16)
     fmt = sniff(head, unit.name, unit.hint)
     return fmt if fmt in OPENERS else "streamed-text"

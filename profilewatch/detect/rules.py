@@ -30,6 +30,8 @@ from ..text.normalize import fold_term
 from ..records import CATEGORIES, CLEAN_KINDS, FLAG_KINDS
 from .calibration import Calibration
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # same documents, ~10x faster with libyaml
+
 TERM_ROLES = ("watch", "group", "attribute", "identifier", "weak")
 CUE_KINDS = (
     "capability",
@@ -135,7 +137,7 @@ def load_rules(extra_dirs: list[str] | None = None) -> RuleSet:
         raw = f.read_bytes()
         digest.update(f.name.encode() + b"\0" + raw + b"\0")
         try:
-            doc = yaml.safe_load(raw)
+            doc = yaml.load(raw, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when built)
         except yaml.YAMLError as exc:
             raise RuleError(f"{f}: not valid YAML: {exc}") from exc
         if not isinstance(doc, dict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..files import open_input
 from ..records import Segment, Unit
 from ..sources.sniff import sniff
 from ..text.encoding import decode
@@ -20,7 +21,7 @@ OVERLAP = 2048
 
 def stream_segments(unit: Unit, window: int = WINDOW) -> Iterator[Segment]:
     """Segments of a unit whose bytes stay on disk (``unit.path``)."""
-    with open(unit.path, "rb") as fh:
+    with open_input(unit.path) as fh:
         first = fh.read(window)
         fmt = sniff(first, unit.name, unit.hint)
         if fmt == "binary":

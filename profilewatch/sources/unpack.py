@@ -31,6 +31,7 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from ..files import open_input
 from ..options import Limits
 from ..records import LimitHit, Problem, Unit
 
@@ -175,7 +176,7 @@ def unsafe_name(name: str) -> bool:
 
 def source(unit: Unit) -> BinaryIO:
     """The unit's bytes as a file object (from disk for a unit too large to hold)."""
-    return open(unit.path, "rb") if unit.streamed else io.BytesIO(unit.data)  # noqa: SIM115
+    return open_input(unit.path) if unit.streamed else io.BytesIO(unit.data)  # noqa: SIM115
 
 
 def damage(exc: BaseException) -> str:

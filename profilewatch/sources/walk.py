@@ -4,6 +4,11 @@ Folders are walked recursively in sorted order; hidden entries and VCS folders a
 (one ``skipped`` record each), symlinks are not followed unless asked.  Each file becomes a :class:`Unit` whose ``file`` is
 relative to the path given on the command line (``/``-separated).  Files larger than
 ``max_in_memory`` are not read here: the scanner reads them in bounded windows.
+
+An fsspec URL (``s3://bucket/crawl/``, ``https://host/file.warc.gz``, ``file:///data/``) is
+read through fsspec (the ``cluster`` extra; without it the URL is an error record with reason
+``needs_extra``): a folder-like URL is listed recursively (sorted; ``file`` relative to it), an
+``http(s)://`` URL is always one file (``file`` = the URL).
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import is_url
 from ..records import Problem, Unit
 from .ignore import Selection
 
@@ -36,6 +42,9 @@ def walk(paths: list[str], *, follow_symlinks: bool = False, max_in_memory: int 
     """
     selection = selection or Selection(ignore_files=False)
     for given in paths:
+        if is_url(given):
+            yield from _remote(given, max_in_memory, selection)
+            continue
         problem = given_problem(given)
         if problem is not None:
             yield problem
@@ -49,9 +58,8 @@ def walk(paths: list[str], *, follow_symlinks: bool = False, max_in_memory: int 
 
 
 def given_problem(given: str) -> Problem | None:
-    """The problem with a path given on the command line (not there, a URL), or ``None``."""
-    if "://" in given:
-        return Problem("error", given, None, "not_a_path", f"not a file or folder (a URL?): {given}")
+    """The problem with a local path given on the command line (not there), or ``None``; URLs
+    (:func:`~profilewatch.files.is_url`) are read by :func:`_remote` instead."""
     if not os.path.lexists(given):
         return Problem("error", given, None, "not_found", f"no such file or folder: {given}")
     return None
@@ -143,3 +151,44 @@ def _file(path: Path, rel: str, follow_symlinks: bool, max_in_memory: int) -> It
         yield _cannot_read(rel, exc)
         return
     yield Unit(file=rel, member=None, data=data, path=str(path))
+
+
+def _remote(url: str, max_in_memory: int, selection: Selection) -> Iterator[Unit | Problem]:
+    try:
+        import fsspec
+    except ImportError:
+        yield Problem("error", url, None, "needs_extra",
+                      "reading URLs (s3://, https://, file://) needs fsspec: pip install 'profilewatch[cluster]'")
+        return
+    try:
+        fs, root = fsspec.core.url_to_fs(url)
+        if not url.startswith(("http://", "https://")) and fs.isdir(root):
+            base = root.rstrip("/") + "/"
+            for found in sorted(fs.find(root)):
+                rel = found[len(base):] if found.startswith(base) else found
+                why = selection.excluded(rel)
+                if why is not None:
+                    yield _excluded(rel, why)
+                elif not any(part.startswith(".") for part in rel.split("/")):
+                    yield from _remote_file(fs, found, rel, fs.unstrip_protocol(found), max_in_memory)
+            return
+    except Exception as exc:  # noqa: BLE001 - any backend's failure is a record, not a crash
+        yield Problem("error", url, None, "unreadable", f"cannot list: {type(exc).__name__}: {exc}"[:500])
+        return
+    yield from _remote_file(fs, root, url, url, max_in_memory)
+
+
+def _remote_file(fs, path: str, rel: str, url: str, max_in_memory: int) -> Iterator[Unit | Problem]:
+    try:
+        size = fs.size(path)
+        if size is not None and size > max_in_memory:
+            yield Unit(file=rel, member=None, data=b"", path=url, size=size)
+            return
+        data = fs.cat_file(path)
+    except FileNotFoundError:
+        yield Problem("error", rel, None, "not_found", f"no such file or folder: {url}")
+        return
+    except Exception as exc:  # noqa: BLE001
+        yield Problem("error", rel, None, "unreadable", f"cannot read: {type(exc).__name__}: {exc}"[:500])
+        return
+    yield Unit(file=rel, member=None, data=data, path=url)

@@ -33,12 +33,15 @@ from typing import Any, BinaryIO
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
+from ..files import open_input
 from ..options import Limits
 from ..records import Problem, Unit
 from .unpack import (BUDGET_KEY, Budget, LimitExceeded, Metered, Truncated, budget_of, child_member, inflate,
                      limit, problem, read_member, source)
 
 
+SPLIT_MISMATCH = "split_mismatch"
+"""Reason of the problem a WARC range yields when it does not end on a record boundary."""
 SCANNED = WarcRecordType.response | WarcRecordType.resource
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 
@@ -91,7 +94,33 @@ def _member(uri: str | None, date: str | None) -> str:
     return f"{uri or ''} {date or ''}".strip()
 
 
-def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterator[Unit | Problem]:
+def open_warc_range(unit: Unit, limits: Limits, start: int, end: int) -> Iterator[Unit | Problem]:
+    """The records of bytes ``start``..``end`` of the WARC file ``unit.path``, a range from
+    :func:`profilewatch.sources.warcsplit.record_ranges`: the records a whole-file read gives for
+    that range, offsets included; the range that ends the file also checks for a cut."""
+    from .warcsplit import RangeReader
+
+    budget = budget_of(unit)
+    with RangeReader(unit.path, start, end) as part, open_input(unit.path) as whole:
+        if end >= whole.seek(0, 2):
+            yield from _warc_records(unit, limits, part, budget, base=start, whole=whole)
+            return
+        ends: list[tuple[int, int]] = []
+        clean = True
+        for item in _warc_records(unit, limits, part, budget, base=start, whole=None, ends=ends):
+            clean = clean and not (isinstance(item, Problem) and item.member == unit.member and item.type == "error")
+            yield item
+        if not clean or not ends or _cut_short(part, ends[-1][0] - start, ends[-1][1]):
+            # the range does not end where a record ends (a member header planted in a payload,
+            # or damage): the caller reads the whole file instead
+            yield problem(unit, "error", SPLIT_MISMATCH, f"bytes {start}-{end} do not end on a WARC record boundary")
+
+
+def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int = 0,
+                  whole: Any = True, ends: list | None = None) -> Iterator[Unit | Problem]:
+    """``base``: where ``fh`` starts in the file; ``whole``: the whole file to check for a cut
+    (``True``: ``fh`` itself; ``None``: no check, a later range ends the file)."""
+    whole = fh if whole is True else whole
     iterator = ArchiveIterator(fh, parse_http=False, auto_decode="none", fsspec_args=False)
     last = None
     last_at: tuple[int, int] | None = None  # stream position and Content-Length of the last record
@@ -110,14 +139,17 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
             yield _damaged(unit, exc, last, count)
             return
         count += 1
-        last_at = (record.stream_pos, record.content_length)
+        pos = base + record.stream_pos
+        last_at = (pos, record.content_length)
+        if ends is not None:
+            ends.append(last_at)
         headers = record.headers
         uri = headers.get("WARC-Target-URI") or headers.get("WARC-Filename") or record.record_id
         date = headers.get("WARC-Date")
         member = _member(uri, date)
-        last = member or f"record at offset {record.stream_pos}"
+        last = member or f"record at offset {pos}"
         if not member:
-            member = f"urn:offset:{record.stream_pos}"
+            member = f"urn:offset:{pos}"
         kind = str(record.record_type)
         try:
             budget.count_member(limits)
@@ -149,7 +181,7 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
                           f"Content-Encoding says: {exc}; the next records are read", member)
             continue
         yield _unit(unit, member, data, record, status, http, budget)
-    if not budget.exhausted and last_at is not None and (cut := _cut_short(fh, *last_at)):
+    if whole is not None and not budget.exhausted and last_at is not None and (cut := _cut_short(whole, *last_at)):
         yield problem(unit, "error", "truncated", f"WARC ends early: {cut}; the last record {last!r} may be incomplete; "
                       "records before it were scanned")
 
@@ -160,7 +192,7 @@ def _cut_short(fh: Any, last_pos: int, last_length: int) -> str | None:
         return None
     fh.seek(0)
     if fh.read(2) == b"\x1f\x8b":
-        fh.seek(0)
+        fh.seek(last_pos)  # the members before the last record's were read whole by FastWARC
         return None if _gzip_complete(fh) else "the last gzip member is cut short"
     size = fh.seek(0, 2)
     fh.seek(last_pos)
