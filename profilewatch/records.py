@@ -112,6 +112,9 @@ class Segment:
     byte_offset: int | None = None
     where: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
+    ocr: Any = None
+    """Text read by OCR: an object whose ``locate(start, end)`` gives a match's box, confidence,
+    engine and cropped image (:class:`profilewatch.extract.ocr.OcrPage`)."""
 
 
 @dataclass(slots=True)
@@ -137,9 +140,11 @@ class Finding:
     """The current review decision on this fingerprint (set by the review stage of a scan with a store)."""
     gloss: dict[str, str] | None = None
     """English glosses of the matched terms and cues that have one (``rules/glosses.yaml``)."""
+    text_source: str | None = None
+    """``"ocr"`` when the text was read from an image (evidence then has ``bbox`` and ``ocr``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("finding", self, ("provenance", "review", "gloss"))
+        return _record("finding", self, ("provenance", "review", "gloss", "text_source"))
 
 
 @dataclass(slots=True)
@@ -170,9 +175,15 @@ class UnitRecord:
     outcome: str
     findings: int = 0
     provenance: dict[str, Any] | None = None
+    text_layer: str | None = None
+    """PDFs: ``none`` (no page has a text layer) or ``unreliable`` (some pages have none, or mostly
+    ``(cid:N)``, U+FFFD or private-use characters); unset when every page has usable text."""
+    ocr: dict[str, Any] | None = None
+    """What OCR did for this unit: ``status`` (``read``, ``unavailable``, ``off``, ``not_requested``),
+    engine, version, pages or frames read, lines recognised."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("unit", self, ("provenance",))
+        return _record("unit", self, ("provenance", "text_layer", "ocr"))
 
 
 @dataclass(slots=True)
