@@ -84,12 +84,12 @@ def extract(unit: Unit, options: ScanOptions | None = None) -> Iterator[Segment]
     if not wanted(unit, options):
         unit.meta["ocr"] = {"status": "off" if options.ocr == "off" else "not_requested"}
         return
-    image = open_image(unit.data, limits.max_image_pixels)
     eng = ocr.engine()
     if eng is None:
         unit.meta["ocr"] = {"status": "unavailable"}
         note(unit, "skipped", "ocr_unavailable", ocr.unavailable_reason())
         return
+    image = open_image(unit.data, limits.max_image_pixels)
     status = {"status": "read", "engine": eng.name, "version": eng.version, "frames": 0, "lines": 0}
     unit.meta["ocr"] = status
     deadline = time.monotonic() + limits.ocr_seconds

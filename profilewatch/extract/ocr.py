@@ -30,11 +30,12 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from ..records import Segment
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_SIDE = 4000
 """Images are scaled down so that their longer side is at most this many pixels before OCR."""
@@ -131,11 +132,19 @@ class Tesseract(Engine):
 ENGINES = ("rapidocr", "tesseract")
 
 
-@lru_cache(maxsize=4)
 def engine(name: str | None = None) -> Engine | None:
-    """The named engine, else the first available one (``PROFILEWATCH_OCR_ENGINE`` picks), else None."""
-    names = [name] if name else ([os.environ["PROFILEWATCH_OCR_ENGINE"]]
-                                 if os.environ.get("PROFILEWATCH_OCR_ENGINE") else list(ENGINES))
+    """The named engine, else the one ``PROFILEWATCH_OCR_ENGINE`` names (``none``: no OCR), else the
+    first available of :data:`ENGINES`; None when it is not available.  Loaded once per process."""
+    return _load(name or os.environ.get("PROFILEWATCH_OCR_ENGINE") or None)
+
+
+@lru_cache(maxsize=4)
+def _load(name: str | None) -> Engine | None:
+    names = [name] if name else list(ENGINES)
+    try:
+        import PIL  # noqa: F401  (every engine is given PIL images)
+    except ImportError:
+        return None
     for candidate in names:
         try:
             if candidate == "rapidocr":
@@ -211,6 +220,8 @@ class OcrPage:
         """The region around ``bbox`` as a ``data:image/png;base64`` URI (None without an image)."""
         if not self.png:
             return None
+        from PIL import Image
+
         with Image.open(io.BytesIO(self.png)) as page:
             pad = max(4, (bbox[3] - bbox[1]) // 3)
             box = (max(0, bbox[0] - pad), max(0, bbox[1] - pad), min(page.width, bbox[2] + pad),

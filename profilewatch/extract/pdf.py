@@ -64,8 +64,10 @@ def layer(text: str) -> str | None:
     visible = len(text) - sum(text.count(c) for c in " \t\r\n\f")
     if visible == 0:
         return "none"
-    bad = sum(len(m) for m in _CID.findall(text)) + len(_BAD.findall(text))
-    return "unreliable" if bad / visible > UNRELIABLE else None
+    cids = _CID.findall(text)
+    glyphs = visible - sum(len(m) for m in cids) + len(cids)  # each (cid:N) is one glyph
+    bad = len(cids) + len(_BAD.findall(text))
+    return "unreliable" if bad / glyphs > UNRELIABLE else None
 
 
 def extract(unit: Unit, options: ScanOptions | None = None, seconds: float | None = None) -> Iterator[Segment]:
