@@ -202,7 +202,7 @@ def test_hostile_images_give_clear_records_in_bounded_memory(tmp_path):
     (tmp_path / "bomb2.png").write_bytes(buf.getvalue())
     good = png(ocr_set.render(["truncated"], FONT, 40))
     (tmp_path / "cut.png").write_bytes(good[: len(good) // 2])
-    frames = [Image.new("P", (24, 24), i % 2) for i in range(10_000)]
+    frames = [Image.new("L", (24, 24), (i * 37) % 256) for i in range(10_000)]  # all different: none merged
     buf = io.BytesIO()
     frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=10)
     (tmp_path / "many.gif").write_bytes(buf.getvalue())
@@ -217,3 +217,29 @@ def test_hostile_images_give_clear_records_in_bounded_memory(tmp_path):
     assert problems["many.gif"]["limit"] == "max_frames"
     assert unit(result["records"], "many.gif")["ocr"]["frames"] == 10
     assert result["max_rss_mb"] <= 500, result["max_rss_mb"]
+
+
+def test_html_report_shows_the_cropped_region_next_to_the_recognised_text():
+    from PIL import Image
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from report_samples import render
+
+    page = Image.new("L", (600, 200), 255)
+    buf = io.BytesIO()
+    page.save(buf, "PNG")
+    located = ocr.OcrPage("rapidocr", "1.4.4", (600, 200), [(0, 4, ocr.Line("维吾尔族", (40, 50, 300, 90), 0.97))],
+                          buf.getvalue()).locate(0, 4)
+    assert located["bbox"] == [40, 50, 300, 90] and located["ocr"]["confidence"] == 0.97
+    finding = {"type": "finding", "file": "spec.png", "member": None, "kind": "capability_claim",
+               "category": "ethnicity", "categories": ["ethnicity"], "rule": "ethnicity/capability_claim",
+               "confidence": 0.9, "flag": True, "sha256": "0" * 64, "fingerprint": "f" * 32, "terms": ["维吾尔族"],
+               "cues": {}, "explanation": "x", "text_source": "ocr",
+               "evidence": {"text": "维吾尔族", "match": "维吾尔族", "page": 1, **located}}
+    hostile = {**finding, "fingerprint": "e" * 32,
+               "evidence": {**finding["evidence"], "ocr": {**located["ocr"], "crop": "data:text/html,<script>x</script>"}}}
+    doc = HTMLParser(render("html", [finding, hostile]))
+    images = doc.css("figure.ocr img")
+    assert len(images) == 1 and images[0].attributes["src"].startswith("data:image/png;base64,")
+    captions = [c.text() for c in doc.css("figure.ocr figcaption")]
+    assert len(captions) == 2 and all("维吾尔族" in c and "rapidocr 1.4.4" in c for c in captions)
