@@ -243,3 +243,19 @@ def test_html_report_shows_the_cropped_region_next_to_the_recognised_text():
     assert len(images) == 1 and images[0].attributes["src"].startswith("data:image/png;base64,")
     captions = [c.text() for c in doc.css("figure.ocr figcaption")]
     assert len(captions) == 2 and all("维吾尔族" in c and "rapidocr 1.4.4" in c for c in captions)
+
+
+@needs_ocr
+def test_ocr_all_reads_images_embedded_in_documents(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("产品介绍")
+    document.add_picture(io.BytesIO(png(ocr_set.render(SPEC, FONT, 28))))
+    document.save(tmp_path / "brochure.docx")
+    assert not flags(scan(tmp_path), "brochure.docx")  # auto: pictures inside documents are not read
+    records = scan(tmp_path, ocr="all")
+    found = flags(records, "brochure.docx")
+    assert found and found[0]["text_source"] == "ocr"
+    assert found[0]["evidence"]["where"]["media"].startswith("word/media/") and found[0]["evidence"]["bbox"]
+    assert unit(records, "brochure.docx")["ocr"]["embedded_images"] == 1

@@ -12,6 +12,7 @@ engine; ``error``/``limit_exceeded`` with limit ``max_frames`` or ``ocr_seconds`
 part was read).  Images are refused before decoding when they declare more than
 ``Limits.max_image_pixels`` pixels (:class:`ImageRefused`, reason ``limit_exceeded``, limit
 ``max_image_pixels``); truncated or undecodable images raise :class:`BadImage` (``corrupt``).
+:func:`embedded` reads an image inside a document (``--ocr all``: PDF page images, Office media).
 Only characters are recognised: no face, body or person detection, no image classification.
 """
 from __future__ import annotations
@@ -89,9 +90,36 @@ def extract(unit: Unit, options: ScanOptions | None = None) -> Iterator[Segment]
         unit.meta["ocr"] = {"status": "unavailable"}
         note(unit, "skipped", "ocr_unavailable", ocr.unavailable_reason())
         return
-    image = open_image(unit.data, limits.max_image_pixels)
     status = {"status": "read", "engine": eng.name, "version": eng.version, "frames": 0, "lines": 0}
     unit.meta["ocr"] = status
+    yield from _frames(unit, unit.data, options, eng, status, {})
+
+
+def embedded(unit: Unit, data: bytes, options: ScanOptions, where: dict, page: int | None = None) -> Iterator[Segment]:
+    """OCR segments of an image inside a document (``--ocr all``), ``where`` saying where it sits.
+
+    A refused or broken embedded image is reported (an ``error`` record) and the document goes on."""
+    eng = ocr.engine()
+    status = unit.meta.setdefault("ocr", {"status": "read", "embedded_images": 0, "lines": 0})
+    if eng is None:
+        if status.get("status") != "unavailable":
+            status["status"] = "unavailable"
+            note(unit, "skipped", "ocr_unavailable", ocr.unavailable_reason())
+        return
+    status.update(engine=eng.name, version=eng.version)
+    status["embedded_images"] = status.get("embedded_images", 0) + 1
+    status.setdefault("lines", 0)
+    try:
+        yield from _frames(unit, data, options, eng, status, where, page)
+    except (BadImage, ImageRefused) as exc:
+        note(unit, "error", exc.reason, f"embedded image {where}: {exc}", getattr(exc, "limit", None))
+
+
+def _frames(unit: Unit, data: bytes, options: ScanOptions, eng: ocr.Engine, status: dict,
+            where: dict, page: int | None = None) -> Iterator[Segment]:
+    """One OCR segment per frame of the image in ``data`` (within the frame and time limits)."""
+    limits = options.limits
+    image = open_image(data, limits.max_image_pixels)
     deadline = time.monotonic() + limits.ocr_seconds
     with image:
         for frame in range(limits.max_frames + 1):
@@ -114,10 +142,11 @@ def extract(unit: Unit, options: ScanOptions | None = None) -> Iterator[Segment]
                 picture = image.copy()
             except Exception as exc:  # truncated data, bad compression
                 raise BadImage(f"image cannot be decoded: {type(exc).__name__}: {exc}") from exc
-            status["frames"] += 1
+            status["frames"] = status.get("frames", 0) + 1
             if min(picture.size) < MIN_SIDE:
                 continue
-            segment = ocr.page_segment(picture, eng, page=frame + 1)
+            segment = ocr.page_segment(picture, eng, page=page if page is not None else frame + 1,
+                                       where={**where, "frame": frame + 1} if where else None)
             if segment is not None:
                 status["lines"] += segment.where["lines"]
                 yield segment

@@ -114,6 +114,8 @@ def extract(unit: Unit, options: ScanOptions | None = None, seconds: float | Non
             segment = reader_ocr.read(number)
             if segment is not None:
                 yield segment
+        elif options.ocr == "all":  # a page with text may still carry pictures of text
+            yield from reader_ocr.images(pages[number], number)
     if missing:
         bad = sum(len(v) for v in missing.values())
         unit.meta["text_layer"] = "none" if missing.get("none") and len(missing["none"]) == count else "unreliable"

@@ -13,6 +13,7 @@ after ``ocr_seconds`` and the pages left unread are reported.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from ..options import ScanOptions
@@ -81,6 +82,22 @@ class PageReader:
             self.lines += segment.where["lines"]
         return segment
 
+    def images(self, page: Any, index: int) -> Iterator[Segment]:
+        """OCR segments of the images on a pypdf ``page`` that has a text layer (``--ocr all``)."""
+        from .image import embedded
+
+        started = time.monotonic()
+        try:
+            for n, picture in enumerate(page.images):
+                if self.spent + time.monotonic() - started > self.options.limits.ocr_seconds:
+                    self.late.append(index + 1)
+                    return
+                yield from embedded(self.unit, picture.data, self.options, {"image": n + 1}, page=index + 1)
+        except Exception as exc:  # pypdf raises many types on odd image filters
+            note(self.unit, "error", "extract_failed", f"images of page {index + 1}: {type(exc).__name__}: {exc}")
+        finally:
+            self.spent += time.monotonic() - started
+
     def finish(self, missing: dict[str, list[int]], bad: int) -> None:
         """Record what OCR did for the pages in ``missing`` (``none``/``unreliable`` -> pages)."""
         status: dict[str, Any] = {"text_layer_pages": missing}
@@ -96,4 +113,4 @@ class PageReader:
         if self.late:
             note(self.unit, "error", "limit_exceeded", f"OCR stopped after ocr_seconds="
                  f"{self.options.limits.ocr_seconds:g}; pages not read: {self.late[:20]}", "ocr_seconds")
-        self.unit.meta["ocr"] = status
+        self.unit.meta.setdefault("ocr", {}).update(status)
