@@ -28,6 +28,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -284,7 +285,7 @@ def verify(path: str | os.PathLike, manifest_sha256: str | None = None) -> Verif
                     for chunk in iter(lambda: fh.read(_CHUNK), b""):
                         digest.update(chunk)
                         n += len(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:  # a flipped compression-method byte
                 result.problems.append(f"{name}: altered or damaged ({exc})")
                 continue
             if digest.hexdigest() != sha or n != size:

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 MAX_SIDE = 4000
 """Images are scaled down so that their longer side is at most this many pixels before OCR."""
+DET_SIDE = 960
+DET_SCALE = 0.55
+"""rapidocr: text detection scale for images whose longer side exceeds DET_SIDE (see RapidOCR)."""
 CROP_WIDTH = 900
 """Cropped evidence regions wider than this are scaled down."""
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -77,6 +80,26 @@ class RapidOCR(Engine):
         threads = int(os.environ.get("PROFILEWATCH_OCR_THREADS", "1"))
         self._ocr = _Rapid(intra_op_num_threads=threads, inter_op_num_threads=1)
         self.version = version("rapidocr-onnxruntime")
+        self._detect_smaller()
+
+    def _detect_smaller(self) -> None:
+        """Text detection on large images runs at a longer side of ``max(DET_SIDE, DET_SCALE x side)``
+        (recognition still reads the full-resolution crops): 2.5x less CPU on a 150-dpi A4 page for
+        the same CER (docs/ocr.md).  Uses rapidocr's detector internals; without them, its default."""
+        try:
+            from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+            det = self._ocr.text_det
+            default = det.get_preprocess
+        except (ImportError, AttributeError):
+            return
+
+        def preprocess(max_wh: int) -> Any:
+            if max_wh <= DET_SIDE:
+                return default(max_wh)
+            return DetPreProcess(max(DET_SIDE, int(max_wh * DET_SCALE)), "max", det.mean, det.std)
+
+        det.get_preprocess = preprocess
 
     def read(self, image: Image.Image) -> list[Line]:
         import numpy as np
