@@ -22,6 +22,14 @@ class Limits:
     max_members: int = 100_000
     unit_seconds: float = 60.0
     min_string: int = 6
+    max_image_pixels: int = 40_000_000
+    """Images (and rendered pages) with more pixels are refused before they are decoded."""
+    max_frames: int = 10
+    """Frames of an animated or multi-page image (GIF, TIFF, WebP) read by OCR."""
+    ocr_seconds: float = 600.0
+    """Time OCR may spend on one unit (added to ``unit_seconds``); pages past it are reported."""
+    ocr_dpi: int = 150
+    """Resolution at which PDF pages without a usable text layer are rendered for OCR."""
 
 
 @dataclass(slots=True)
@@ -43,3 +51,7 @@ class ScanOptions:
     split_bytes: int = 32 << 20
     """With several workers, a WARC file too large to hold (``max_in_memory``) is split into record
     ranges of about this many bytes, scanned by different workers (:mod:`profilewatch.sources.warcsplit`)."""
+    ocr: str = "auto"
+    """``auto``: OCR scanned PDF pages and image files (not images inside WARC records or
+    documents); ``all``: every image and every PDF page without a usable text layer, also
+    inside WARC records; ``off``: no OCR (images are read for metadata strings only)."""

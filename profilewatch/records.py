@@ -174,6 +174,9 @@ class Segment:
     byte_offset: int | None = None
     where: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
+    ocr: Any = None
+    """Text read by OCR: an object whose ``locate(start, end)`` gives a match's box, confidence,
+    engine and cropped image (:class:`profilewatch.extract.ocr.OcrPage`)."""
 
 
 @dataclass(slots=True)
@@ -203,9 +206,11 @@ class Finding:
     """The classifier's score before calibration (``confidence`` is the calibrated one)."""
     partial: bool | None = None
     """True when a limit stopped its unit: found in what was read before the limit."""
+    text_source: str | None = None
+    """``"ocr"`` when the text was read from an image (evidence then has ``bbox`` and ``ocr``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("finding", self, ("provenance", "review", "gloss", "score", "partial"))
+        return _record("finding", self, ("provenance", "review", "gloss", "score", "partial", "text_source"))
 
 
 @dataclass(slots=True)
@@ -240,9 +245,15 @@ class UnitRecord:
     """Characters decoded with replacement (lone surrogates, invalid bytes); only when some were."""
     partial: bool | None = None
     """True when a limit stopped the unit: its findings so far are kept (outcome ``partial``)."""
+    text_layer: str | None = None
+    """PDFs: ``none`` (no page has a text layer) or ``unreliable`` (some pages have none, or mostly
+    ``(cid:N)``, U+FFFD or private-use characters); unset when every page has usable text."""
+    ocr: dict[str, Any] | None = None
+    """What OCR did for this unit: ``status`` (``read``, ``unavailable``, ``off``, ``not_requested``),
+    engine, version, pages or frames read, lines recognised."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("unit", self, ("provenance", "decode_errors", "partial"))
+        return _record("unit", self, ("provenance", "decode_errors", "partial", "text_layer", "ocr"))
 
 
 @dataclass(slots=True)

@@ -25,6 +25,8 @@ from .sources.sniff import sniff
 # Text formats whose every extracted segment is a transformation of the decoded text that the
 # gate's surface forms cover (escapes, entities, split tags): a unit without a gate hit is done.
 GATED_FORMATS = frozenset({"text", "markdown", "csv", "json", "code", "html", "xml"})
+# Formats whose units may be read by OCR: they get ``ocr_seconds`` on top of ``unit_seconds``.
+OCR_FORMATS = frozenset({"pdf", "image"})
 
 
 def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
@@ -51,13 +53,15 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
     if fmt == "streamed-text":
         segments = stream_segments(unit)
     elif fmt in EXTRACTORS:
-        segments = EXTRACTORS[fmt](unit)
+        extractor = EXTRACTORS[fmt]
+        segments = extractor(unit, options) if getattr(extractor, "takes_options", False) else extractor(unit)
     else:
         yield Problem("skipped", unit.file, unit.member, "unsupported_format",
                       f"no extractor for format {fmt!r}", unit.sha256)
         yield _unit_record(unit, fmt, "skipped")
         return
-    unit.deadline = started + options.limits.unit_seconds
+    unit.deadline = started + options.limits.unit_seconds + (
+        options.limits.ocr_seconds if fmt in OCR_FORMATS and options.ocr != "off" else 0)
     try:
         findings = detector.detect(unit, segments, deadline=unit.deadline, prefilter=fmt in GATED_FORMATS)
     except PartialResult as part:  # a limit stopped the unit: keep what was found, say which limit
@@ -65,6 +69,7 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
         if kept and on_findings is not None:
             on_findings(unit)
         yield from kept
+        yield from unit.meta.pop("problems", ())
         yield Problem("error", unit.file, unit.member, "limit_exceeded",
                       f"{part.cause}; the {len(kept)} finding(s) before it are kept (partial)", unit.sha256, part.limit)
         record = _unit_record(unit, fmt, "partial", len(kept))
@@ -85,6 +90,7 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
     if kept and on_findings is not None:
         on_findings(unit)
     yield from kept
+    yield from unit.meta.pop("problems", ())  # from extractors: ocr_unavailable, partly read images and pages
     yield _unit_record(unit, fmt, "scanned", len(kept))
 
 
@@ -144,6 +150,7 @@ def _streamed_format(unit: Unit) -> str:
 
 
 def _failed(unit: Unit, fmt: str, reason: str, exc: Exception) -> Iterator[Record]:
+    yield from unit.meta.pop("problems", ())
     message = f"{type(exc).__name__}: {exc}"[:500]
     yield Problem("error", unit.file, unit.member, reason, message, unit.sha256, getattr(exc, "limit", None))
     yield _unit_record(unit, fmt, "error")
@@ -155,5 +162,6 @@ def _prov(unit: Unit) -> dict | None:
 
 def _unit_record(unit: Unit, fmt: str, outcome: str, findings: int = 0, provenance: dict | None = None) -> UnitRecord:
     return UnitRecord(unit.file, unit.member, unit.sha256, unit.size, fmt, outcome, findings,
-                      provenance if provenance is not None else _prov(unit), unit.decode_errors or None)
+                      provenance if provenance is not None else _prov(unit), unit.decode_errors or None,
+                      text_layer=unit.meta.get("text_layer"), ocr=unit.meta.get("ocr"))
 

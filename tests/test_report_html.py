@@ -32,7 +32,8 @@ def test_csp_is_strict_and_hashes_match_inline_style_and_script():
     assert head_children == ["meta", "meta"]  # charset, then CSP before any style or script
     csp = _csp(doc)
     assert csp["default-src"] == "'none'"
-    for directive in ("img-src", "connect-src", "font-src", "object-src", "frame-src", "base-uri", "form-action"):
+    assert csp["img-src"] == "data:"  # only inline images (OCR crops); never a network address
+    for directive in ("connect-src", "font-src", "object-src", "frame-src", "base-uri", "form-action"):
         assert csp[directive] == "'none'", directive
     scripts, styles = doc.css("script"), doc.css("style")
     assert len(scripts) == 1 and len(styles) == 1

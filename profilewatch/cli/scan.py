@@ -62,6 +62,9 @@ config or PROFILEWATCH_SCAN_<OPTION> variables ('profilewatch config show').
                    "each is reported as skipped/excluded.")
 @click.option("--no-ignore", is_flag=True, help="Do not read .profilewatchignore files.")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Extra rule-pack folder (repeatable).")
+@click.option("--ocr", type=click.Choice(["auto", "all", "off"]), default="auto", show_default=True,
+              help="Read text in pictures (text only; docs/ocr.md). auto: scanned PDF pages and image files; "
+                   "all: also images inside WARC records; off: no OCR.")
 @click.option("--strict", is_flag=True, help="Exit 3 when any input failed to scan.")
 @click.option("--keep-going", is_flag=True,
               help="A path given that does not exist, is a URL or is not a regular file or folder is an "
@@ -116,11 +119,11 @@ def scan_command(**params: Any) -> None:
                   min_confidence=params["min_confidence"], rules_dirs=list(params["rules_dirs"]),
                   include_clean=not params["flags_only"], follow_symlinks=params["follow_symlinks"],
                   include=list(params["include"]), exclude=list(params["exclude"]),
-                  ignore_files=not params["no_ignore"],
+                  ignore_files=not params["no_ignore"], ocr=params["ocr"],
                   jobs=params["jobs"], executor=params["executor"], scheduler=params["scheduler"],
                   output_dir=params["output_dir"])
     arguments = {"paths": list(params["paths"]), "format": fmt, "min_confidence": params["min_confidence"],
-                 "rules": list(params["rules_dirs"]), "strict": params["strict"], "flags_only": params["flags_only"],
+                 "rules": list(params["rules_dirs"]), "strict": params["strict"], "flags_only": params["flags_only"], "ocr": params["ocr"],
                  **{k: list(params[k]) for k in ("include", "exclude") if params[k]}}
     show = None if params["units"] else (lambda d: d["type"] != "unit")
     summary = None

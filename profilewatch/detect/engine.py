@@ -212,6 +212,7 @@ class Detector:
             cues=verdict.cues,
             provenance=unit.meta.get("warc"),
             gloss=self._gloss(terms, verdict.cues),
+            text_source="ocr" if piece.segment.ocr is not None else None,
         )
 
     def _gloss(self, terms: list[str], cues: dict[str, list[str]]) -> dict[str, str] | None:
@@ -326,6 +327,8 @@ def _locate(seg: Segment, offset: int, match: str) -> dict:
     loc: dict = {}
     if seg.page is not None:
         loc["page"] = seg.page
+    if seg.ocr is not None:
+        loc.update(seg.ocr.locate(offset, offset + len(match)))
     if seg.byte_offset is not None:
         loc["byte_offset"] = seg.byte_offset
     if seg.line is not None:

@@ -26,4 +26,4 @@ EXTRACTORS: dict[str, Extractor] = {
 
 
 
-EXTRACTORS.update(collect(__name__, ("pdf", "office", "binary")))
+EXTRACTORS.update(collect(__name__, ("pdf", "office", "binary", "image")))

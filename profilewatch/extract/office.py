@@ -329,4 +329,29 @@ def _odf_walk(node: Any, where: dict[str, Any], counters: dict[str, int]) -> Ite
             yield from _odf_walk(child, where, counters)
 
 
-FORMATS = {"docx": docx, "xlsx": xlsx, "pptx": pptx, "odf": odf}
+MEDIA = ("word/media/", "ppt/media/", "xl/media/", "Pictures/")
+"""Where DOCX, PPTX, XLSX and ODF keep embedded images (read by OCR with ``--ocr all``)."""
+
+
+def _with_media(fn: Any) -> Any:
+    """``fn``'s segments, then (``--ocr all``) the OCR text of the document's embedded images."""
+    def extract(unit: Unit, options: Any = None) -> Iterator[Segment]:
+        yield from fn(unit)
+        if options is None or options.ocr != "all":
+            return
+        from . import image
+        from ..sources.sniff import sniff
+
+        zf = check_zip(unit.data, options.limits)
+        for name in zf.namelist():
+            if name.startswith(MEDIA) and not name.endswith("/"):
+                data = _read(zf, name)
+                if sniff(data, name) == "image":
+                    yield from image.embedded(unit, data, options, {"media": name})
+
+    extract.takes_options = True  # type: ignore[attr-defined]
+    extract.__doc__ = fn.__doc__
+    return extract
+
+
+FORMATS = {name: _with_media(fn) for name, fn in {"docx": docx, "xlsx": xlsx, "pptx": pptx, "odf": odf}.items()}

@@ -12,11 +12,17 @@ An encrypted PDF that does not open with the empty user password raises
 :class:`MalformedPDF` (reason ``corrupt``).  Pages are read one at a time and the unit's time
 budget (``Limits.unit_seconds``) is checked between pages: a PDF that takes too long raises
 ``TimeoutError``, which the scanner reports as ``limit_exceeded`` / ``unit_seconds``.
+
+Pages without a usable text layer -- no text, or mostly ``(cid:N)``, U+FFFD or private-use
+characters (:func:`layer`) -- set ``unit.meta["text_layer"]`` (``none`` when no page has usable
+text, else ``unreliable``) and, unless ``--ocr off``, are rendered and read by OCR
+(:mod:`.pdfocr`); the time OCR takes does not count against ``unit_seconds``.
 """
 from __future__ import annotations
 
 import io
 import logging
+import re
 import time
 from collections.abc import Iterator
 
@@ -25,7 +31,8 @@ from pypdf.errors import FileNotDecryptedError, PyPdfError
 
 from ..records import Segment, Unit
 from ..text.layout import split_rows
-from ..options import Limits
+from ..options import ScanOptions
+from . import pdfocr
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -48,9 +55,29 @@ class MalformedPDF(PDFError):
     reason = "corrupt"
 
 
-def extract(unit: Unit, seconds: float | None = None) -> Iterator[Segment]:
-    """Segments of a PDF unit: metadata, then one per page."""
-    deadline = time.monotonic() + (seconds if seconds is not None else Limits().unit_seconds)
+_CID = re.compile(r"\(cid:\d+\)")
+_BAD = re.compile("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
+UNRELIABLE = 0.3
+"""A page whose non-space characters are more than this share of ``(cid:N)``, U+FFFD or private use."""
+
+
+def layer(text: str) -> str | None:
+    """``none`` (no text), ``unreliable`` (mostly unmapped glyphs) or None (usable text)."""
+    visible = len(text) - sum(text.count(c) for c in " \t\r\n\f")
+    if visible == 0:
+        return "none"
+    cids = _CID.findall(text)
+    glyphs = visible - sum(len(m) for m in cids) + len(cids)  # each (cid:N) is one glyph
+    bad = len(cids) + len(_BAD.findall(text))
+    return "unreliable" if bad / glyphs > UNRELIABLE else None
+
+
+def extract(unit: Unit, options: ScanOptions | None = None, seconds: float | None = None) -> Iterator[Segment]:
+    """Segments of a PDF unit: metadata, then one per page (OCR text for pages without text)."""
+    options = options or ScanOptions()
+    if seconds is None:
+        seconds = options.limits.unit_seconds
+    deadline = time.monotonic() + seconds
     try:
         reader = pypdf.PdfReader(io.BytesIO(unit.data), strict=False)
         if reader.is_encrypted:
@@ -73,14 +100,29 @@ def extract(unit: Unit, seconds: float | None = None) -> Iterator[Segment]:
         yield Segment(text="\n".join(v for _, v in meta), context="prose", where={"metadata": [k for k, _ in meta]})
     if unit.deadline is None:
         unit.deadline = deadline
+    missing: dict[str, list[int]] = {}
+    reader_ocr = pdfocr.PageReader(unit, options)
     for number in range(count):
         unit.check_time(f"PDF still being read at page {number + 1} of {count}")
         try:
             text = pages[number].extract_text() or ""
         except Exception as exc:  # pypdf raises many types on damaged content streams
             raise MalformedPDF(f"page {number + 1} cannot be read: {type(exc).__name__}: {exc}") from exc
+        quality = layer(text)
         if text.strip():
-            yield Segment(text=split_rows(text), context="prose", page=number + 1)
+            yield Segment(text=split_rows(text), context="prose", page=number + 1,
+                          where={"text_layer": quality} if quality else {})
+        if quality:
+            missing.setdefault(quality, []).append(number + 1)
+            segment = reader_ocr.read(number)
+            if segment is not None:
+                yield segment
+        elif options.ocr == "all":  # a page with text may still carry pictures of text
+            yield from reader_ocr.images(pages[number], number)
+    if missing:
+        bad = sum(len(v) for v in missing.values())
+        unit.meta["text_layer"] = "none" if missing.get("none") and len(missing["none"]) == count else "unreliable"
+        reader_ocr.finish(missing, bad)
 
 
 def _metadata(reader: pypdf.PdfReader) -> list[tuple[str, str]]:
@@ -97,5 +139,7 @@ def _metadata(reader: pypdf.PdfReader) -> list[tuple[str, str]]:
             out.append((key, value.strip()))
     return out
 
+
+extract.takes_options = True  # type: ignore[attr-defined]
 
 FORMATS = {"pdf": extract}

@@ -4,13 +4,15 @@ Safe against hostile content: the template is rendered by Jinja2 with autoescape
 are highlighted by splitting the text into pieces that are escaped one by one (never by
 inserting markup), invisible characters (bidi overrides, zero-width) are shown as code-point
 badges, and a strict Content-Security-Policy allows only the report's own inline style and
-script (by SHA-256 hash) and no request of any kind.
+script (by SHA-256 hash), images only as inline ``data:`` URIs (the PNG crops of OCR
+evidence), and no request of any kind.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import re
 from collections import Counter, OrderedDict
 from functools import lru_cache
 from importlib import resources
@@ -90,7 +92,8 @@ def _environment() -> tuple[jinja2.Environment, str, str, str]:
         "default-src 'none'",
         f"style-src {csp_hash(css)}",
         f"script-src {csp_hash(js)}",
-        "img-src 'none'", "font-src 'none'", "connect-src 'none'", "media-src 'none'",
+        "img-src data:",  # inline only: the PNG crops of OCR evidence
+        "font-src 'none'", "connect-src 'none'", "media-src 'none'",
         "object-src 'none'", "frame-src 'none'", "worker-src 'none'", "manifest-src 'none'",
         "base-uri 'none'", "form-action 'none'",
     ])
@@ -205,6 +208,7 @@ class HtmlWriter(DocumentWriter):
             "cues": [(str(k), [str(w) for w in v]) for k, v in (rec.get("cues") or {}).items() if v],
             "provenance": [(k, _text(v)) for k, v in prov.items()
                            if v not in (None, "") and k not in ("target_uri", "date")],
+            "ocr": _ocr(ev),
         }
 
     def _problem(self, rec: dict[str, Any]) -> dict[str, Any]:
@@ -255,6 +259,26 @@ class HtmlWriter(DocumentWriter):
             "states": states,
             "events": events,
         }
+
+
+_CROP = re.compile(r"data:image/png;base64,[A-Za-z0-9+/]+={0,2}")
+
+
+def _ocr(ev: dict[str, Any]) -> dict[str, Any] | None:
+    """What the report shows of OCR evidence: the cropped region (a PNG ``data:`` URI, nothing
+    else is let through), engine, confidence, box and the recognised lines."""
+    info = ev.get("ocr")
+    if ev.get("text_source") != "ocr" or not isinstance(info, dict):
+        return None
+    crop = info.get("crop")
+    lines = [ln.get("text") for ln in info.get("lines") or () if isinstance(ln, dict)]
+    return {
+        "crop": crop if isinstance(crop, str) and _CROP.fullmatch(crop) else None,
+        "engine": _text(f"{info.get('engine', '')} {info.get('version', '')}".strip()),
+        "confidence": _text(info.get("confidence")),
+        "bbox": _text(ev.get("bbox")),
+        "lines": [_text(t) for t in lines if t],
+    }
 
 
 def ref_date(value: Any) -> Any:

@@ -27,7 +27,7 @@ def extension(name: str) -> str:
 
 def sniff(data: bytes, name: str = "", hint: str | None = None) -> str:
     """Return a format name: a container (``zip tar gzip bzip2 xz 7z warc``), a document
-    (``pdf docx xlsx pptx odf``), ``binary``, or a text format
+    (``pdf docx xlsx pptx odf``), ``image`` (PNG JPEG GIF WebP TIFF BMP), ``binary``, or a text format
     (``html xml json csv code markdown text``)."""
     head = data[:512]
     if head.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
@@ -44,6 +44,8 @@ def sniff(data: bytes, name: str = "", hint: str | None = None) -> str:
         return "7z"
     if head.startswith((b"WARC/", b"filedesc://")):
         return "warc"
+    if _is_image(head):
+        return "image"
     if len(data) > 262 and data[257:262] == b"ustar":
         return "tar"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) and _mostly_text(data[2:4096].decode("utf-16", "ignore")):
@@ -51,6 +53,17 @@ def sniff(data: bytes, name: str = "", hint: str | None = None) -> str:
     if _is_binary(data[:8192]):
         return "binary"
     return _text_kind(data[:4096], name, hint)
+
+
+def _is_image(head: bytes) -> bool:
+    """PNG, JPEG, GIF, WebP, TIFF or BMP by their magic bytes (BMP: header fields checked too)."""
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")):
+        return True
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return True
+    # BMP: "BM", reserved bytes zero, and a DIB header size BMP writers use
+    return (head.startswith(b"BM") and len(head) >= 18 and head[6:10] == b"\0\0\0\0"
+            and int.from_bytes(head[14:18], "little") in (12, 40, 52, 56, 64, 108, 124))
 
 
 def _zip_kind(data: bytes) -> str:
