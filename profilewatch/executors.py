@@ -282,7 +282,12 @@ class ProcessExecutor:
     def _submit(self, unit: Task, keep_found: bool) -> Future:
         if self._pool is None:  # started on the first unit to scan: a cached rescan starts no process
             self._pool = self._new_pool()
-        return self._pool.submit(_worker_task, unit, keep_found)
+        try:
+            return self._pool.submit(_worker_task, unit, keep_found)
+        except BrokenProcessPool as exc:  # a worker died since the last result: map() restarts when it meets this
+            broken: Future = Future()
+            broken.set_exception(exc)
+            return broken
 
     def _restart(self, pending: collections.deque, keep_found: bool) -> None:
         """A worker died.  Which of the units in flight killed it is unknown, so each unfinished
