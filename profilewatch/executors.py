@@ -24,6 +24,8 @@ from __future__ import annotations
 import collections
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -230,6 +232,14 @@ class InlineExecutor:
 def _worker_init(rules: RuleSet, options: ScanOptions) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER.update(in_worker=True, rules=rules, options=options)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+
+
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    """A worker whose parent was killed (``kill -9``: no clean shutdown) exits instead of waiting forever."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(0)
 
 
 def _worker_task(unit: Unit, keep_found: bool) -> TaskResult:

@@ -141,3 +141,22 @@ def test_ctrl_c_stops_every_worker_and_leaves_a_resumable_store(tmp_path):
     reference = sorted(json.dumps(d, sort_keys=True) for d in _dicts(api.scan([str(corpus)], jobs=1))
                        if d["type"] == "finding")
     assert finished == reference
+
+
+def test_kill_9_of_the_parent_leaves_no_worker_behind(tmp_path):
+    corpus = make_corpus(tmp_path / "kill9-corpus", n=40)
+    code = "import sys; from profilewatch.cli import main; sys.exit(main())"
+    cmd = [sys.executable, "-c", code, "scan", str(corpus), "--store", str(tmp_path / "case.db"), "--format", "jsonl",
+           "-o", str(tmp_path / "out.jsonl"), "--no-progress", "-j2"]  # with a store the test delay applies
+    proc = subprocess.Popen(cmd, env={**os.environ, "PROFILEWATCH_TEST_UNIT_DELAY": "0.1"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_processes_mentioning(str(corpus))) < 3:
+        time.sleep(0.05)  # the parent and its two workers are up
+    assert len(_processes_mentioning(str(corpus))) >= 3
+    proc.send_signal(signal.SIGKILL)  # no clean shutdown: the workers must notice on their own
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _processes_mentioning(str(corpus)):
+        time.sleep(0.1)
+    assert _processes_mentioning(str(corpus)) == []  # no orphan worker
