@@ -48,5 +48,5 @@ class Translator:
 
     def _translate(self, text: str) -> str:
         tokens = self.source.encode(text[:MAX_CHARS], out_type=str)
-        result = self.model.translate_batch([tokens], beam_size=1, max_decoding_length=512)
+        result = self.model.translate_batch([tokens], beam_size=1, max_decoding_length=min(512, 3 * len(tokens) + 16))
         return self.target.decode(result[0].hypotheses[0])
