@@ -19,7 +19,10 @@ from .common import fail, open_output
               help="Address to bind; the desk answers only to loopback names and this one.")
 @click.option("--port", default=8765, show_default=True, type=int, help="TCP port to listen on.")
 @click.option("--reviewer", help="Name recorded with decisions (default: the current user).")
-def serve(store_path: str, host: str, port: int, reviewer: str | None) -> None:
+@click.option("--mt-model", type=click.Path(exists=True, file_okay=False),
+              help="CTranslate2 model folder (with SentencePiece models) to machine-translate evidence "
+                   "sentences; shown labelled 'machine translation — verify'. Needs the mt extra; nothing is downloaded.")
+def serve(store_path: str, host: str, port: int, reviewer: str | None, mt_model: str | None) -> None:
     """Open the investigator's desk: a local web app to filter, search, review and export findings."""
     try:
         import uvicorn
@@ -31,8 +34,16 @@ def serve(store_path: str, host: str, port: int, reviewer: str | None) -> None:
     allowed = LOOPBACK if host in ("0.0.0.0", "::", "") else (*LOOPBACK, host)
     if host not in LOOPBACK:
         click.echo(f"warning: binding {host}: the desk has no login; anyone who can reach it can review", err=True)
+    translator = None
+    if mt_model:
+        from ..serve.mt import MtUnavailable, Translator
+
+        try:
+            translator = Translator(mt_model)
+        except MtUnavailable as exc:
+            fail(str(exc))
     try:
-        app = create_app(store_path, reviewer=reviewer or _whoami(), allowed_hosts=allowed)
+        app = create_app(store_path, reviewer=reviewer or _whoami(), allowed_hosts=allowed, translator=translator)
     except StoreError as exc:
         fail(str(exc))
     click.echo(f"profilewatch desk on http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/ "

@@ -3,7 +3,8 @@
 Contract: :func:`create_app` returns an ASGI app serving, from one case store only,
 
 * ``GET /``                     the findings of the latest scan: facets, full-text search, paging;
-* ``GET /finding/{fp}``         one finding: highlighted snippet, gloss, context lines, locator,
+* ``GET /finding/{fp}``         one finding: highlighted snippet, gloss, machine translation (only
+                                with a translator, labelled "verify"), context lines, locator,
                                 provenance, the places/captures it was seen in, review history;
 * ``GET /finding/{fp}/source``  the stored evidentiary copy as ``text/plain`` under a sandbox CSP;
 * ``POST /finding/{fp}/review`` and ``POST /bulk``: review decisions (``Store.decide``, the same
@@ -33,6 +34,7 @@ from ..case import search
 from ..case.store import DECISIONS, Store, StoreError
 from ..report.common import category_label, kind_label
 from . import views
+from .mt import LABEL as MT_LABEL
 from .security import LOOPBACK, SANDBOX_CSP, Csrf, Guard
 
 FINGERPRINT = re.compile(r"^[0-9a-f]{6,64}$")
@@ -47,14 +49,15 @@ def _asset(folder: str, name: str) -> str:
 class Desk:
     """The app's state: the store (one connection behind a lock), templates, CSRF token, reviewer."""
 
-    def __init__(self, store_path: str, reviewer: str, csrf: Csrf) -> None:
+    def __init__(self, store_path: str, reviewer: str, csrf: Csrf, translator: Any = None) -> None:
         self.store = Store(store_path, create=False, threads=True)
+        self.translator = translator
         self.lock = threading.RLock()
         self.reviewer = reviewer
         self.csrf = csrf
         self.env = jinja2.Environment(loader=jinja2.FunctionLoader(lambda n: _asset("templates", n)),
                                       autoescape=True)
-        self.env.globals.update(status_labels=views.STATUS_LABELS, category_label=category_label,
+        self.env.globals.update(status_labels=views.STATUS_LABELS, category_label=category_label, mt_label=MT_LABEL,
                                 kind_label=kind_label, decisions=DECISIONS, exports=list(views.EXPORTS))
         with self.lock:
             search.ensure_index(self.store)
@@ -71,9 +74,11 @@ class Desk:
 
 
 def create_app(store_path: str, *, reviewer: str = "desk", allowed_hosts: tuple[str, ...] = LOOPBACK,
-               csrf_token: str | None = None) -> Any:
-    """The desk over ``store_path`` wrapped in its guard; raises StoreError for a bad store."""
-    desk = Desk(store_path, reviewer, Csrf(csrf_token))
+               csrf_token: str | None = None, translator: Any = None) -> Any:
+    """The desk over ``store_path`` wrapped in its guard; raises StoreError for a bad store.
+    ``translator`` (a :class:`~profilewatch.serve.mt.Translator` or anything with ``translate(str)
+    -> str``) adds a machine translation of the evidence sentence to each finding page."""
+    desk = Desk(store_path, reviewer, Csrf(csrf_token), translator)
 
     async def findings_list(request: Request) -> Response:
         flt = search.Filters.from_params(request.query_params)
@@ -92,6 +97,8 @@ def create_app(store_path: str, *, reviewer: str = "desk", allowed_hosts: tuple[
                 view = views.finding_view(desk.store, fp)
             except StoreError as exc:
                 return desk.render("error.html", 404, message=str(exc))
+        if desk.translator is not None:
+            view["mt"] = views.machine_translation(desk.translator, view["finding"])
         return desk.render("finding.html", v=view, back=request.query_params.get("back", ""))
 
     async def finding_source(request: Request) -> Response:

@@ -81,6 +81,15 @@ def finding_view(store: Store, fingerprint: str) -> dict[str, Any]:
             "rules_digest": scan["rules_digest"] if scan else None, "provenance": d.get("provenance") or {}}
 
 
+def machine_translation(translator: Any, finding: dict[str, Any]) -> dict[str, str]:
+    """``{"text": ...}`` or ``{"error": ...}``: the translator's English for the evidence sentence."""
+    text = str((finding.get("evidence") or {}).get("text") or "")
+    try:
+        return {"text": translator.translate(text)}
+    except Exception as exc:  # noqa: BLE001 -- a failing model must not take the finding page down
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def export(store: Store, scan_id: int, fingerprints: set[str], fmt: str) -> bytes:
     """The selection in one export format (see :data:`EXPORTS`)."""
     if fmt == "evidence":
