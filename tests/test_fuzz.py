@@ -82,11 +82,16 @@ SEEDS = {
     "a.bin": _bin(),
     "a.xml": "<r><f name=\"nation\">维吾尔族</f></r>".encode(),
     "a.html": "<html><head><meta charset=gbk><title>t</title></head><body><p>民族</p></body></html>".encode("gbk"),
+    # hostile text (issue 12): escaped lone surrogates, NULs, invalid escapes, mixed encodings
+    "s.json": '{"e": "\\ud83d", "t": "维吾尔族 \\udc00 ethnicity", "n": "a\\u0000b \\q"}'.encode(),
+    "s.html": '<p>民族 ethnicity</p><script>var s = {"e": "\\ud83d\\ude00 \\ud800"};</script>'.encode(),
+    "s.js": 'const e = "\\udc00\\ud83d"; // Uyghur ethnicity\n\x00\x00 "\\x zz"\n'.encode(),
+    "m.txt": "维吾尔族 ethnicity ".encode() * 30 + b"caf\xe9 \xff\xfe \xb9\xfa\n" + "民族".encode("gbk"),
 }
 if CORPUS.exists():  # real-world seeds from the dev corpus
     SEEDS["dev.warc.gz"] = (CORPUS / "warc/audiencelens-demographics-history.warc.gz").read_bytes()
     SEEDS["a.pdf"] = (CORPUS / "pdf/vendor-letter-disclaimer.pdf").read_bytes()
-OUTCOMES = {"scanned", "skipped", "error", "container"}
+OUTCOMES = {"scanned", "partial", "skipped", "error", "container"}
 
 
 @st.composite
@@ -118,11 +123,36 @@ def test_mutated_input_never_escapes(name, data):
     units = [r for r in records if r["type"] == "unit"]
     assert units and units[-1]["file"] == name and units[-1]["member"] is None  # the file itself, last
     assert all(u["outcome"] in OUTCOMES for u in units)
+    check_records(name, records)
+
+
+def check_records(name: str, records: list[dict]) -> None:
+    """What must hold for the records of any input (shared with benchmarks/fuzz.py)."""
+    from profilewatch.records import documented_reason
+
+    units = [r for r in records if r["type"] == "unit"]
+    assert units and units[-1]["file"] == name and units[-1]["member"] is None  # the file itself, last
+    assert all(u["outcome"] in OUTCOMES for u in units)
     for r in records:
         assert r["type"] in ("finding", "error", "skipped", "unit")
         if r["type"] in ("error", "skipped"):
             assert r["reason"] != "container_failed", r
+            assert documented_reason(r["reason"]), r
             assert r["file"] == name
+    # accounting: one unit record per (file, member) except WARC request/metadata twins
+    problems = [r for r in records if r["type"] in ("error", "skipped")]
+    assert len(problems) >= sum(u["outcome"] in ("skipped", "error", "partial") for u in units) - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["\\ud83d", "\\udc00", "\\u0000", "\\q", "\x00", "\ud7ff", "&#xD800;", "&#55357;",
+                                 "维吾尔族", " ethnicity ", "\n", '"', "\\", "\ufffd"]), max_size=40),
+       st.sampled_from(["t.json", "t.html", "t.js", "t.txt"]))
+def test_hostile_text_never_fails_a_unit(parts, name):
+    text = "The camera estimates each visitor's ethnicity from the face. " + "".join(parts)
+    records, _ = scan_bytes(name, text.encode("utf-8", "surrogatepass"))
+    assert [r for r in records if r["type"] == "error"] == []
+    check_records(name, records)
 
 
 def test_seeds_are_clean():

@@ -415,3 +415,28 @@ def test_a_dangling_link_followed_under_strict_is_exit_3(tmp_path):
     run = _cli("scan", str(tmp_path), "--strict", "--follow-symlinks", "--format", "jsonl")
     assert run.returncode == 3
     assert '"reason":"not_found"' in run.stdout.replace(" ", "")
+
+
+# -- 5. PDF: pypdf's caps are limits, huge text streams are read in bounded windows ---------------
+
+from pdf_bomb import inflating_pdf  # noqa: E402
+
+
+def test_a_pdf_stream_over_pypdfs_cap_is_limit_exceeded_not_corrupt(tmp_path):
+    (tmp_path / "bomb.pdf").write_bytes(inflating_pdf(FLAG, 80 << 20))  # pypdf caps inflation at 75 MB
+    records = _scan(tmp_path)
+    bad = [r for r in records if r["type"] == "error"]
+    assert [r["reason"] for r in bad] in ([], ["limit_exceeded"])
+    assert all(r["reason"] != "corrupt" for r in bad)
+    assert any(r["type"] == "finding" and r["evidence"].get("page") == 1 for r in records)
+
+
+def test_a_pdf_whose_text_stream_inflates_to_many_megabytes_is_read_in_windows(tmp_path):
+    from profilewatch.extract import pdf
+
+    (tmp_path / "big.pdf").write_bytes(inflating_pdf(FLAG, 20 << 20, tail_claim="The software flags Uyghur faces in the crowd and raises an alarm."))
+    records = _scan(tmp_path)
+    pages = [r["evidence"].get("page") for r in records if r["type"] == "finding"]
+    assert pages and set(pages) == {1}
+    assert len({r["evidence"]["where"].get("window") for r in records if r["type"] == "finding"}) == 2
+    assert pdf.BIG_STREAM < 20 << 20

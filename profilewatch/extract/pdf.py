@@ -10,8 +10,11 @@ first as one segment with ``where={"metadata": [...]}``.
 An encrypted PDF that does not open with the empty user password raises
 :class:`EncryptedPDF` (reason ``encrypted``); a PDF pypdf cannot parse raises
 :class:`MalformedPDF` (reason ``corrupt``).  Pages are read one at a time and the unit's time
-budget (``Limits.unit_seconds``) is checked between pages: a PDF that takes too long raises
-``TimeoutError``, which the scanner reports as ``limit_exceeded`` / ``unit_seconds``.
+budget (``Limits.unit_seconds``) is checked between pages and windows (``Unit.check_time``):
+the findings of the pages read are kept (``partial``).  pypdf's own caps (``LimitReachedError``)
+raise :class:`PDFLimit` (reason ``limit_exceeded``, limit ``pdf_stream``), not ``corrupt``.  A
+page whose content streams inflate past ``pdfstream.BIG_STREAM`` is read in bounded windows
+(:mod:`.pdfstream`), so memory stays bounded.
 
 Pages without a usable text layer -- no text, or mostly ``(cid:N)``, U+FFFD or private-use
 characters (:func:`layer`) -- set ``unit.meta["text_layer"]`` (``none`` when no page has usable
@@ -27,12 +30,13 @@ import time
 from collections.abc import Iterator
 
 import pypdf
-from pypdf.errors import FileNotDecryptedError, PyPdfError
+from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
 
-from ..records import Segment, Unit
+from ..records import LimitHit, Segment, Unit
 from ..text.layout import split_rows
 from ..options import ScanOptions
 from . import pdfocr
+from .pdfstream import BIG_STREAM, StreamError, flate_streams, inflated_size, windowed
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -53,6 +57,13 @@ class MalformedPDF(PDFError):
     """The PDF is damaged or not a PDF."""
 
     reason = "corrupt"
+
+
+class PDFLimit(PDFError):
+    """pypdf refused to inflate a stream past its own cap."""
+
+    reason = "limit_exceeded"
+    limit = "pdf_stream"
 
 
 _CID = re.compile(r"\(cid:\d+\)")
@@ -105,7 +116,17 @@ def extract(unit: Unit, options: ScanOptions | None = None, seconds: float | Non
     for number in range(count):
         unit.check_time(f"PDF still being read at page {number + 1} of {count}")
         try:
+            streams = flate_streams(pages[number])
+            if streams and sum(inflated_size(s, BIG_STREAM) for s in streams) > BIG_STREAM:
+                yield from windowed(streams, number + 1, unit)
+                continue
             text = pages[number].extract_text() or ""
+        except LimitReachedError as exc:
+            raise PDFLimit(f"page {number + 1}: {exc}") from exc
+        except StreamError as exc:
+            raise MalformedPDF(str(exc)) from exc
+        except (PDFError, LimitHit):
+            raise
         except Exception as exc:  # pypdf raises many types on damaged content streams
             raise MalformedPDF(f"page {number + 1} cannot be read: {type(exc).__name__}: {exc}") from exc
         quality = layer(text)
