@@ -21,7 +21,9 @@ Usage: python benchmarks/bench_warc.py [--mb 500] [--seed 2] [--reps 1] [--write
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import re
 import subprocess
 import sys
 import time
@@ -31,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
+STAMP = re.compile(r'"(started|finished)":"[^"]*"')
+JOBS = 2  # (d): one WARC split into record ranges over this many workers
 
 
 def generate(path: Path, mb: float, seed: int) -> dict:
@@ -128,9 +132,9 @@ def child(name: str, path: str) -> tuple[float, float, dict]:
     return wall, cpu, json.loads(proc.stdout)
 
 
-def run_profilewatch(path: Path, out: Path, manifest: dict) -> tuple[float, float, dict]:
+def run_profilewatch(path: Path, out: Path, manifest: dict, jobs: int = 1) -> tuple[float, float, dict]:
     wall, cpu, proc = common.run_timed([str(VENV_BIN / "profilewatch"), "scan", str(path), "--format", "jsonl", "-o", str(out),
-                                        "--units", "--no-progress", "-j1"], stderr=subprocess.PIPE, text=True)
+                                        "--units", "--no-progress", f"-j{jobs}"], stderr=subprocess.PIPE, text=True)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"profilewatch exited {proc.returncode}: {proc.stderr[-2000:]}")
     scanned = errors = 0
@@ -145,8 +149,9 @@ def run_profilewatch(path: Path, out: Path, manifest: dict) -> tuple[float, floa
             elif rec["type"] == "finding" and rec.get("flag"):
                 flagged.add((rec.get("member") or "").split(" ")[0])
     planted = {p["uri"] for p in manifest["positives"]}
+    body = hashlib.sha256(STAMP.sub("", out.read_text(encoding="utf-8")).encode()).hexdigest()
     return wall, cpu, {"records": scanned, "errors": errors, "flagged_records": len(flagged),
-                       "planted_found": len(planted & flagged), "planted": len(planted)}
+                       "planted_found": len(planted & flagged), "planted": len(planted), "output": body}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,13 +183,15 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(manifest['positives'])} planted positives", file=sys.stderr)
 
     skip = set(filter(None, args.skip.split(",")))
-    names = [s for s in ("floor", "straightforward", "profilewatch") if s not in skip]
+    names = [s for s in ("floor", "straightforward", "profilewatch", "profilewatch_jn") if s not in skip]
     runs: dict[str, list[tuple[float, float, dict]]] = {s: [] for s in names}
     out = common.DATA / "bench_warc.jsonl"
     for rep in range(args.reps):
         for name in (names if rep % 2 == 0 else names[::-1]):
             if name == "profilewatch":
                 res = run_profilewatch(path, out, manifest)
+            elif name == "profilewatch_jn":
+                res = run_profilewatch(path, out, manifest, JOBS)
             else:
                 res = child(name, str(path))
             runs[name].append(res)
@@ -194,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     med = {s: (common.median([w for w, _, _ in v]), common.median([c for _, c, _ in v]), v[-1][2]) for s, v in runs.items()}
     label = {"floor": "(a) FastWARC iteration + payload read (floor)",
              "straightforward": "(b) warcio + BeautifulSoup(html.parser) + regex",
-             "profilewatch": "(c) `profilewatch scan --format jsonl` (1 process)"}
+             "profilewatch": "(c) `profilewatch scan --format jsonl` (1 process)",
+             "profilewatch_jn": f"(d) `profilewatch scan -j{JOBS}` (the WARC split into record ranges)"}
     lines = [
         "## WARC throughput (bench_warc.py)",
         "",
@@ -213,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     lines.append("")
     if "profilewatch" in med and "floor" in med:
         lines.append(f"profilewatch / floor wall-time ratio: **{med['profilewatch'][0] / med['floor'][0]:.1f}x** (aim: within 2x).")
+    if "profilewatch" in med and "profilewatch_jn" in med:
+        same = med["profilewatch"][2]["output"] == med["profilewatch_jn"][2]["output"]
+        lines.append(f"-j{JOBS} / -j1 speed-up: **{med['profilewatch'][0] / med['profilewatch_jn'][0]:.2f}x** wall "
+                     f"(aim >= 1.8x); output identical to -j1 apart from timestamps: **{'yes' if same else 'NO'}**.")
     if "profilewatch" in med and "straightforward" in med:
         lines.append(f"straightforward / profilewatch wall-time ratio: **{med['straightforward'][0] / med['profilewatch'][0]:.1f}x** "
                      "(aim: profilewatch >= 5x faster).")
@@ -227,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     if args.write:
         figures = {f"{name}_payload_mb_per_s": round(payload_mb / wall, 2) for name, (wall, _, _) in med.items()}
+        if "profilewatch" in med and "profilewatch_jn" in med:
+            figures["jn_speedup"] = round(med["profilewatch"][0] / med["profilewatch_jn"][0], 3)
         if "profilewatch" in med and "floor" in med:
             figures["profilewatch_vs_floor_speedup"] = round(med["floor"][0] / med["profilewatch"][0], 4)
         common.write_section("bench_warc", report, figures)

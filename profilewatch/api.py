@@ -18,6 +18,7 @@ from typing import Any
 from .case.filters import FindingCollector, annotate, suppress
 from .case.session import ScanSession
 from .case.store import Store
+from .report.shards import ShardFolder
 from .detect.rules import RuleSet, load_rules
 from .executors import InlineExecutor, make_executor
 from .history.timeline import Manifest, TimelineBuilder
@@ -41,7 +42,11 @@ class ScanJob:
     def __init__(self, paths: Iterable[str] | str, *, rules: RuleSet | None = None, store: Store | None = None,
                  baseline: set[str] | None = None, include_dismissed: bool = False, timeline: bool = False,
                  snapshots: Manifest | None = None, keep_findings: bool = False, jobs: int | None = 1,
-                 executor: str = "local", scheduler: str | None = None, **options: Any) -> None:
+                 executor: str = "local", scheduler: str | None = None, output_dir: str | None = None,
+                 **options: Any) -> None:
+        if store is not None and output_dir is not None:
+            raise ValueError("choose one: a case store or a shard folder (--output-dir)")
+        self.shards = ShardFolder(output_dir) if output_dir is not None else None
         self.paths = [paths] if isinstance(paths, str) else list(paths)
         self.options = ScanOptions(**options)
         self.rules = rules or load_rules(self.options.rules_dirs)
@@ -65,6 +70,8 @@ class ScanJob:
     def __iter__(self) -> Iterator[Record]:
         if self.store is not None:  # the scan row is made when the scan starts, not before
             self.pipeline.cache = ScanSession(self.store, self.paths, self.rules.digest, self.options)
+        elif self.shards is not None:
+            self.pipeline.cache = self.shards
         return self._run()
 
     def _run(self) -> Iterator[Record]:
@@ -82,6 +89,8 @@ class ScanJob:
         session = self.pipeline.cache
         if isinstance(session, ScanSession):
             extras["store"] = {"replayed": session.replayed, "rescanned": session.scanned}
+        if isinstance(session, ShardFolder):
+            extras["shards"] = {"written": session.written, "reused": session.reused, "failed": session.failures}
         return extras
 
 

@@ -31,10 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .detect.engine import Detector
+from .files import open_input
 from .detect.rules import RuleSet
 from .options import ScanOptions
 from .records import Problem, Record, Unit, UnitRecord
-from .scanner import scan_unit
+from .scanner import scan_unit, scan_warc_range
+from .sources.sniff import sniff
+from .sources.warc import SPLIT_MISMATCH
+from .sources.warcsplit import record_ranges
 
 ATTEMPTS = 3
 """How often a unit is tried on a fresh worker before it is reported as ``worker_lost``."""
@@ -53,6 +57,39 @@ class TaskResult:
     seconds: float = 0.0
     unit: Unit | None = None
     fresh: bool = True
+    lost: bool = False
+    """No worker could complete the scan (the records say why): a rerun should try again."""
+
+
+@dataclass
+class Part:
+    """Bytes ``start``..``end`` of a large top-level WARC file: one task of a file split into
+    record ranges (``index`` of ``count``); the results of its parts are joined in order."""
+
+    unit: Unit
+    start: int
+    end: int
+    index: int
+    count: int
+
+
+Task = Unit | Part
+
+
+def plan(unit: Unit, options: ScanOptions, jobs: int) -> list[Task]:
+    """The tasks of one top-level unit: the unit itself, or, with several workers, a WARC file
+    too large to hold split into record ranges of about ``options.split_bytes``."""
+    if jobs < 2 or not unit.streamed or unit.depth or unit.size <= options.split_bytes:
+        return [unit]
+    try:
+        with open_input(unit.path) as fh:
+            fmt = sniff(fh.read(512), unit.name, unit.hint)
+        ranges = record_ranges(unit.path, options.split_bytes) if fmt in ("warc", "gzip") else []
+    except OSError:
+        return [unit]  # the scan reports why it cannot be read
+    if len(ranges) < 2:
+        return [unit]
+    return [Part(unit, a, b, i, len(ranges)) for i, (a, b) in enumerate(ranges)]
 
 
 def cpu_count() -> int:
@@ -78,15 +115,20 @@ def shared_detector(rules: RuleSet) -> Detector:
     return _WORKER["detector"]
 
 
-def scan_task(unit: Unit, rules: RuleSet, options: ScanOptions, keep_found: bool = True) -> TaskResult:
-    """Scan one top-level unit completely (runs in a worker, or inline)."""
+def scan_task(task: Task, rules: RuleSet, options: ScanOptions, keep_found: bool = True) -> TaskResult:
+    """Scan one top-level unit completely, or one part of it (runs in a worker, or inline)."""
     import time
 
     started = time.monotonic()
     found: dict[str, Unit] = {}
     hook = (lambda u: found.setdefault(u.sha256, u)) if keep_found else None
+    unit = task.unit if isinstance(task, Part) else task
     _test_hooks(unit)
-    records = list(scan_unit(unit, shared_detector(rules), options, on_findings=hook))
+    detector = shared_detector(rules)
+    if isinstance(task, Part):
+        records = list(scan_warc_range(unit, task.start, task.end, detector, options, on_findings=hook))
+    else:
+        records = list(scan_unit(unit, detector, options, on_findings=hook))
     return TaskResult(records, found, time.monotonic() - started)
 
 
@@ -115,22 +157,56 @@ def _ready(result: TaskResult) -> Future:
 
 
 def _fill(pending: collections.deque, source: Iterator[Unit | TaskResult], window: int,
-          submit: Callable[[Unit], Any]) -> bool:
-    """Top the window of ``[unit, future]`` entries up from ``source`` (a ready TaskResult gets
-    ``unit`` None); False once ``source`` is exhausted."""
+          submit: Callable[[Task], Any], tasks: Callable[[Unit], list[Task]]) -> bool:
+    """Top the window of ``[task, future]`` entries up from ``source`` (a ready TaskResult gets
+    task None; a unit split into parts gets an entry per part); False once ``source`` is exhausted."""
     while len(pending) < window:
         item = next(source, None)
         if item is None:
             return False
-        pending.append([None, _ready(item)] if isinstance(item, TaskResult) else [item, submit(item)])
+        if isinstance(item, TaskResult):
+            pending.append([None, _ready(item)])
+        else:
+            pending.extend([task, submit(task)] for task in tasks(item))
     return True
 
 
-def lost(unit: Unit, message: str) -> TaskResult:
-    """The records of a unit whose scan could not be completed by any worker."""
+class _Joiner:
+    """Turns the results of tasks, taken in order, into one TaskResult per top-level unit."""
+
+    def __init__(self, whole: Callable[[Unit], TaskResult]) -> None:
+        self.held: list[TaskResult] = []
+        self.whole = whole
+
+    def add(self, task: Task | None, result: TaskResult) -> TaskResult | None:
+        if task is None:
+            return result
+        if not isinstance(task, Part):
+            return _owned(result, task)
+        self.held.append(result)
+        if task.index < task.count - 1:
+            return None
+        held, self.held = self.held, []
+        if any(getattr(r, "reason", None) == SPLIT_MISMATCH for h in held for r in h.records):
+            return _owned(self.whole(task.unit), task.unit)  # a cut fell inside a record: read the file whole
+        if any(not h.fresh for h in held):  # a part was lost: the file is not kept in a store
+            merged = TaskResult([r for h in held for r in h.records], fresh=False, lost=True)
+        else:
+            merged = TaskResult([r for h in held for r in h.records], {k: v for h in held for k, v in h.found.items()},
+                                sum(h.seconds for h in held))
+        return _owned(merged, task.unit)
+
+
+def lost(task: Task, message: str) -> TaskResult:
+    """The records of a unit (or part) whose scan could not be completed by any worker."""
+    unit = task.unit if isinstance(task, Part) else task
+    if isinstance(task, Part):
+        message = f"WARC records in bytes {task.start}-{task.end} not scanned: {message}"
     problem = Problem("error", unit.file, unit.member, "worker_lost", message, None)
-    records: list[Record] = [problem, UnitRecord(unit.file, unit.member, None, unit.size, "unknown", "error")]
-    return TaskResult(records, unit=unit, fresh=False)  # not kept in a store: a rescan tries again
+    records: list[Record] = [problem]
+    if not isinstance(task, Part) or task.index == task.count - 1:
+        records.append(UnitRecord(unit.file, unit.member, None, unit.size, "unknown", "error"))
+    return TaskResult(records, unit=unit, fresh=False, lost=True)  # not kept in a store: a rescan tries again
 
 
 # --------------------------------------------------------------------------- executors
@@ -182,9 +258,11 @@ class ProcessExecutor:
         pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future]
         source = iter(items)
         more = True
+        joiner = _Joiner(lambda unit: scan_task(unit, self.rules, self.options, keep_found))
         try:
             while True:
-                more = more and _fill(pending, source, self.window, lambda unit: self._submit(unit, keep_found))
+                more = more and _fill(pending, source, self.window, lambda task: self._submit(task, keep_found),
+                                      lambda unit: plan(unit, self.options, self.jobs))
                 if not pending:
                     return
                 entry = pending[0]
@@ -194,12 +272,14 @@ class ProcessExecutor:
                     self._restart(pending, keep_found)
                     continue
                 pending.popleft()
-                yield result if entry[0] is None else _owned(result, entry[0])
+                joined = joiner.add(entry[0], result)
+                if joined is not None:
+                    yield joined
         except BaseException:
             self._kill()
             raise
 
-    def _submit(self, unit: Unit, keep_found: bool) -> Future:
+    def _submit(self, unit: Task, keep_found: bool) -> Future:
         if self._pool is None:  # started on the first unit to scan: a cached rescan starts no process
             self._pool = self._new_pool()
         return self._pool.submit(_worker_task, unit, keep_found)
@@ -241,6 +321,12 @@ class ProcessExecutor:
             self._pool.shutdown(wait=True)
 
 
+def _dask_task(task: Task, rules: RuleSet, options: ScanOptions, keep_found: bool) -> TaskResult:
+    """A Dask worker's task (marked as running in a worker, for the test hooks)."""
+    _WORKER["in_worker"] = True
+    return scan_task(task, rules, options, keep_found)
+
+
 class DaskExecutor:
     """``--executor dask``: the same tasks on a Dask cluster, results in input order."""
 
@@ -267,22 +353,24 @@ class DaskExecutor:
         source = iter(items)
         more = True
 
-        def submit(unit: Unit) -> Any:
-            return self._client.submit(scan_task, unit, self._rules_future, self.options, keep_found,
+        joiner = _Joiner(lambda unit: scan_task(unit, self.rules, self.options, keep_found))
+
+        def submit(task: Task) -> Any:
+            return self._client.submit(_dask_task, task, self._rules_future, self.options, keep_found,
                                        pure=False, retries=ATTEMPTS - 1)
 
         while True:
-            more = more and _fill(pending, source, self.window, submit)
+            more = more and _fill(pending, source, self.window, submit, lambda unit: plan(unit, self.options, self.jobs))
             if not pending:
                 return
-            unit, future = pending.popleft()
-            if unit is None:
-                yield future.result()
-                continue
+            task, future = pending.popleft()
             try:
-                yield _owned(future.result(), unit)
+                result = future.result()
             except Exception as exc:  # noqa: BLE001 - a task that failed on every attempt
-                yield lost(unit, f"Dask task failed after {ATTEMPTS} attempts: {type(exc).__name__}: {exc}"[:500])
+                result = lost(task, f"Dask task failed after {ATTEMPTS} attempts: {type(exc).__name__}: {exc}"[:500])
+            joined = joiner.add(task, result)
+            if joined is not None:
+                yield joined
 
     def close(self) -> None:
         self._client.close()

@@ -26,3 +26,24 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", **open_args: Any) ->
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def is_url(path: str | os.PathLike | None) -> bool:
+    """True for an fsspec URL (``s3://``, ``https://``, ``file://`` ...), read through fsspec."""
+    return isinstance(path, str) and "://" in path[:16]
+
+
+class MissingExtra(RuntimeError):
+    """An optional dependency is not installed (the message names the extra)."""
+
+
+def open_input(path: str | os.PathLike) -> IO[bytes]:
+    """Open an input for reading: a local path, or an fsspec URL (needs ``profilewatch[cluster]``)."""
+    if not is_url(path):
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    try:
+        import fsspec
+    except ImportError as exc:
+        raise MissingExtra(f"reading {str(path).split('://', 1)[0]}:// inputs needs fsspec: "
+                           "pip install 'profilewatch[cluster]'") from exc
+    return fsspec.open(str(path), "rb").open()

@@ -48,6 +48,9 @@ class ScanOptions:
     """Gitignore-style globs of files and folders to leave out (reported as ``skipped``/``excluded``)."""
     ignore_files: bool = True
     """Read ``.profilewatchignore`` files in walked folders (at any depth)."""
+    split_bytes: int = 32 << 20
+    """With several workers, a WARC file too large to hold (``max_in_memory``) is split into record
+    ranges of about this many bytes, scanned by different workers (:mod:`profilewatch.sources.warcsplit`)."""
     ocr: str = "auto"
     """``auto``: OCR scanned PDF pages and image files (not images inside WARC records or
     documents); ``all``: every image and every PDF page without a usable text layer, also

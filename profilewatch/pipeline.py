@@ -92,9 +92,12 @@ class Pipeline:
                 yield from (_walk_problem(item) if isinstance(item, Problem) else scan_unit(item, self.detector, opts))
             return
         executor = self.executor or InlineExecutor(self.rules, opts)
-        for result in executor.map(self._work(items), keep_found=self.cache is not None):
+        keep = self.cache is not None and getattr(self.cache, "keeps_evidence", True)  # units with findings come back
+        for result in executor.map(self._work(items), keep_found=keep):
             if result.fresh and self.cache is not None:
                 self.cache.commit(result.unit, result.records, result.found, result.seconds)
+            elif result.lost and getattr(self.cache, "failed", None) is not None:
+                self.cache.failed(result.unit, result.records)  # optional: a cache that reports failed units
             yield from result.records
         if self.cache is not None:
             self.cache.finish()

@@ -3,17 +3,20 @@
 A scan is a stream of independent :class:`Unit` objects (a file, an archive member, a WARC
 record).  Each unit is extracted into :class:`Segment` objects, detection turns segments into
 :class:`Finding` objects, and every unit ends as scanned, skipped or error.  Every record
-serialises to one JSON object with a ``type`` field (see README "Output contract").
+serialises to one JSON object with a ``type`` field (see README "Output contract"); :func:`schema`
+returns the JSON Schema those objects follow (``profilewatch/schemas/records.schema.json``).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from . import __version__
+from .files import open_input
 
 FLAG_KINDS = ("capability_claim", "implementation", "targeting_rule")
 CLEAN_KINDS = ("record_field", "disclaimer", "reporting", "evaluation", "unrelated")
@@ -25,6 +28,54 @@ CATEGORIES = (
     "trade_union",
     "sexual_orientation",
 )
+
+# The documented reasons of ``error`` and ``skipped`` records (README "Output contract" and
+# docs/containers.md "Reasons"); a record never carries any other reason.
+REASONS = {
+    "not_found": "a path given does not exist",
+    "not_regular_file": "a device, socket or fifo",
+    "not_a_path": "a path given is a URL or not a file or folder",
+    "permission_denied": "the file or folder cannot be read (permissions)",
+    "unreadable": "the file or folder cannot be read (another I/O error)",
+    "symlink": "a symbolic link that was not followed",
+    "symlink_loop": "a followed symbolic link leads back into a folder being walked",
+    "hidden": "a hidden file or folder, or a VCS folder (.git, node_modules...), not walked",
+    "excluded": "left out by --exclude/--include or .profilewatchignore",
+    "empty": "0 bytes",
+    "unsupported_format": "no extractor for the format",
+    "limit_exceeded": "a safety limit was hit (named in ``limit``)",
+    "encrypted": "password-protected",
+    "corrupt": "damaged archive, WARC, PDF or Office file",
+    "truncated": "the bytes end before the declared length or the end of the format",
+    "bad_content_encoding": "a WARC record whose HTTP Content-Encoding does not decode",
+    "unsafe_path": "archive member path absolute or with ..",
+    "unsupported_compression": "an archive member compressed with a method that cannot be read",
+    "archive_link": "a link inside an archive (never followed)",
+    "special_file": "a device or fifo inside an archive",
+    "undecodable": "bytes that are not text (kept for old stores; decoding now replaces)",
+    "sniff_failed": "the format could not be determined",
+    "extract_failed": "the extractor failed on malformed input",
+    "container_failed": "the archive opener failed on malformed input",
+    "worker_lost": "the worker process died on this unit",
+}
+WARC_SKIPS = ("warc_request_record", "warc_metadata_record", "warc_warcinfo_record", "warc_revisit_record",
+              "warc_resource_record", "warc_conversion_record", "warc_continuation_record")
+"""``skipped`` reasons of WARC records that carry no page (``warc_<type>_record``)."""
+
+
+def documented_reason(reason: str) -> bool:
+    """True for a reason from :data:`REASONS` or ``warc_<type>_record``."""
+    return reason in REASONS or (reason.startswith("warc_") and reason.endswith("_record"))
+
+
+class LimitHit(Exception):
+    """A safety limit stopped reading a unit: ``limit`` names it (``unit_seconds``, ``max_member_bytes``...)."""
+
+    reason = "limit_exceeded"
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 @dataclass(slots=True)
@@ -46,6 +97,10 @@ class Unit:
     charset: str | None = None
     path: str | None = None
     size: int = -1
+    decode_errors: int = 0
+    """Characters replaced by U+FFFD while decoding the unit or scrubbing its segments."""
+    deadline: float | None = None
+    """``time.monotonic()`` past which reading the unit stops (set by the scanner from ``unit_seconds``)."""
     _sha256: str | None = None
     _text: str | None = None
 
@@ -59,7 +114,7 @@ class Unit:
         if self._sha256 is None:
             if self.path is not None and not self.data:
                 digest = hashlib.sha256()
-                with open(self.path, "rb") as fh:
+                with open_input(self.path) as fh:
                     for block in iter(lambda: fh.read(1 << 20), b""):
                         digest.update(block)
                 self._sha256 = digest.hexdigest()
@@ -70,10 +125,17 @@ class Unit:
     def text(self) -> str:
         """The unit's bytes decoded (BOM, declared charset, UTF-8, detection), decoded once."""
         if self._text is None:
-            from .text.encoding import decode
+            from .text.encoding import decode_counted
 
-            self._text = decode(self.data, self.charset)[0]
+            self._text, _, bad = decode_counted(self.data, self.charset)
+            self.decode_errors += bad
         return self._text
+
+    def check_time(self, where: str = "") -> None:
+        """Raise :class:`LimitHit` (``unit_seconds``) when the unit's deadline has passed; extractors
+        call it inside their loops, so a loop that finds nothing still stops in time."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise LimitHit("unit_seconds", "unit took longer than unit_seconds" + (f", {where}" if where else ""))
 
     @property
     def streamed(self) -> bool:
@@ -140,11 +202,15 @@ class Finding:
     """The current review decision on this fingerprint (set by the review stage of a scan with a store)."""
     gloss: dict[str, str] | None = None
     """English glosses of the matched terms and cues that have one (``rules/glosses.yaml``)."""
+    score: float | None = None
+    """The classifier's score before calibration (``confidence`` is the calibrated one)."""
+    partial: bool | None = None
+    """True when a limit stopped its unit: found in what was read before the limit."""
     text_source: str | None = None
     """``"ocr"`` when the text was read from an image (evidence then has ``bbox`` and ``ocr``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("finding", self, ("provenance", "review", "gloss", "text_source"))
+        return _record("finding", self, ("provenance", "review", "gloss", "score", "partial", "text_source"))
 
 
 @dataclass(slots=True)
@@ -165,7 +231,7 @@ class Problem:
 
 @dataclass(slots=True)
 class UnitRecord:
-    """Accounting for one unit: how it ended (``scanned``, ``skipped``, ``error``)."""
+    """Accounting for one unit: how it ended (``scanned``, ``partial``, ``skipped``, ``error``, ``container``)."""
 
     file: str
     member: str | None
@@ -175,6 +241,10 @@ class UnitRecord:
     outcome: str
     findings: int = 0
     provenance: dict[str, Any] | None = None
+    decode_errors: int | None = None
+    """Characters decoded with replacement (lone surrogates, invalid bytes); only when some were."""
+    partial: bool | None = None
+    """True when a limit stopped the unit: its findings so far are kept (outcome ``partial``)."""
     text_layer: str | None = None
     """PDFs: ``none`` (no page has a text layer) or ``unreliable`` (some pages have none, or mostly
     ``(cid:N)``, U+FFFD or private-use characters); unset when every page has usable text."""
@@ -183,7 +253,7 @@ class UnitRecord:
     engine, version, pages or frames read, lines recognised."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _record("unit", self, ("provenance", "text_layer", "ocr"))
+        return _record("unit", self, ("provenance", "decode_errors", "partial", "text_layer", "ocr"))
 
 
 @dataclass(slots=True)
@@ -232,6 +302,14 @@ def header(rules: Any, arguments: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of every record type, shipped as ``schemas/records.schema.json``."""
+    import json
+    from importlib.resources import files
+
+    return json.loads(files(__package__).joinpath("schemas/records.schema.json").read_text(encoding="utf-8"))
+
+
 def now() -> str:
     """UTC timestamp, ISO 8601 with seconds."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -249,6 +327,7 @@ class Summary:
     findings: int = 0
     errors: int = 0
     skipped: int = 0
+    inputs: int = 0
 
     def add(self, record: dict[str, Any]) -> None:
         t = record.get("type")
@@ -264,6 +343,7 @@ class Summary:
             self.skipped += 1
         elif t == "unit":
             self.units[record["outcome"]] += 1
+            self.inputs += record.get("member") is None
             if record["outcome"] != "container":
                 self.formats[record["format"]] += 1
 
@@ -271,8 +351,10 @@ class Summary:
         seen = sum(v for k, v in self.units.items() if k != "container")
         return {
             "type": "summary",
+            # seen = scanned + partial + skipped + error; inputs: top-level units (paths given and walked)
             "units": {"seen": seen, "scanned": self.units["scanned"], "skipped": self.units["skipped"],
-                      "error": self.units["error"], "containers": self.units["container"]},
+                      "error": self.units["error"], "containers": self.units["container"],
+                      "partial": self.units["partial"], "inputs": self.inputs},
             "formats": dict(sorted(self.formats.items())),
             "findings": self.findings,
             "flag_findings": self.flag_findings,

@@ -3,19 +3,22 @@
 :func:`scan_unit` is a pure function of a unit, the options and the loaded rules: it keeps no
 global state, so top-level units can be spread over worker processes.  Each unit it meets
 (including children of containers) ends as exactly one :class:`UnitRecord` -- ``scanned``,
-``skipped``, ``error`` or ``container`` -- preceded by its findings or its problem record.
+``partial``, ``skipped``, ``error`` or ``container`` -- preceded by its findings or its problem
+record.  A unit stopped by a limit (time, size, ratio) keeps the findings found before it: they
+and the unit record carry ``partial: true``, and an error ``limit_exceeded`` names the limit.
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
 
-from .detect.engine import Detector
+from .detect.engine import Detector, PartialResult
 from .extract import EXTRACTORS
+from .files import open_input
 from .text.encoding import DecodeError
 from .extract.stream import stream_segments
 from .options import ScanOptions
-from .records import Problem, Record, Unit, UnitRecord
+from .records import Problem, Record, Unit, UnitRecord, documented_reason
 from .sources.containers import OPENERS
 from .sources.sniff import sniff
 
@@ -57,22 +60,33 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
                       f"no extractor for format {fmt!r}", unit.sha256)
         yield _unit_record(unit, fmt, "skipped")
         return
-    seconds = options.limits.unit_seconds + (options.limits.ocr_seconds if fmt in OCR_FORMATS and options.ocr != "off" else 0)
+    unit.deadline = started + options.limits.unit_seconds + (
+        options.limits.ocr_seconds if fmt in OCR_FORMATS and options.ocr != "off" else 0)
     try:
-        findings = detector.detect(unit, segments, deadline=started + seconds, prefilter=fmt in GATED_FORMATS)
-    except TimeoutError as exc:
+        findings = detector.detect(unit, segments, deadline=unit.deadline, prefilter=fmt in GATED_FORMATS)
+    except PartialResult as part:  # a limit stopped the unit: keep what was found, say which limit
+        kept = _kept(part.findings, options)
+        if kept and on_findings is not None:
+            on_findings(unit)
+        yield from kept
         yield from unit.meta.pop("problems", ())
-        yield Problem("error", unit.file, unit.member, "limit_exceeded", str(exc), unit.sha256, "unit_seconds")
-        yield _unit_record(unit, fmt, "error")
+        yield Problem("error", unit.file, unit.member, "limit_exceeded",
+                      f"{part.cause}; the {len(kept)} finding(s) before it are kept (partial)", unit.sha256, part.limit)
+        record = _unit_record(unit, fmt, "partial", len(kept))
+        record.partial = True
+        yield record
         return
     except DecodeError as exc:
         yield from _failed(unit, fmt, "undecodable", exc)
         return
     except Exception as exc:  # a malformed unit must not stop the scan
-        # extractors may name the failure (e.g. EncryptedPDF.reason == "encrypted")
-        yield from _failed(unit, fmt, getattr(exc, "reason", None) or "extract_failed", exc)
+        # extractors may name the failure (e.g. EncryptedPDF.reason == "encrypted"); other
+        # exceptions' .reason (UnicodeError, URLError) is not ours
+        named = getattr(exc, "reason", None)
+        yield from _failed(unit, fmt, named if isinstance(named, str) and documented_reason(named)
+                           else "extract_failed", exc)
         return
-    kept = [f for f in findings if f.confidence >= options.min_confidence and (options.include_clean or f.flag)]
+    kept = _kept(findings, options)
     if kept and on_findings is not None:
         on_findings(unit)
     yield from kept
@@ -80,8 +94,26 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
     yield _unit_record(unit, fmt, "scanned", len(kept))
 
 
+def _kept(findings: list, options: ScanOptions) -> list:
+    return [f for f in findings if f.confidence >= options.min_confidence and (options.include_clean or f.flag)]
+
+
+def scan_warc_range(unit: Unit, start: int, end: int, detector: Detector, options: ScanOptions,
+                    on_findings: Callable[[Unit], object] | None = None) -> Iterator[Record]:
+    """The records :func:`scan_unit` gives for the WARC records in bytes ``start``..``end`` of the
+    top-level WARC file ``unit`` (a range from :func:`~profilewatch.sources.warcsplit.record_ranges`);
+    the range that ends the file also yields the file's own unit record."""
+    from .sources.warc import open_warc_range
+
+    fmt = _streamed_format(unit)
+    last = end >= unit.size
+    yield from _open_container(unit, fmt, detector, options, on_findings,
+                               open_warc_range(unit, options.limits, start, end), final=last)
+
+
 def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptions,
-                    on_findings: Callable[[Unit], object] | None) -> Iterator[Record]:
+                    on_findings: Callable[[Unit], object] | None, opened: Iterator[Unit | Problem] | None = None,
+                    final: bool = True) -> Iterator[Record]:
     if unit.depth >= options.limits.max_depth:
         yield Problem("error", unit.file, unit.member, "limit_exceeded",
                       f"archive nested deeper than max_depth={options.limits.max_depth}", unit.sha256, "max_depth")
@@ -90,7 +122,7 @@ def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptio
     children = 0
     broken = False  # the opener reported an error on the container itself
     try:
-        for child in OPENERS[fmt](unit, options.limits):
+        for child in OPENERS[fmt](unit, options.limits) if opened is None else opened:
             if isinstance(child, Problem):
                 yield child
                 if child.member is not None and child.member != unit.member:
@@ -105,12 +137,13 @@ def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptio
         yield from _failed(unit, fmt, "container_failed", exc)
         return
     # a container that could not be read at all ends as an error unit, not as an empty container
-    yield _unit_record(unit, fmt, "error" if broken and not children else "container")
+    if final:
+        yield _unit_record(unit, fmt, "error" if broken and not children else "container")
 
 
 def _streamed_format(unit: Unit) -> str:
     """A file too large to hold: containers are opened from disk, anything else is read in windows."""
-    with open(unit.path, "rb") as fh:
+    with open_input(unit.path) as fh:
         head = fh.read(1 << 16)
     fmt = sniff(head, unit.name, unit.hint)
     return fmt if fmt in OPENERS else "streamed-text"
@@ -129,6 +162,6 @@ def _prov(unit: Unit) -> dict | None:
 
 def _unit_record(unit: Unit, fmt: str, outcome: str, findings: int = 0, provenance: dict | None = None) -> UnitRecord:
     return UnitRecord(unit.file, unit.member, unit.sha256, unit.size, fmt, outcome, findings,
-                      provenance if provenance is not None else _prov(unit),
+                      provenance if provenance is not None else _prov(unit), unit.decode_errors or None,
                       text_layer=unit.meta.get("text_layer"), ocr=unit.meta.get("ocr"))
 

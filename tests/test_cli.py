@@ -75,11 +75,12 @@ def test_rule_error_is_2(tmp_path):
 
 def test_strict_makes_failed_inputs_exit_3(tmp_path):
     (tmp_path / "ok.txt").write_text("nothing here")
-    p = run("scan", str(tmp_path), str(tmp_path / "missing.txt"), "--format", "jsonl", "--strict")
+    p = run("scan", str(tmp_path), str(tmp_path / "missing.txt"), "--format", "jsonl", "--strict", "--keep-going")
     assert p.returncode == 3
     errors = [r for r in jsonl(p.stdout) if r["type"] == "error"]
     assert errors[0]["reason"] == "not_found"
-    assert run("scan", str(tmp_path), str(tmp_path / "missing.txt")).returncode == 0
+    assert run("scan", str(tmp_path), str(tmp_path / "missing.txt"), "--keep-going").returncode == 0
+    assert run("scan", str(tmp_path), str(tmp_path / "missing.txt")).returncode == 2  # a mistyped path
 
 
 def test_units_records_add_up():

@@ -50,13 +50,13 @@ def test_ignore_files_at_any_depth_and_exclude_include(tmp_path):
     recs = records(r.stdout)
     scanned = sorted({f["file"] for f in recs if f["type"] == "finding"})
     assert scanned == ["keep/a.txt", "keep/deep/c.txt"]
-    excluded = {(x["file"], x["message"]) for x in recs if x["type"] == "skipped"}
+    excluded = {(x["file"], x["message"]) for x in recs if x["type"] == "skipped" and x["reason"] == "excluded"}
     assert excluded == {("keep/a.log", "excluded by .profilewatchignore"),
                         ("keep/deep/build/", "excluded by keep/deep/.profilewatchignore; the folder was not walked"),
                         ("vendor/", "excluded by --exclude; the folder was not walked")}
-    assert all(x["reason"] == "excluded" for x in recs if x["type"] == "skipped")
+    assert all(x["reason"] in ("excluded", "hidden") for x in recs if x["type"] == "skipped")
     summary = recs[-1]
-    assert summary["units"]["skipped"] == 3 and summary["units"]["seen"] == 5
+    assert summary["units"]["skipped"] == 5 and summary["units"]["seen"] == 7  # + 2 hidden .profilewatchignore
     assert recs[0]["arguments"]["exclude"] == ["vendor/"]
 
     only = records(invoke("scan", str(root), "--format", "jsonl", "--include", "**/deep/**", "--no-ignore").stdout)

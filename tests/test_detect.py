@@ -53,10 +53,22 @@ def test_several_candidates_in_one_passage_become_one_finding(detector):
     assert set(flags[0].terms) >= {"维族", "汉族", "藏族", "种族属性"}
 
 
-def test_one_finding_per_category(detector):
+def test_one_finding_per_passage_with_all_its_categories(detector):
     text = "支持分析人员目标的种族属性（如维族、汉族）以及人种肤色属性（如白人、黄种人、黑人）。"
-    cats = sorted(f.category for f in _findings(detector, text) if f.flag)
-    assert cats == ["ethnicity", "skin_color"]
+    flags = [f for f in _findings(detector, text) if f.flag]
+    assert len(flags) == 1
+    (finding,) = flags
+    assert sorted(finding.categories) == ["ethnicity", "skin_color"]
+    # the primary category is the lead term's: a group name (黄种人, the longest) outranks an attribute
+    assert finding.category == finding.categories[0] == "skin_color"
+    assert finding.evidence["match"] == "黄种人" and finding.rule == "skin_color/" + finding.kind
+
+
+def test_a_passage_with_one_category_keeps_it_primary(detector):
+    text = "平台支持对人员进行宗教信仰识别，并对信教人员进行布控预警。"
+    flags = [f for f in _findings(detector, text) if f.flag]
+    assert [f.categories for f in flags] == [["religion"]]
+    assert flags[0].category == "religion"
 
 
 def test_fingerprint_is_stable_across_moves_and_whitespace(detector):

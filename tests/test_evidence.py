@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from casecorpus import FLAG_ZH, findings_of, make_corpus, run_cli
-from profilewatch.case.evidence import verify
+from profilewatch.case.verify import verify
 from profilewatch.sources import containers
 
 WARC_URI = "http://vendor.example/products/ipc-x1.html"
@@ -57,7 +57,7 @@ def test_bundle_holds_report_findings_sources_and_manifest(tmp_path, case):
         names = zf.namelist()
         manifest = json.loads(zf.read("manifest.json"))
         assert names[0] == "manifest.json"
-        assert set(names) == {"manifest.json"} | {f["path"] for f in manifest["files"]}
+        assert set(names) == {"manifest.json", "SHA256SUMS"} | {f["path"] for f in manifest["files"]}
         for entry in manifest["files"]:
             assert hashlib.sha256(zf.read(entry["path"])).hexdigest() == entry["sha256"]
         exported = [json.loads(line) for line in zf.read("findings.jsonl").decode().splitlines()]
@@ -142,9 +142,9 @@ def test_verify_fails_on_any_flipped_byte_of_the_file(tmp_path, case):
         damaged[pos] ^= 0x20
         path = tmp_path / f"damaged-{pos}.zip"
         path.write_bytes(bytes(damaged))
-        result = verify(path)
+        result = verify(path, strict=True)
         assert not result.ok, f"flipping byte {pos} went unnoticed"
-    res = run_cli("verify-evidence", str(tmp_path / f"damaged-{positions[3]}.zip"))
+    res = run_cli("verify-evidence", "--strict", str(tmp_path / f"damaged-{positions[3]}.zip"))
     assert res.exit_code == 2 and "verification FAILED" in res.stderr
 
 
@@ -202,3 +202,107 @@ def test_large_streamed_unit_is_copied_into_the_store_and_bundle(tmp_path):
     assert data.endswith(FLAG_ZH.format(i="big").encode("utf-8")) and len(data) > 1024
     assert manifest["missing_sources"] == []
     assert verify(tmp_path / "b.zip").ok
+
+
+def _unpack(bundle: Path, folder: Path) -> Path:
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(folder)
+    return folder
+
+
+def _rezip(folder: Path, out: Path, *, prefix: str = "", reverse: bool = True) -> Path:
+    """Zip ``folder`` as an archiver would: deflated, folder entries, other order, today's timestamps."""
+    files = sorted((p for p in folder.rglob("*")), key=lambda p: p.as_posix(), reverse=reverse)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for p in files:
+            zf.write(p, prefix + p.relative_to(folder).as_posix() + ("/" if p.is_dir() else ""))
+        zf.writestr(prefix + "__MACOSX/._manifest.json", b"\x00\x05\x16\x07")
+    return out
+
+
+def test_a_rezipped_bundle_verifies_whatever_the_order_and_folder_entries(tmp_path, case):
+    bundle = tmp_path / "bundle.zip"
+    digest = _export(case[1], bundle).stdout.split("manifest sha256: ")[1].strip()
+    folder = _unpack(bundle, tmp_path / "unpacked")
+    for i, prefix in enumerate(("", "bundle/")):
+        rezipped = _rezip(folder, tmp_path / f"rezipped{i}.zip", prefix=prefix)
+        with zipfile.ZipFile(rezipped) as zf:
+            assert zf.namelist()[0] != prefix + "manifest.json" and any(n.endswith("/") for n in zf.namelist())
+        result = verify(rezipped, digest)
+        assert result.ok, result.problems
+        assert result.canonical is False and any("re-packed" in n for n in result.notes)
+        res = run_cli("verify-evidence", str(rezipped), "--manifest-sha256", digest)
+        assert res.exit_code == 0 and "OK" in res.stdout, res.output
+        assert not verify(rezipped, strict=True).ok
+    assert verify(bundle, strict=True).ok and verify(bundle).canonical is True
+
+
+def test_an_altered_file_in_a_rezipped_bundle_is_one_clear_line(tmp_path, case):
+    bundle = tmp_path / "bundle.zip"
+    _export(case[1], bundle)
+    folder = _unpack(bundle, tmp_path / "unpacked")
+    source = next(p for p in (folder / "sources").rglob("*") if p.is_file())
+    data = source.read_bytes()
+    source.write_bytes(data[:3] + bytes([data[3] ^ 0x01]) + data[4:])
+    res = run_cli("verify-evidence", str(_rezip(folder, tmp_path / "altered.zip")))
+    assert res.exit_code == 2
+    lines = [line for line in res.stderr.splitlines() if "note:" not in line]
+    name = source.relative_to(folder).as_posix()
+    assert len(lines) == 3, lines  # the file, SHA256SUMS disagreeing with it, the verdict
+    assert f"{name}: altered (SHA-256 " in lines[0]
+    assert "SHA256SUMS" in lines[1] and name in lines[1]
+    assert lines[2].endswith("verification FAILED (1 altered)")
+
+
+def test_folder_mode_verifies_an_unpacked_bundle_and_catches_changes(tmp_path, case):
+    bundle = tmp_path / "bundle.zip"
+    digest = _export(case[1], bundle).stdout.split("manifest sha256: ")[1].strip()
+    folder = _unpack(bundle, tmp_path / "unpacked")
+    res = run_cli("verify-evidence", str(folder), "--manifest-sha256", digest)
+    assert res.exit_code == 0 and f"{folder}: OK" in res.stdout, res.output
+    assert verify(folder).canonical is None
+    (folder / "findings.jsonl").write_text("")
+    (folder / "reviews.jsonl").unlink()
+    (folder / "sources" / "planted.txt").write_text("planted")
+    result = verify(folder)
+    assert (result.altered, result.missing, result.extra) == (1, 1, 1)
+    assert any(p.startswith("findings.jsonl: altered") for p in result.problems)
+    assert "reviews.jsonl: missing (listed in the manifest)" in result.problems
+    assert "sources/planted.txt: in the bundle but not in the manifest" in result.problems
+    assert run_cli("verify-evidence", str(tmp_path / "nothing-here")).exit_code == 2
+
+
+def test_sha256sums_and_readme_let_recipients_check_without_profilewatch(tmp_path, case):
+    import shutil
+    import subprocess
+
+    bundle = tmp_path / "bundle.zip"
+    _export(case[1], bundle)
+    folder = _unpack(bundle, tmp_path / "unpacked")
+    with zipfile.ZipFile(bundle) as zf:
+        assert zf.namelist()[:2] == ["manifest.json", "SHA256SUMS"]
+        manifest = json.loads(zf.read("manifest.json"))
+    sums = dict(reversed(line.split("  ", 1)) for line in (folder / "SHA256SUMS").read_text().splitlines())
+    assert set(sums) == {"manifest.json"} | {f["path"] for f in manifest["files"]}
+    for name, sha in sums.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == sha
+    readme = (folder / "README.txt").read_text()
+    assert "sha256sum -c SHA256SUMS" in readme and "verify-evidence" in readme
+    assert any(f["path"] == "README.txt" and f["role"] == "readme" for f in manifest["files"])
+    if shutil.which("sha256sum") is None:
+        pytest.skip("sha256sum not installed: the SHA256SUMS format was checked above")
+    ok = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert ok.returncode == 0 and ok.stdout.count(": OK") == len(sums), ok.stdout + ok.stderr
+    (folder / "findings.jsonl").write_text("changed")
+    bad = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert bad.returncode == 1 and "findings.jsonl: FAILED" in bad.stdout
+
+
+def test_export_refuses_to_overwrite_without_force(tmp_path, case):
+    out = tmp_path / "bundle.zip"
+    out.write_bytes(b"precious")
+    res = run_cli("export-evidence", "--store", str(case[1]), "--out", str(out))
+    assert res.exit_code == 2 and "--force" in res.stderr and "exists" in res.stderr
+    assert out.read_bytes() == b"precious"
+    res = run_cli("export-evidence", "--store", str(case[1]), "--out", str(out), "--force")
+    assert res.exit_code == 0 and verify(out).ok

@@ -71,9 +71,23 @@ def test_html_segments_cover_hidden_places():
     assert ".x{}" not in body.text  # style is not text
 
 
-def test_html_blocks_stay_apart():
-    body = html.visible_text(html.LexborHTMLParser("<table><tr><td>民</td><td>族</td></tr></table>").body)
-    assert "民\n\n族" in body
+def test_html_blocks_stay_apart_and_a_table_row_is_one_line():
+    body = html.visible_text(html.LexborHTMLParser(
+        "<p>民</p><p>族</p><table><tr><th>人脸属性</th><td>性别、种族</td><td></td><td>肤色</td></tr>"
+        "<tr><td>存储</td><td>256 GB</td></tr></table>").body)
+    assert body.split("\n\n") == ["民", "族", "人脸属性 | 性别、种族 | 肤色", "存储 | 256 GB"]
+
+
+def test_an_html_spec_table_row_is_its_own_statement(tmp_path):
+    page = tmp_path / "spec.html"
+    page.write_text("<h2>产品参数</h2><table><tr><th>型号</th><td>X-1</td></tr>"
+                    "<tr><th>人脸属性识别</th><td>性别、年龄段、种族、肤色</td></tr>"
+                    "<tr><th>工作温度</th><td>-30°C~60°C</td></tr></table>", encoding="utf-8")
+    from profilewatch import api
+    flags = [r for r in api.scan([str(page)]) if getattr(r, "flag", False)]
+    assert len(flags) == 1 and flags[0].kind == "capability_claim"
+    assert flags[0].evidence["text"] == "人脸属性识别 | 性别、年龄段、种族、肤色"
+    assert sorted(flags[0].categories) == ["ethnicity", "skin_color"]
 
 
 def test_verbatim_formats_keep_line_and_column():

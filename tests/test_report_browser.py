@@ -10,30 +10,21 @@ from __future__ import annotations
 import http.server
 import itertools
 import json
-import os
 import queue
 import re
-import shutil
 import subprocess
 import threading
 import time
 import urllib.request
-import warnings
 
 import pytest
 
+from browsers import need_chromium
 from report_samples import RLO, hostile_records, normal_records, render
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-default-apps", "--disable-extensions", "--mute-audio", "--remote-debugging-port=0"]
-
-
-def browser_path() -> str | None:
-    for candidate in (os.environ.get("PROFILEWATCH_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    return None
 
 
 class Page:
@@ -110,13 +101,7 @@ class Page:
 
 @pytest.fixture(scope="module")
 def chromium():
-    exe = browser_path()
-    if exe is None:
-        msg = ("NO BROWSER: chromium not found -- the HTML report was NOT checked in a real browser. "
-               "Run .ci/install-browser (Debian package 'chromium') to enable these tests.")
-        warnings.warn(msg)
-        pytest.skip(msg)
-    return exe
+    return need_chromium("the HTML report")
 
 
 @pytest.fixture()
@@ -210,3 +195,40 @@ def test_filters_hide_and_show_findings(chromium, tmp_path):
         assert "f-4" not in page.eval(visible) and len(page.eval(visible)) == 4
     finally:
         page.close()
+
+
+LATIN_ONLY_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{dir}</dir><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+def _cjk_state(chromium: str, tmp_path, html: str) -> tuple[str, bool]:
+    tmp_path.mkdir(parents=True)
+    page, _ = _open(chromium, tmp_path, html)
+    try:
+        return page.eval("document.documentElement.getAttribute('data-cjk')"), page.eval(
+            "document.getElementById('cjk-note').hidden")
+    finally:
+        page.close()
+
+
+def test_cjk_note_shows_only_when_the_system_has_no_cjk_font(chromium, tmp_path, monkeypatch):
+    html = render("html", normal_records())  # quotes Chinese evidence
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout \
+        if shutil.which("fc-list") else ""
+    if fonts.strip():
+        assert _cjk_state(chromium, tmp_path / "with-fonts", html) == ("ok", True)
+    else:
+        warnings.warn("no CJK font installed: only the no-font case of the CJK note was checked")
+    latin = next((d for d in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
+                  if os.path.isdir(d)), None)
+    if latin is None:
+        pytest.skip("no Latin-only font folder to build a system without CJK fonts")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(LATIN_ONLY_FONTS.format(dir=latin, cache=tmp_path / "fc-cache"))
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    assert _cjk_state(chromium, tmp_path / "no-cjk", html) == ("missing", False)
+    english = [r for r in normal_records() if r.get("type") != "timeline"
+               and not re.search(r"[\u3400-\u9fff]", json.dumps(r, ensure_ascii=False))]
+    assert _cjk_state(chromium, tmp_path / "no-cjk-en", render("html", english))[0] == "none"

@@ -183,3 +183,20 @@ def test_path_scrubbing_respects_name_boundaries():
     assert policy.scrub("other /data/cases/x") == "other /data/cases/x"
     assert policy.given("/data/case") == "case" and policy.given("rel/dir") == "rel/dir"
     assert policy.file("/data/case/x.txt") == "x.txt" and policy.file("a/b.txt") == "a/b.txt"
+
+
+def test_timeline_comes_right_after_the_summary_and_fonts_cover_cjk():
+    html = render("html", normal_records())
+    doc = HTMLParser(html)
+    order = [s.attributes["id"] for s in doc.css("main > section")]
+    assert order == ["summary", "timeline", "findings", "problems"]
+    style = doc.css_first("style").text()
+    stack = re.search(r"html \{ font-family: ([^;]+);", style).group(1)
+    for font in ("PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei"):
+        assert f'"{font}"' in stack, font
+    assert stack.rstrip().endswith("sans-serif")
+    mono = re.search(r"\.snippet \{ font-family: ([^;]+);", style).group(1)
+    assert "Noto Sans Mono CJK SC" in mono and "Microsoft YaHei" in mono
+    note = doc.css_first("#cjk-note")
+    assert note is not None and "hidden" in note.attributes and "fonts-noto-cjk" in note.text()
+    assert doc.css_first("main > *").attributes.get("id") == "cjk-note"  # the first thing on the page

@@ -131,3 +131,45 @@ def test_unwritable_baseline_path_fails_before_scanning(tmp_path):
     res = run_cli("scan", str(corpus), "--format", "jsonl", "--write-baseline", str(tmp_path / "no" / "b.json"))
     assert res.exit_code == 2
     assert "cannot write baseline" in res.stderr and res.stdout == ""
+
+
+def test_review_list_filters_by_file_category_kind_status_and_confidence(tmp_path):
+    import zipfile
+    from pathlib import Path
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples", corpus / "docs")
+    with zipfile.ZipFile(corpus / "pack.zip", "w") as zf:
+        zf.writestr("inner/spec.txt", FLAG_EN.format(i="Z") + "\n")
+    db = tmp_path / "case.db"
+    found = findings_of(_scan(corpus, db).stdout)
+    by_fp = {f["fingerprint"]: f for f in found}
+    assert len({f["kind"] for f in found}) >= 3 and len({f["category"] for f in found}) >= 2
+
+    def listed(*args):
+        res = run_cli("review", "list", "--store", str(db), "--json", *args)
+        assert res.exit_code == 0, res.output
+        return {json.loads(line)["fingerprint"]: json.loads(line) for line in res.stdout.splitlines()}
+
+    assert set(listed()) == set(by_fp)
+    kind = next(f["kind"] for f in found if not f["flag"])
+    assert set(listed("--kind", kind)) == {fp for fp, f in by_fp.items() if f["kind"] == kind}
+    both = set(listed("--kind", kind, "--kind", "implementation"))
+    assert both == {fp for fp, f in by_fp.items() if f["kind"] in (kind, "implementation")}
+    assert set(listed("--category", "religion")) == {fp for fp, f in by_fp.items() if "religion" in f["categories"]}
+    assert listed("--category", "religion")
+    assert set(listed("--min-confidence", "0.8")) == {fp for fp, f in by_fp.items() if f["confidence"] >= 0.8}
+    assert set(listed("--min-confidence", "0.8")) != set(by_fp)
+    html = set(listed("--file", "*.html"))
+    assert html and html == {fp for fp, f in by_fp.items() if f["file"].endswith(".html")}
+    assert set(listed("--file", "docs/idcard_reader.py")) == {fp for fp, f in by_fp.items()
+                                                             if f["file"] == "docs/idcard_reader.py"}
+    member = set(listed("--file", "inner/*"))
+    assert member and all(by_fp[fp]["member"] == "inner/spec.txt" for fp in member)
+    assert set(listed("--file", "docs")) == {fp for fp, f in by_fp.items() if f["file"].startswith("docs/")}
+    one = next(iter(html))
+    assert run_cli("review", "confirm", "--store", str(db), one).exit_code == 0
+    assert set(listed("--status", "confirmed", "--file", "*.html")) == {one}
+    assert listed("--status", "confirmed", "--file", "*.py") == {}
+    bad = run_cli("review", "list", "--store", str(db), "--kind", "nonsense")
+    assert bad.exit_code == 2 and "capability_claim" in bad.output

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from casecorpus import run_cli
-from desk_world import PAYLOADS, make_store, need_serve
+from desk_world import PAYLOADS, copy_store, make_store, need_serve
 
 TOKEN = "test-token"
 BASE = "http://127.0.0.1:8765"
@@ -36,12 +36,7 @@ def client(world, tmp_path):
         from starlette.testclient import TestClient
     from profilewatch.serve.app import create_app
 
-    db = tmp_path / "case.db"  # each test reviews its own copy
-    src = sqlite3.connect(world)
-    dst = sqlite3.connect(db)
-    src.backup(dst)
-    src.close()
-    dst.close()
+    db = copy_store(world, tmp_path / "case.db")  # each test reviews its own copy
     client = TestClient(create_app(str(db), reviewer="ana", csrf_token=TOKEN), base_url=BASE)
     client.db = db
     return client
@@ -171,6 +166,7 @@ def test_hostile_content_is_inert_on_every_page(client):
         csp = page.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
         assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["referrer-policy"] == "same-origin"  # no-referrer makes form posts Origin: null
         parser = Tags()
         parser.feed(page.text)
         for tag, attrs in parser.tags:
@@ -206,3 +202,20 @@ def test_exports_of_the_selection(client):
     ftm = [json.loads(x) for x in client.get("/export", params={"fmt": "ftm", "lang": "zh"}).text.splitlines()]
     assert {e["schema"] for e in ftm} == {"Document", "Note"}
     assert len([e for e in ftm if e["schema"] == "Note"]) >= len(zh)
+
+
+def test_each_facet_count_is_what_choosing_it_shows(client):
+    fps = fingerprints(client.get("/").text)
+    client.post("/bulk", data={"csrf": TOKEN, "decision": "confirmed", "fp": fps[:3]})
+    client.post(f"/finding/{fps[0]}/review", data={"csrf": TOKEN, "decision": "duplicate"})
+    checked = 0
+    for base in ({}, {"flag": "1"}, {"q": "预警"}, {"lang": "zh", "status": "open"}):
+        page = client.get("/", params=base).text
+        for name in ("category", "kind", "status", "source_type", "domain", "lang"):
+            block = re.search(rf'<select name="{name}">(.*?)</select>', page, re.S).group(1)
+            for value, n in re.findall(r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)</option>', block):
+                value = value.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&#34;", '"')
+                shown = total(client.get("/", params={**base, name: value}).text)
+                assert shown == int(n), (base, name, value)
+                checked += 1
+    assert checked > 20

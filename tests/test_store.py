@@ -279,3 +279,48 @@ def test_kill9_at_random_points_then_resume_equals_uninterrupted_run(tmp_path, s
                          "WHERE d.scan_id = ?", (final_id,)).fetchone()[0]
     con.close()
     assert stored == len(reference)  # none lost, none duplicated
+
+
+def _old_passage_rows(db, result_id: int) -> None:
+    """The per-category copies of one passage, as stores before migration 3 hold them."""
+    explanation = ("capability_claim — capability cue beside the term. Terms: 汉族 (ethnicity, group), "
+                   "白人 (skin_color, group), 种族属性 (ethnicity, attribute), 黄种人 (skin_color, group). "
+                   "Cues: capability: 支持.")
+    for seq, (cat, fp, match) in enumerate([("ethnicity", "fp-eth", "汉族"), ("skin_color", "fp-skin", "黄种人")], 1):
+        rec = {"type": "finding", "file": "a.txt", "member": None, "kind": "capability_claim", "category": cat,
+               "categories": ["ethnicity", "skin_color"], "rule": f"{cat}/capability_claim", "confidence": 0.9,
+               "evidence": {"text": "...", "match": match, "line": 1}, "sha256": "ab", "fingerprint": fp,
+               "explanation": explanation, "flag": True, "terms": ["汉族", "白人", "种族属性", "黄种人"], "cues": {}}
+        db.execute("INSERT INTO findings VALUES (?, ?, ?, 'a.txt', NULL, 'ab', 'capability_claim', ?, ?, 0.9, 1, ?)",
+                   (result_id, seq, fp, cat, rec["rule"], json.dumps(rec, ensure_ascii=False)))
+    unit = {"type": "unit", "file": "a.txt", "member": None, "findings": 2, "outcome": "scanned"}
+    db.execute("INSERT INTO units VALUES (?, 0, 'a.txt', NULL, 0, 'ab', 10, 'text', 'scanned', 2, NULL, ?)",
+               (result_id, json.dumps(unit)))
+
+
+def test_migration_3_merges_per_category_copies_into_one_finding_per_passage(tmp_path, monkeypatch):
+    from profilewatch.case import store as store_module
+
+    path = tmp_path / "case.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:2])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    with Store(path) as store:
+        db = store.db
+        db.execute("BEGIN")
+        db.execute("INSERT INTO scans VALUES (1, 't', 't', 'done', 'pw', '0', 'c', 'r', 'k', 'k', '[]', '{}')")
+        db.execute("INSERT INTO results VALUES (1, 'a.txt', 'ab', 'r', 'k', 1, 't', 0.1)")
+        _old_passage_rows(db, 1)
+        db.execute("INSERT INTO reviews(fingerprint, decision, note, reviewer, at) "
+                   "VALUES ('fp-eth', 'confirmed', 'seen in the tender', 'ana', 't')")
+        db.execute("COMMIT")
+    monkeypatch.undo()
+    with Store(path) as store:
+        rows = store.query("SELECT fingerprint, category, json FROM findings")
+        assert [(r[0], r[1]) for r in rows] == [("fp-skin", "skin_color")]  # 黄种人: the top-ranked term
+        assert json.loads(rows[0][2])["categories"] == ["skin_color", "ethnicity"]
+        (unit,) = store.query("SELECT findings, json FROM units")
+        assert unit[0] == 1 and json.loads(unit[1])["findings"] == 1
+        review = store.query("SELECT decision, note, source FROM reviews WHERE fingerprint = 'fp-skin'")
+        assert [(r[0], r[2]) for r in review] == [("confirmed", "migration")]
+        assert "seen in the tender" in review[0][1] and "fp-eth" in review[0][1]
+        assert store.query("SELECT count(*) FROM reviews WHERE fingerprint = 'fp-eth'")[0][0] == 1  # log kept

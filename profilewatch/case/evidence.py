@@ -13,11 +13,15 @@ A bundle is a ZIP file holding, for one scan of a case store:
 * ``sources/<sha256 prefix>/<name>``: a copy of each unit that holds a finding, archive members
   and WARC records extracted as their own files.
 
+* ``SHA256SUMS`` (second entry; ``sha256sum -c SHA256SUMS`` in the unpacked folder checks the
+  manifest and every file it lists) and ``README.txt`` (what is inside, how to check it).
+
 The ZIP is written canonically (stored, not compressed; fixed timestamps and attributes; entry
-order fixed by the manifest), so :func:`verify` checks every file against the manifest *and*
-rebuilds the container and compares it byte for byte: any altered byte anywhere fails.  The
-manifest's own SHA-256 is printed on export; record it elsewhere (case notes, a ticket) and pass
-it to ``verify-evidence --manifest-sha256`` to also rule out a rewritten manifest.
+order fixed by the manifest).  :mod:`profilewatch.case.verify` checks every file against the
+manifest, whatever the container (re-zipped, unpacked), and with ``--strict`` the container
+byte for byte.  The manifest's own SHA-256 is printed on export; record it elsewhere (case
+notes, a ticket) and pass it to ``verify-evidence --manifest-sha256`` to also rule out a
+rewritten manifest.
 """
 from __future__ import annotations
 
@@ -26,11 +30,9 @@ import io
 import json
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -45,6 +47,10 @@ from .store import Store
 
 BUNDLE_VERSION = 1
 MANIFEST = "manifest.json"
+SUMS = "SHA256SUMS"
+README = "README.txt"
+# left by archivers and file browsers, never part of a bundle: ignored (and said so) when verifying
+_JUNK = re.compile(r"(^|/)(__MACOSX/.*|\.DS_Store|Thumbs\.db|desktop\.ini|\._[^/]*)$")
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _CHUNK = 1 << 20
 
@@ -175,6 +181,7 @@ def export(store: Store, out: str | os.PathLike, *, scan_id: int | None = None, 
         entries.append((name, len(data), _chunks(data)))
         files.append({"path": name, "role": role, "sha256": _sha256(data), "size": len(data), **extra})
 
+    add(README, _readme(scan, len(findings), len(sources)), "readme")
     report_name, report_bytes, report_info = _report(scan, findings)
     add(report_name, report_bytes, "report")
     add("findings.jsonl", "".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n"
@@ -215,100 +222,55 @@ def export(store: Store, out: str | os.PathLike, *, scan_id: int | None = None, 
         "missing_sources": missing,
     }
     manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    sums = _sha256sums([(MANIFEST, _sha256(manifest_bytes))] + [(f["path"], f["sha256"]) for f in files])
     target = Path(out)
     with atomic_write(target) as fh:
-        _write_zip(fh, [(MANIFEST, len(manifest_bytes), _chunks(manifest_bytes))] + entries)
+        _write_zip(fh, [(MANIFEST, len(manifest_bytes), _chunks(manifest_bytes)),
+                        (SUMS, len(sums), _chunks(sums))] + entries)
     return {"path": str(target), "manifest_sha256": _sha256(manifest_bytes), "findings": len(findings),
             "sources": len(sources) - len(missing), "missing_sources": len(missing), "report": report_name}
+
+
+def _sha256sums(pairs: list[tuple[str, str]]) -> bytes:
+    """``sha256sum`` format (two spaces, text mode), so ``sha256sum -c SHA256SUMS`` checks the unpacked bundle."""
+    return "".join(f"{sha}  {name}\n" for name, sha in pairs).encode("utf-8")
+
+
+def _readme(scan: Any, findings: int, sources: int) -> bytes:
+    return README_TEXT.format(scan=scan["id"], started=scan["started"], findings=findings, sources=sources,
+                              version=__version__).encode("utf-8")
+
+
+README_TEXT = """profilewatch evidence bundle
+============================
+
+Scan {scan} (started {started}): {findings} findings, {sources} source files. Written by profilewatch {version}.
+
+What is inside
+  manifest.json   every other file with its SHA-256, size and role; for source copies also where
+                  they came from (file, archive member, WARC URI and capture date) and the
+                  fingerprints of the findings in them
+  SHA256SUMS      the SHA-256 of manifest.json and of every file the manifest lists
+  README.txt      this file
+  report.html     the findings as a readable report (findings.md if HTML could not be written)
+  findings.jsonl  one finding per line, with its review decision
+  reviews.jsonl   the review history of those findings
+  sources/        a copy of each file (archive member, WARC record) that holds a finding
+
+How to check it without profilewatch
+  unzip the bundle, then, in the folder that holds SHA256SUMS:
+      sha256sum -c SHA256SUMS          (Linux; macOS: shasum -a 256 -c SHA256SUMS)
+  Every line must end in OK.  Compare the SHA-256 of manifest.json with the value recorded when
+  the bundle was exported (case notes, ticket): that rules out a rewritten manifest.
+
+With profilewatch
+      profilewatch verify-evidence BUNDLE.zip [--manifest-sha256 HEX]
+      profilewatch verify-evidence UNPACKED_FOLDER [--manifest-sha256 HEX]
+"""
 
 
 def _file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     for chunk in _file_chunks(path):
         digest.update(chunk)
-    return digest.hexdigest()
-
-
-# --------------------------------------------------------------------------- verify
-
-@dataclass
-class Verification:
-    """What :func:`verify` found: ``ok`` when ``problems`` is empty."""
-
-    path: str
-    files: int = 0
-    manifest_sha256: str | None = None
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def verify(path: str | os.PathLike, manifest_sha256: str | None = None) -> Verification:
-    """Check every file of a bundle against its manifest and the container against its canonical form."""
-    result = Verification(str(path))
-    try:
-        zf = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        result.problems.append(f"not a readable ZIP file: {exc}")
-        return result
-    with zf:
-        names = [i.filename for i in zf.infolist()]
-        if not names or names[0] != MANIFEST:
-            result.problems.append(f"{MANIFEST} is not the first entry: not a profilewatch evidence bundle")
-            return result
-        try:
-            raw = zf.read(MANIFEST)
-            manifest = json.loads(raw)
-            listed = [(f["path"], f["sha256"], f["size"]) for f in manifest["files"]]
-        except Exception as exc:
-            result.problems.append(f"{MANIFEST} is damaged: {type(exc).__name__}: {exc}")
-            return result
-        result.manifest_sha256 = _sha256(raw)
-        if manifest_sha256 and manifest_sha256.lower() != result.manifest_sha256:
-            result.problems.append(f"{MANIFEST} SHA-256 is {result.manifest_sha256}, expected {manifest_sha256}")
-        if manifest.get("profilewatch_evidence") != BUNDLE_VERSION:
-            result.problems.append(f"unknown bundle version {manifest.get('profilewatch_evidence')!r}")
-        present = set(names)
-        if len(present) != len(names):
-            result.problems.append("duplicate entries in the ZIP file")
-        for extra in sorted(present - {MANIFEST} - {p for p, _, _ in listed}):
-            result.problems.append(f"{extra}: in the bundle but not in the manifest")
-        for name, sha, size in listed:
-            if name not in present:
-                result.problems.append(f"{name}: listed in the manifest but missing")
-                continue
-            digest, n = hashlib.sha256(), 0
-            try:
-                with zf.open(name) as fh:
-                    for chunk in iter(lambda: fh.read(_CHUNK), b""):
-                        digest.update(chunk)
-                        n += len(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:  # a flipped compression-method byte
-                result.problems.append(f"{name}: altered or damaged ({exc})")
-                continue
-            if digest.hexdigest() != sha or n != size:
-                result.problems.append(f"{name}: altered (SHA-256 {digest.hexdigest()}, manifest says {sha})")
-            result.files += 1
-        if result.problems:
-            return result
-        canonical = _canonical_digest(zf, [MANIFEST] + [p for p, _, _ in listed])
-    if canonical != _file_sha256(str(path)):
-        result.problems.append("ZIP structure altered: the container bytes differ from the canonical bundle "
-                               "(file contents match the manifest)")
-    return result
-
-
-def _canonical_digest(zf: zipfile.ZipFile, order: list[str]) -> str:
-    def stream(name: str) -> Iterator[bytes]:
-        with zf.open(name) as fh:
-            yield from iter(lambda: fh.read(_CHUNK), b"")
-
-    with tempfile.TemporaryFile() as tmp:
-        _write_zip(tmp, [(n, zf.getinfo(n).file_size, stream(n)) for n in order])
-        tmp.seek(0)
-        digest = hashlib.sha256()
-        for chunk in iter(lambda: tmp.read(_CHUNK), b""):
-            digest.update(chunk)
     return digest.hexdigest()

@@ -4,6 +4,7 @@ Used by ``profilewatch review`` (and any other front end): plain data, no printi
 """
 from __future__ import annotations
 
+import fnmatch
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +24,15 @@ class Listed:
 
 
 def list_findings(store: Store, scan_id: int | None = None, *, status: str | None = None,
-                  flags_only: bool = False) -> list[Listed]:
-    """The findings of a scan (default: the latest, even unfinished), one entry per fingerprint."""
+                  flags_only: bool = False, files: tuple[str, ...] = (), categories: tuple[str, ...] = (),
+                  kinds: tuple[str, ...] = (), min_confidence: float | None = None) -> list[Listed]:
+    """The findings of a scan (default: the latest, even unfinished), one entry per fingerprint.
+
+    Filters combine (AND); several values of one filter are alternatives (OR).  ``files``: globs
+    (``*.pdf``, ``docs/**``) or paths (a folder selects what is under it) matched against the file
+    and the archive member; only the matching places are kept.  ``categories`` matches any of a
+    finding's categories.
+    """
     scan = store.scan_row(scan_id) if scan_id is not None else store.latest_scan(complete_only=False)
     if scan is None:
         raise StoreError(f"no scan in {store.path}")
@@ -38,8 +46,24 @@ def list_findings(store: Store, scan_id: int | None = None, *, status: str | Non
         decision = decisions.get(fp, {}).get("decision", "open")
         if (status and decision != status) or (flags_only and not d["flag"]):
             continue
-        listed.append(Listed(fp, decision, decisions.get(fp), d, [(r["file"], r["member"]) for r in rows]))
+        if (kinds and d["kind"] not in kinds) or (categories and not set(categories) & set(d["categories"])):
+            continue
+        if min_confidence is not None and d["confidence"] < min_confidence:
+            continue
+        places = [(r["file"], r["member"]) for r in rows if not files or _place_matches(r["file"], r["member"], files)]
+        if places:
+            listed.append(Listed(fp, decision, decisions.get(fp), d, places))
     return listed
+
+
+def _place_matches(file: str, member: str | None, patterns: tuple[str, ...]) -> bool:
+    for pattern in patterns:
+        if any(ch in pattern for ch in "*?["):
+            if fnmatch.fnmatchcase(file, pattern) or (member and fnmatch.fnmatchcase(member, pattern)):
+                return True
+        elif file == pattern or file.startswith(pattern.rstrip("/") + "/") or member == pattern:
+            return True
+    return False
 
 
 @dataclass

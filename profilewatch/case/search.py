@@ -7,9 +7,11 @@ Contract:
   tokenizer, so Chinese needs no word segmentation) up to date with the ``findings`` table.  It
   is incremental (rows above the highest indexed rowid) and cheap when nothing is new.
 * :func:`query` lists the findings of one scan, one row per fingerprint, filtered by
-  :class:`Filters`, sorted, paged, with the total and the facet counts of every facet.  All SQL:
-  a list over 10,000 findings stays well under the desk's 300 ms budget
-  (``benchmarks/bench_serve.py``).
+  :class:`Filters`, sorted, paged, with the total and the facet counts of every facet (each
+  facet counted under every filter but its own).  The scan's rows are read once per store and
+  kept until the scan, the index or the review log changes; filters and counts then run in
+  memory (one pass), full-text search is one FTS5 query: a list over 10,000 findings stays
+  under the desk's 300 ms budget (``benchmarks/bench_serve.py``).
 * :func:`selection` gives the fingerprints a filter selects (for bulk actions and exports).
 
 Plain data out; no HTML here.
@@ -18,6 +20,10 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
+from collections import Counter
+from collections.abc import Callable
+from operator import itemgetter
 from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,8 +34,7 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 ARABIC = re.compile(r"[\u0600-\u06ff]")
 FACETS = ("category", "kind", "status", "source_type", "domain", "lang", "flag")
-SORTS = {"confidence": "flag DESC, confidence DESC, first_seen", "first_seen": "first_seen, fingerprint",
-         "last_seen": "last_seen DESC, fingerprint", "file": "file, fingerprint"}
+SORTS = ("confidence", "first_seen", "last_seen", "file")
 INDEX_BATCH = 2000
 
 
@@ -109,52 +114,137 @@ class Filters:
                 if f.name != "extra" and getattr(self, f.name) and not (f.name == "sort" and self.sort == "confidence")}
 
 
-def _base(scan_id: int) -> tuple[str, list[Any]]:
-    sql = (
-        "WITH latest AS (SELECT fingerprint, decision FROM reviews WHERE id IN "
-        "(SELECT max(id) FROM reviews GROUP BY fingerprint)), "
-        "base AS (SELECT f.rowid AS rid, f.fingerprint, f.kind, f.category, f.flag, f.confidence, f.file, "
-        "f.member, x.domain, x.lang, x.source_type, coalesce(x.captured, r.scanned) AS seen, "
-        "coalesce(l.decision, 'open') AS status "
-        "FROM done d JOIN results r ON r.id = d.result_id JOIN findings f ON f.result_id = r.id "
-        "LEFT JOIN finding_facets x ON x.finding_rowid = f.rowid "
-        "LEFT JOIN latest l ON l.fingerprint = f.fingerprint WHERE d.scan_id = ?) ")
-    return sql, [scan_id]
+COLUMNS = ("rid", "fingerprint", "kind", "category", "flag", "confidence", "file", "domain", "lang",
+           "source_type", "seen", "status")
+COL = {name: i for i, name in enumerate(COLUMNS)}
+_ROWS = ("SELECT f.rowid, f.fingerprint, f.kind, f.category, f.flag, f.confidence, f.file, x.domain, x.lang, "
+         "x.source_type, coalesce(x.captured, r.scanned) "
+         "FROM done d JOIN results r ON r.id = d.result_id JOIN findings f ON f.result_id = r.id "
+         "LEFT JOIN finding_facets x ON x.finding_rowid = f.rowid WHERE d.scan_id = ? ORDER BY f.rowid")
+_STATUS = "SELECT fingerprint, decision FROM reviews WHERE id IN (SELECT max(id) FROM reviews GROUP BY fingerprint)"
+_CACHE: weakref.WeakKeyDictionary[Store, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-def _where(flt: Filters, skip: str = "") -> tuple[str, list[Any]]:
-    clauses, params = [], []
+def _rows(store: Store, scan_id: int) -> list[tuple]:
+    """The scan's stored finding rows (:data:`COLUMNS`), each with its latest review status last.
+
+    Read once and kept per store object until the scan gains units, the index gains rows or the
+    review log gains an entry (three indexed look-ups decide), so a list request filters and
+    counts in memory instead of joining four tables once per facet."""
+    cache = _CACHE.setdefault(store, {})
+    key = (scan_id, store.query("SELECT count(*) FROM done WHERE scan_id = ?", (scan_id,))[0][0],
+           store.query("SELECT coalesce(max(finding_rowid), 0) FROM finding_facets")[0][0])
+    last_review = store.query("SELECT coalesce(max(id), 0) FROM reviews")[0][0]
+    if cache.get("rows_key") != key:
+        cache["rows"] = [tuple(r) for r in store.query(_ROWS, (scan_id,))]
+        cache["rows_key"], cache["status_key"] = key, None
+    if cache.get("status_key") != last_review:
+        status = {r[0]: r[1] for r in store.query(_STATUS)}
+        cache["with_status"] = [(*r, status.get(r[1], "open")) for r in cache["rows"]]
+        cache["status_key"] = last_review
+    return cache["with_status"]
+
+
+def _masks(store: Store, flt: Filters, rows: list[tuple]) -> list[tuple[str, list[bool]]]:
+    """(facet name, pass/fail per row) for every active filter; the name says which facet's count
+    ignores it ("" for filters that are not facets)."""
+    masks: list[tuple[str, list[bool]]] = []
     for name in ("category", "kind", "status", "source_type", "domain", "lang"):
-        value = getattr(flt, name)
-        if value and name != skip:
-            clauses.append(f"{name} = ?")
-            params.append(value)
-    if flt.flag in ("0", "1") and skip != "flag":
-        clauses.append("flag = ?")
-        params.append(int(flt.flag))
+        value, i = getattr(flt, name), COL[name]
+        if value:
+            masks.append((name, [r[i] == value for r in rows]))
+    if flt.flag in ("0", "1"):
+        flag, i = int(flt.flag), COL["flag"]
+        masks.append(("flag", [r[i] == flag for r in rows]))
     try:
-        if flt.min_confidence:
-            clauses.append("confidence >= ?")
-            params.append(float(flt.min_confidence))
+        least = float(flt.min_confidence) if flt.min_confidence else None
     except ValueError:
-        pass
+        least = None
+    if least is not None:
+        i = COL["confidence"]
+        masks.append(("", [r[i] >= least for r in rows]))
+    i = COL["seen"]
     if flt.seen_from:
-        clauses.append("seen >= ?")
-        params.append(flt.seen_from)
+        masks.append(("", [r[i] is not None and r[i] >= flt.seen_from for r in rows]))
     if flt.seen_to:
-        clauses.append("substr(seen, 1, ?) <= ?")
-        params += [len(flt.seen_to), flt.seen_to]
+        n = len(flt.seen_to)
+        masks.append(("", [r[i] is not None and r[i][:n] <= flt.seen_to for r in rows]))
     q = flt.q.strip()
     if q:
         if len(q) >= 3:  # trigram FTS: a phrase query, the user's quotes doubled
-            clauses.append("rid IN (SELECT rowid FROM finding_fts WHERE finding_fts MATCH ?)")
-            params.append('"' + q.replace('"', '""') + '"')
+            hits = {r[0] for r in store.query("SELECT rowid FROM finding_fts WHERE finding_fts MATCH ?",
+                                              ('"' + q.replace('"', '""') + '"',))}
         else:  # shorter than a trigram (two Chinese characters): a scan of the index table
             like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            clauses.append("rid IN (SELECT rowid FROM finding_fts WHERE text LIKE ? ESCAPE '\\' "
-                           "OR file LIKE ? ESCAPE '\\' OR gloss LIKE ? ESCAPE '\\')")
-            params += [like, like, like]
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+            hits = {r[0] for r in store.query("SELECT rowid FROM finding_fts WHERE text LIKE ? ESCAPE '\\' "
+                                              "OR file LIKE ? ESCAPE '\\' OR gloss LIKE ? ESCAPE '\\'",
+                                              (like, like, like))}
+        masks.append(("", [r[0] in hits for r in rows]))
+    return masks
+
+
+def _keep(rows: list[tuple], masks: list[list[bool]]) -> list[tuple]:
+    if not masks:
+        return rows
+    return [r for r, ok in zip(rows, map(all, zip(*masks))) if ok]
+
+
+def _select(store: Store, scan_id: int, flt: Filters, facets: bool) -> tuple[list[tuple], dict[str, Counter]]:
+    """The rows ``flt`` selects and, per facet, the fingerprint count of each value under every
+    filter but that facet's own."""
+    rows = _rows(store, scan_id)
+    masks = _masks(store, flt, rows)
+    chosen = _keep(rows, [m for _, m in masks])
+    counts: dict[str, Counter] = {}
+    for name in FACETS if facets else ():
+        base = chosen if all(n != name for n, _ in masks) else _keep(rows, [m for n, m in masks if n != name])
+        i = COL[name]
+        counts[name] = Counter(map(itemgetter(0), set(map(itemgetter(i, 1), base))))  # distinct fingerprints
+    return chosen, counts
+
+
+GROUPED = (*COLUMNS[:-2], "first_seen", "status", "last_seen", "places")
+"""A fingerprint's entry: its first row's columns, ``seen`` becoming first_seen, then last_seen and places."""
+_G = {name: i for i, name in enumerate(GROUPED)}
+
+
+def _sort_key(sort: str) -> Callable[[tuple], Any]:
+    first, last, fp = _G["first_seen"], _G["last_seen"], _G["fingerprint"]
+    if sort == "first_seen":
+        return lambda g: (g[first] is not None, g[first] or "", g[fp])
+    if sort == "last_seen":  # newest first, never-dated last
+        return lambda g: (g[last] is None, _desc(g[last] or ""), g[fp])
+    if sort == "file":
+        return itemgetter(_G["file"], fp)
+    flag, conf = _G["flag"], _G["confidence"]
+    return lambda g: (-g[flag], -g[conf], g[first] is not None, g[first] or "", g[fp])
+
+
+def _desc(text: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in text)
+
+
+def _group(rows: list[tuple]) -> list[tuple]:
+    """One :data:`GROUPED` tuple per fingerprint: max confidence, first/last seen, min file/domain/lang."""
+    by_fp: dict[str, list[tuple]] = {}
+    for r in rows:
+        by_fp.setdefault(r[1], []).append(r)
+    out = []
+    seen = COL["seen"]
+    for same in by_fp.values():
+        r = same[0]
+        if len(same) == 1:
+            out.append((*r, r[seen], 1))
+            continue
+        g = list(r)
+        g[COL["confidence"]] = max(x[COL["confidence"]] for x in same)
+        dates = [x[seen] for x in same if x[seen] is not None]
+        g[seen] = min(dates) if dates else None
+        for name in ("file", "domain", "lang"):
+            values = [x[COL[name]] for x in same if x[COL[name]] is not None]
+            g[COL[name]] = min(values) if values else None
+        out.append((*g, max(dates) if dates else None, len(same)))
+    return out
 
 
 @dataclass
@@ -171,37 +261,24 @@ class Page:
 def query(store: Store, scan_id: int, flt: Filters, *, page: int = 1, per_page: int = 100,
           facets: bool = True) -> Page:
     """The findings of ``scan_id`` that ``flt`` selects, one per fingerprint, one page of them."""
-    base, base_params = _base(scan_id)
-    where, params = _where(flt)
-    order = SORTS.get(flt.sort, SORTS["confidence"])
-    grouped = (f"{base}SELECT fingerprint, min(rid) AS rid, count(*) AS places, kind, category, flag, "
-               f"max(confidence) AS confidence, min(seen) AS first_seen, max(seen) AS last_seen, status, "
-               f"min(file) AS file, min(domain) AS domain, min(lang) AS lang FROM base{where} GROUP BY fingerprint")
-    total = store.query(f"SELECT count(*) FROM ({grouped})", base_params + params)[0][0]
+    chosen, counts = _select(store, scan_id, flt, facets)
+    groups = sorted(_group(chosen), key=_sort_key(flt.sort))
     page = max(1, page)
-    rows = store.query(f"SELECT g.*, f.json FROM ({grouped}) g JOIN findings f ON f.rowid = g.rid "
-                       f"ORDER BY {order} LIMIT ? OFFSET ?", base_params + params + [per_page, (page - 1) * per_page])
-    out = []
-    for r in rows:
-        item = {k: r[k] for k in r.keys() if k != "json"}
-        item["finding"] = json.loads(r["json"])
-        out.append(item)
-    counts: dict[str, list[tuple[Any, int]]] = {}
-    if facets:
-        for name in FACETS:
-            fwhere, fparams = _where(flt, skip=name)
-            counts[name] = [(r[0], r[1]) for r in store.query(
-                f"{base}SELECT {name}, count(DISTINCT fingerprint) FROM base{fwhere} GROUP BY {name} "
-                f"ORDER BY 2 DESC, 1 LIMIT 50", base_params + fparams)]
-    return Page(out, total, counts, page, per_page)
+    shown = [dict(zip(GROUPED, g)) for g in groups[(page - 1) * per_page: page * per_page]]
+    if shown:
+        marks = ",".join("?" * len(shown))
+        docs = dict(store.query(f"SELECT rowid, json FROM findings WHERE rowid IN ({marks})", [g["rid"] for g in shown]))
+        for g in shown:
+            g["finding"] = json.loads(docs[g["rid"]])
+    facet_counts = {name: sorted(by_value.items(),
+                                 key=lambda vn: (-vn[1], vn[0] is not None, vn[0] if vn[0] is not None else ""))[:50]
+                    for name, by_value in counts.items()}
+    return Page(shown, len(groups), facet_counts, page, per_page)
 
 
 def selection(store: Store, scan_id: int, flt: Filters) -> list[str]:
     """Every fingerprint ``flt`` selects in ``scan_id`` (bulk actions, exports of the selection)."""
-    base, base_params = _base(scan_id)
-    where, params = _where(flt)
-    return [r[0] for r in store.query(f"{base}SELECT DISTINCT fingerprint FROM base{where} ORDER BY fingerprint",
-                                      base_params + params)]
+    return sorted({r[1] for r in _select(store, scan_id, flt, facets=False)[0]})
 
 
 def scan_rows(store: Store, scan_id: int, fingerprints: set[str]) -> list[Any]:

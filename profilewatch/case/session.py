@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..files import is_url, open_input
 from ..records import Finding, Problem, Record, Unit, UnitRecord, now
 from .store import MAX_BLOB, Store
 
@@ -138,7 +139,7 @@ class ScanSession:
 
     def _store_blob(self, unit: Unit) -> None:
         db = self.store.db
-        path = os.path.abspath(unit.path) if unit.path else None
+        path = (unit.path if is_url(unit.path) else os.path.abspath(unit.path)) if unit.path else None
         if db.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (unit.sha256,)).fetchone():
             return
         if not unit.streamed:
@@ -148,7 +149,7 @@ class ScanSession:
             db.execute("INSERT INTO blobs VALUES (?, ?, NULL, ?)", (unit.sha256, unit.size, path))
             return
         cur = db.execute("INSERT INTO blobs VALUES (?, ?, zeroblob(?), ?)", (unit.sha256, unit.size, unit.size, path))
-        with db.blobopen("blobs", "data", cur.lastrowid) as blob, open(unit.path, "rb") as fh:
+        with db.blobopen("blobs", "data", cur.lastrowid) as blob, open_input(unit.path) as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 blob.write(block)
 

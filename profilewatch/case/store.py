@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import __version__
 from ..records import Record, now, record_from_dict
+from .passages import merge_sibling_findings
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DECISIONS = ("confirmed", "dismissed", "open", "needs_translation", "duplicate")
@@ -121,7 +122,7 @@ def _m2_desk(db: sqlite3.Connection) -> None:
                    "BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_desk]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_desk, merge_sibling_findings]
 """Ordered; never edit or reorder a released one, append a new function instead."""
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -16,6 +16,7 @@ import click
 
 from ..case.review import list_findings, show_finding
 from ..case.store import DECISIONS, Store, StoreError
+from ..records import CATEGORIES, CLEAN_KINDS, FLAG_KINDS
 from ..text.display import terminal_safe
 from .common import EXIT_USAGE, fail
 
@@ -46,12 +47,26 @@ def review() -> None:
 @click.option("--status", type=click.Choice(list(DECISIONS)), help="Only this review status.")
 @click.option("--scan", "scan_id", type=int, help="Findings of this scan (default: the latest).")
 @click.option("--flags-only", is_flag=True, help="Only findings of flag kinds.")
+@click.option("--file", "files", multiple=True, metavar="GLOB|PATH",
+              help="Only findings in these files or archive members (a glob such as '*.pdf', or a path; a folder "
+                   "selects what is under it). Repeatable.")
+@click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
+              help="Only findings involving this category. Repeatable.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(FLAG_KINDS + CLEAN_KINDS),
+              help="Only findings of this kind. Repeatable.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), help="Only findings with at least this confidence.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per fingerprint.")
-def review_list(store_path: str, status: str | None, scan_id: int | None, flags_only: bool, as_json: bool) -> None:
-    """List the findings of a scan, one line per fingerprint, with their review status."""
+def review_list(store_path: str, status: str | None, scan_id: int | None, flags_only: bool, files: tuple[str, ...],
+                categories: tuple[str, ...], kinds: tuple[str, ...], min_confidence: float | None,
+                as_json: bool) -> None:
+    """List the findings of a scan, one line per fingerprint, with their review status.
+
+    Filters combine; a repeated filter matches any of its values, e.g.
+    `review list --store case.db --status open --category ethnicity --kind implementation --file 'src/**'`."""
     with _open(store_path) as store:
         try:
-            listed = list_findings(store, scan_id, status=status, flags_only=flags_only)
+            listed = list_findings(store, scan_id, status=status, flags_only=flags_only, files=files,
+                                   categories=categories, kinds=kinds, min_confidence=min_confidence)
         except StoreError as exc:
             fail(str(exc))
     for item in listed:
@@ -128,11 +143,14 @@ for _name, _decision in (("confirm", "confirmed"), ("dismiss", "dismissed"), ("r
 @click.option("--scan", "scan_id", type=int, help="Which scan (default: the latest complete one).")
 @click.option("--confirmed-only", is_flag=True, help="Only findings confirmed in review.")
 @click.option("--include-dismissed", is_flag=True, help="Keep findings dismissed in review.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists (default: refuse).")
 def export_evidence(store_path: str, out: str, scan_id: int | None, confirmed_only: bool,
-                    include_dismissed: bool) -> None:
-    """Write an evidence bundle: report, findings, source copies and a SHA-256 manifest."""
+                    include_dismissed: bool, force: bool) -> None:
+    """Write an evidence bundle: report, findings, source copies, a SHA-256 manifest, SHA256SUMS and README.txt."""
     from ..case.evidence import EvidenceError, export
 
+    if os.path.lexists(out) and not force:
+        fail(f"{out} exists; pass --force to replace it")
     with _open(store_path) as store:
         try:
             info = export(store, out, scan_id=scan_id, confirmed_only=confirmed_only,
@@ -147,17 +165,24 @@ def export_evidence(store_path: str, out: str, scan_id: int | None, confirmed_on
 
 
 @click.command("verify-evidence")
-@click.argument("bundle", type=click.Path(dir_okay=False))
+@click.argument("bundle", type=click.Path(exists=True))
 @click.option("--manifest-sha256", help="Also require the manifest to have this SHA-256 (recorded at export).")
-def verify_evidence(bundle: str, manifest_sha256: str | None) -> None:
-    """Check an evidence bundle; exit 2 on any altered, missing or extra byte."""
-    from ..case.evidence import verify
+@click.option("--strict", is_flag=True, help="Also require the ZIP container to be byte for byte the one export wrote.")
+def verify_evidence(bundle: str, manifest_sha256: str | None, strict: bool) -> None:
+    """Check an evidence bundle (a ZIP, or the folder it was unpacked to); exit 2 on any altered, missing or
+    extra file.  Entry order and folder entries do not matter; recipients without profilewatch can run
+    `sha256sum -c SHA256SUMS` in the unpacked folder."""
+    from ..case.verify import verify
 
-    result = verify(bundle, manifest_sha256)
+    result = verify(bundle, manifest_sha256, strict=strict)
+    for note in result.notes:
+        click.echo(f"profilewatch: {bundle}: note: {note}", err=True)
     if not result.ok:
         for problem in result.problems:
             click.echo(f"profilewatch: {bundle}: {problem}", err=True)
-        click.echo(f"profilewatch: {bundle}: verification FAILED", err=True)
+        counts = ", ".join(f"{n} {what}" for n, what in ((result.altered, "altered"), (result.missing, "missing"),
+                                                         (result.extra, "extra")) if n)
+        click.echo(f"profilewatch: {bundle}: verification FAILED" + (f" ({counts})" if counts else ""), err=True)
         sys.exit(EXIT_USAGE)
     click.echo(f"{bundle}: OK, {result.files} files match the manifest; manifest sha256 {result.manifest_sha256}")
 

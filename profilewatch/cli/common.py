@@ -4,7 +4,8 @@ Exit codes (every command):
   0  no flag findings / done
   1  flag findings
   2  usage, configuration, rule-pack, store or input-kind error
-  3  ``--strict`` and some inputs failed; ``fetch-history``: captures left to fetch (re-run)
+  3  ``--strict`` and some inputs failed, or every input failed; ``fetch-history``: captures left
+     to fetch (re-run)
   4  internal error (aborted; never 0)
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import click
 from ..detect.rules import RuleError, RuleSet, load_rules
 
 EXIT_CLEAN, EXIT_FLAGS, EXIT_USAGE, EXIT_FAILED_INPUTS, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_NETWORK = 5  # sweep, capture, fetch-history: the archive or index cannot be reached at all (not resumable as is)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

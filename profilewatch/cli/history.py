@@ -14,9 +14,10 @@ from ..history.render import render_text
 from ..history.timeline import TimelineBuilder, history_records
 from ..pipeline import Pipeline
 from ..records import header
+from ..sources.warc import is_warc
 from ..report import WRITERS
 from ..report.write import write_all
-from .common import EXIT_FAILED_INPUTS, EXIT_INTERNAL, fail, load_rules_or_exit, open_output
+from .common import EXIT_FAILED_INPUTS, EXIT_INTERNAL, EXIT_NETWORK, fail, load_rules_or_exit, open_output
 from .scan import _manifest
 
 
@@ -40,6 +41,9 @@ def history_command(paths: tuple[str, ...], warcs: tuple[str, ...], snapshots: s
     inputs = list(warcs) + list(paths)
     if not inputs:
         raise click.UsageError("give WARC files with --from-warc, or PATHS with --snapshots or Wayback-style names")
+    for warc in warcs:
+        if not is_warc(warc):
+            fail(f"--from-warc {warc}: not a WARC file (no WARC/1.x or ARC header, plain or gzip)")
     rules = load_rules_or_exit(rules_dirs)
     builder = TimelineBuilder(_manifest(snapshots))
     records = history_records(Pipeline(rules).run(inputs), builder, [p for p in inputs if Path(p).is_file()])
@@ -96,8 +100,10 @@ def fetch_history_command(url: str, out: str, date_from: str | None, date_to: st
     """Fetch the capture history of URL from a Wayback Machine (or pywb) into a WARC file.
 
     Exit 0 when every capture is in the file, 3 when some could not be fetched or the archive
-    asked to stop (re-run to resume), 2 on bad options or an unusable output file.
+    asked to stop (re-run to resume), 5 when the archive cannot be reached at all (no DNS,
+    connection refused, TLS failure: nothing is retried), 2 on bad options or an unusable output file.
     """
+    from ..history.polite import NetworkError
     from ..history.wayback import FetchConfig, FetchError, OutputError, fetch_history
 
     for value, name in ((date_from, "--from"), (date_to, "--to")):
@@ -113,6 +119,9 @@ def fetch_history_command(url: str, out: str, date_from: str | None, date_to: st
     try:
         report = fetch_history(url, out, config, date_from=date_from, date_to=date_to,
                                progress=lambda msg: click.echo(msg, err=True))
+    except NetworkError as exc:
+        fail(f"{exc}: check the network, or point --cdx-endpoint and --capture-prefix at a reachable archive "
+             "(a local pywb, say); nothing was retried", EXIT_NETWORK)
     except FetchError as exc:
         fail(str(exc), EXIT_FAILED_INPUTS)
     except OutputError as exc:

@@ -6,6 +6,7 @@ Only this package imports click; each command is a thin layer over the library (
 from __future__ import annotations
 
 import itertools
+import os
 import json
 import sys
 from typing import Any
@@ -16,7 +17,7 @@ from .. import __version__
 from ..detect.rules import RuleError, load_rules
 from ..report import WRITERS
 from .case import COMMANDS as CASE_COMMANDS
-from .common import load_rules_or_exit, open_output
+from .common import fail, load_rules_or_exit, open_output
 from .desk import COMMANDS as DESK_COMMANDS
 from .history import COMMANDS as HISTORY_COMMANDS
 from .scan import scan_command
@@ -75,25 +76,46 @@ def config_show() -> None:
 
 
 @cli.command("report")
-@click.argument("findings", type=click.File("r", encoding="utf-8", errors="replace"))
+@click.argument("findings", type=click.Path(exists=True, allow_dash=True))
 @click.option("--format", "fmt", default="html", show_default=True, help="Output format: " + ", ".join(sorted(WRITERS)))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
 @click.option("--show-paths", type=click.Choice(["relative", "absolute"]), default="relative", show_default=True,
               help="Paths relative to the scanned roots, or absolute (joined to the roots given at scan time).")
 @click.option("--csv-bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
 def report_command(findings, fmt: str, output: str | None, show_paths: str, csv_bom: bool) -> None:
-    """Render saved JSON Lines output (FINDINGS.jsonl, or - for stdin) as another format without rescanning."""
+    """Render saved JSON Lines output (FINDINGS.jsonl, - for stdin, or a scan --output-dir shard
+    folder) as another format without rescanning."""
     from ..report.replay import replay
+    from ..report.shards import folder_lines, is_shard_folder
 
     if fmt not in WRITERS:
         raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(sorted(WRITERS))}")
-    first = findings.readline()
-    lines = itertools.chain([first], findings)
+    if os.path.isdir(findings):
+        if not is_shard_folder(findings):
+            raise click.UsageError(f"{findings} is a folder without manifest.json (not a scan --output-dir folder)")
+        source = folder_lines(findings)
+    else:
+        source = iter(click.open_file(findings, "r", encoding="utf-8", errors="replace"))
+    first = next(source, "")
+    while first and not first.strip():
+        first = next(source, "")
+    if not _is_record(first):
+        fail(f"{findings} is not profilewatch JSON Lines output (its first line is not a JSON object"
+             "); write one with 'profilewatch scan --format jsonl -o FILE'")
+    lines = itertools.chain([first], source)
     with open_output(output) as out:
         writer = WRITERS[fmt](out, show_paths=show_paths, csv_bom=csv_bom, packs=_packs_of(first))
         _, bad = replay(lines, writer)
     if bad:
-        click.echo(f"profilewatch: {bad} line(s) of {findings.name} were not JSON records and were ignored", err=True)
+        click.echo(f"profilewatch: {bad} line(s) of {findings} were not JSON records and were ignored", err=True)
+
+
+def _is_record(line: str) -> bool:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(record, dict)  # a record; bare findings of other tools have no "type"
 
 
 def _packs_of(first_line: str) -> list[Any]:

@@ -5,6 +5,7 @@ failed inputs, 4 internal error).
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -14,7 +15,9 @@ from ..api import ScanJob
 from ..case.baseline import BaselineError, check_writable, load_baseline, write_baseline
 from ..case.store import STORE_ERRORS, Store
 from ..history.snapshots import Manifest, ManifestError
-from ..records import header
+from ..files import is_url
+from ..records import Problem, header
+from ..sources.walk import given_problem
 from ..report import WRITERS
 from ..report.write import write_all
 from .common import EXIT_CLEAN, EXIT_FAILED_INPUTS, EXIT_FLAGS, EXIT_INTERNAL, fail, load_rules_or_exit, open_output
@@ -30,7 +33,8 @@ Exit codes:
   0  no flag findings
   1  flag findings
   2  usage, configuration or rule-pack error; unusable case store or baseline
-  3  --strict and some inputs failed (they are still reported)
+  3  --strict and some inputs failed (they are still reported); or every input
+     failed (nothing could be read), with or without --strict
   4  internal error: the scan was aborted (never 0)
 
 \b
@@ -62,6 +66,9 @@ config or PROFILEWATCH_SCAN_<OPTION> variables ('profilewatch config show').
               help="Read text in pictures (text only; docs/ocr.md). auto: scanned PDF pages and image files; "
                    "all: also images inside WARC records and documents (PDF pages with text, Office media); off: no OCR.")
 @click.option("--strict", is_flag=True, help="Exit 3 when any input failed to scan.")
+@click.option("--keep-going", is_flag=True,
+              help="A path given that does not exist, is a URL or is not a regular file or folder is an "
+                   "error record instead of a usage error (exit 2).")
 @click.option("--units", is_flag=True, help="Emit one 'unit' record per unit (accounting).")
 @click.option("--flags-only", is_flag=True, help="Leave out findings of clean kinds (disclaimer, reporting...).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links while walking folders.")
@@ -88,6 +95,10 @@ config or PROFILEWATCH_SCAN_<OPTION> variables ('profilewatch config show').
               help="local: this machine's cores; dask: a Dask cluster (--scheduler, or a LocalCluster of "
                    "--jobs workers). Needs profilewatch[cluster].")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler to use, e.g. tcp://HOST:8786 (implies --executor dask).")
+@click.option("--output-dir", type=click.Path(file_okay=False),
+              help="Write one JSONL shard per top-level input under DIR, with manifest.json and summary.json "
+                   "(read it with 'profilewatch report DIR'); a rerun skips shards already complete. "
+                   "Nothing else is written unless -o is given.")
 @output_options
 def scan_command(**params: Any) -> None:
     """Scan files and folders (archives, WARC, PDF, Office, HTML, code...).
@@ -95,6 +106,10 @@ def scan_command(**params: Any) -> None:
     Folders are walked recursively; hidden and VCS folders are skipped, and so is what
     .profilewatchignore files (gitignore syntax, at any depth) and --exclude leave out.
     """
+    if params["store"] and params["output_dir"]:
+        raise click.UsageError("--store and --output-dir cannot be combined: choose one place to keep the results")
+    if not params["keep_going"]:
+        _check_paths(params["paths"])
     store, baseline = _open_case(params)
     fmt = params["fmt"]
     rules = load_rules_or_exit(params["rules_dirs"])
@@ -105,18 +120,22 @@ def scan_command(**params: Any) -> None:
                   include_clean=not params["flags_only"], follow_symlinks=params["follow_symlinks"],
                   include=list(params["include"]), exclude=list(params["exclude"]),
                   ignore_files=not params["no_ignore"], ocr=params["ocr"],
-                  jobs=params["jobs"], executor=params["executor"], scheduler=params["scheduler"])
+                  jobs=params["jobs"], executor=params["executor"], scheduler=params["scheduler"],
+                  output_dir=params["output_dir"])
     arguments = {"paths": list(params["paths"]), "format": fmt, "min_confidence": params["min_confidence"],
                  "rules": list(params["rules_dirs"]), "strict": params["strict"], "flags_only": params["flags_only"], "ocr": params["ocr"],
                  **{k: list(params[k]) for k in ("include", "exclude") if params[k]}}
     show = None if params["units"] else (lambda d: d["type"] != "unit")
+    summary = None
+    head = header(rules, arguments)
+    quiet_out = params["output_dir"] and not params["output"]
     try:
-        with open_output(params["output"]) as out:
+        with open_output(os.devnull if quiet_out else params["output"]) as out:
             colour = output_state().colour_for(out)
             with progress(job, params, out) as (records, shown_out):
                 writer = WRITERS[fmt](shown_out, show_paths=params["show_paths"], csv_bom=params["csv_bom"],
                                       packs=rules.packs, color=colour)
-                summary = write_all(writer, header(rules, arguments), records, show=show, extras=job.extras)
+                summary = write_all(writer, head, records, show=show, extras=job.extras)
         if job.collected is not None:
             n = write_baseline(params["write_baseline"], job.collected.findings, rules.digest)
             note(f"wrote baseline of {n} fingerprints to {params['write_baseline']}")
@@ -129,9 +148,37 @@ def scan_command(**params: Any) -> None:
     finally:
         if store is not None:
             store.close()
+        if job.shards is not None:
+            _close_shards(job, head, summary)
     if params["strict"] and (summary.errors or summary.units["error"]):
         sys.exit(EXIT_FAILED_INPUTS)
+    if summary.units["error"] and not (summary.units["scanned"] + summary.units["partial"]):
+        note("no input could be read: every unit failed")
+        sys.exit(EXIT_FAILED_INPUTS)  # a scan where every input failed is never 0
     sys.exit(EXIT_FLAGS if summary.flag_findings else EXIT_CLEAN)
+
+
+def _check_paths(paths: tuple[str, ...]) -> None:
+    """A local path that is not there, or neither a regular file nor a folder, is a usage error
+    (a URL is read through fsspec: what cannot be read there is an error record)."""
+    for path in paths:
+        if is_url(path):
+            continue  # read through fsspec; what cannot be read is an error record
+        problem = given_problem(path)
+        if problem is None and not (os.path.isfile(path) or os.path.isdir(path)):
+            problem = Problem("skipped", path, None, "not_regular_file", f"not a regular file or folder: {path}")
+        if problem is not None:
+            fail(f"{problem.message} (use --keep-going to report it and scan the rest)")
+
+
+def _close_shards(job: ScanJob, head: dict[str, Any], summary: Any) -> None:
+    record = None
+    if summary is not None:
+        record = {**summary.to_dict(), **job.extras()}
+    job.shards.close(head, record)
+    s = job.shards
+    note(f"shards in {s.root}: {s.written} written, {s.reused} reused (already complete), {s.failures} failed"
+         + ("" if summary is not None else "; the run stopped early: rerun the same command to finish"))
 
 
 def _open_case(params: dict[str, Any]) -> tuple[Store | None, set[str] | None]:

@@ -28,9 +28,8 @@ from ..sweep import sources as src
 from ..sweep.capture import capture
 from ..sweep.run import run_sweep
 from ..sweep.store import SweepStore
-from .common import EXIT_FAILED_INPUTS, EXIT_FLAGS, EXIT_INTERNAL, fail, load_rules_or_exit
+from .common import EXIT_FAILED_INPUTS, EXIT_FLAGS, EXIT_INTERNAL, EXIT_NETWORK, fail, load_rules_or_exit
 
-EXIT_NETWORK = 5
 HINT = ("check the network; or point --cdx-endpoint / --cc-index / --cc-data (or --capture-prefix) at a "
         "reachable server (a local pywb, a mirror); a re-run resumes where this one stopped")
 _EXT = {"jsonl": "jsonl", "json": "json", "html": "html", "markdown": "md", "md": "md", "csv": "csv", "sarif": "sarif"}

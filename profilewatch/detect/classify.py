@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..records import CATEGORIES
 from .lexicon import Hit
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
@@ -33,6 +34,15 @@ TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the
 BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit about seeing people
 DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
+
+
+def lead_rank(text: str, category: str, role: str) -> tuple:
+    """How strongly a matched term speaks for its passage: role, then length, then the
+    category's place in LABELS.md's order.  The top-ranked term of a passage is its lead: the
+    match shown as evidence, and its category is the finding's primary ``category``.  Uses only
+    what a stored finding keeps (term text, category, role), so the case store can re-derive it."""
+    order = CATEGORIES.index(category) if category in CATEGORIES else len(CATEGORIES)
+    return ROLE_WEIGHT.get(role, 0.0), len(text), -order
 
 
 @dataclass(slots=True)

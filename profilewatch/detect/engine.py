@@ -4,7 +4,8 @@ Per segment: the gate automaton runs over the raw lower-cased text; a segment wi
 hit is done.  Otherwise the text is normalised (whole, or only the regions around gate hits
 when the segment is large), terms and cues are matched, term hits are grouped into passages
 (hits whose sentences -- lines, in code -- overlap), and each passage is classified (see
-:mod:`.classify`).  Several candidates in one passage become one finding per category.  The
+:mod:`.classify`).  A passage is one finding, whatever the number of categories it names: its
+``categories`` lists them all, ``category`` is the lead term's (see ``lead_rank``).  The
 unit's genre (report, study, tooling) is judged from all of its normalised text before any
 passage is classified.
 """
@@ -17,9 +18,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..text.encoding import scrub
 from ..text.normalize import Normalized, normalize
-from ..records import FLAG_KINDS, Finding, Segment, Unit
-from .classify import STRONG_ROLES, Genre, Verdict, classify
+from ..records import FLAG_KINDS, Finding, LimitHit, Segment, Unit
+from .classify import STRONG_ROLES, Genre, Verdict, classify, lead_rank
 from .lexicon import Gate, Hit, Matcher
 from .rules import RuleSet
 
@@ -31,6 +33,16 @@ SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
 _WS = re.compile(r"\s+")
 _STRUCTURED = re.compile(r"\|[^|\n]*\|[^|\n]*\||`[^`\n]+`|\"\w+\"\s*:")
+
+
+class PartialResult(Exception):
+    """A limit stopped a unit's segments: ``findings`` were found before it, ``cause`` is the limit."""
+
+    def __init__(self, findings: list[Finding], cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.findings = findings
+        self.cause = cause
+        self.limit = getattr(cause, "limit", None) or "unit_seconds"
 
 
 @dataclass(slots=True)
@@ -63,14 +75,38 @@ class Detector:
             return []
         pieces: list[_Piece] = []
         kept: list[tuple[Segment, list[_Piece]]] = []  # segments for the genre pass (not kept when streamed)
-        for seg in segments:
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("unit took longer than unit_seconds")
+        stopped: BaseException | None = None
+        if deadline is not None and (unit.deadline is None or deadline < unit.deadline):
+            unit.deadline = deadline  # extractors check it inside their loops (Unit.check_time)
+        it = iter(segments)
+        while True:
+            try:
+                seg = next(it)
+            except StopIteration:
+                break
+            except (LimitHit, TimeoutError) as exc:  # keep what was found: a partial unit
+                stopped = exc
+                break
+            except Exception as exc:
+                if not getattr(exc, "limit", None):
+                    raise
+                stopped = exc
+                break
+            text, bad = scrub(seg.text)
+            if bad:  # lone surrogates (json.loads of "\ud83d"): replaced, counted on the unit
+                seg.text = text
+                unit.decode_errors += bad
             found = self._pieces(seg)
+            unit.decode_errors += sum(_escaped_surrogates(p.norm) for p in found)
             pieces += found
             if not unit.streamed:
                 kept.append((seg, found))
-        genre = self._genre(pieces, kept, deadline)
+            try:
+                unit.check_time("between segments")
+            except LimitHit as exc:
+                stopped = exc
+                break
+        genre = self._genre(pieces, kept, None if stopped is None else float("-inf"))
         findings: list[Finding] = []
         seen: set[tuple] = set()
         for piece in pieces:
@@ -82,6 +118,10 @@ class Detector:
                     if key not in seen:
                         seen.add(key)
                         findings.append(finding)
+        if stopped is not None:
+            for finding in findings:
+                finding.partial = True
+            raise PartialResult(findings, stopped)
         return findings
 
     def _genre(self, pieces: list[_Piece], kept: list[tuple[Segment, list[_Piece]]],
@@ -96,7 +136,7 @@ class Detector:
             return genre
         for seg, found in kept:
             if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("unit took longer than unit_seconds")
+                break  # out of time: the genre from the pieces already read
             if len(seg.text) > GENRE_LIMIT or (len(found) == 1 and len(found[0].norm.original) == len(seg.text)):
                 continue  # too large to read again, or already read whole
             genre.add(self.matcher.scan(normalize(seg.text, keep_lines=seg.context != "prose").text)[1])
@@ -120,7 +160,7 @@ class Detector:
 
     def _findings(self, unit: Unit, piece: _Piece, group: list[Hit], span: tuple[int, int],
                   genre: Genre) -> list[Finding]:
-        """One finding per protected category of a classified passage (none if unclassified)."""
+        """The finding of a classified passage (none if unclassified)."""
         text = piece.norm.text
         g_start = min(h.start for h in group)
         g_end = max(h.end for h in group)
@@ -140,12 +180,13 @@ class Detector:
         verdict = classify(group, near, wide, context, genre)
         if verdict is None:
             return []
-        return [self._build(unit, piece, group, verdict, (s_start, s_end), c) for c in verdict.categories]
+        return [self._build(unit, piece, group, verdict, (s_start, s_end))]
 
     def _build(self, unit: Unit, piece: _Piece, group: list[Hit], verdict: Verdict,
-               sentence: tuple[int, int], category: str) -> Finding:
-        lead = max(group, key=lambda h: (h.term.category == category, h.term.role == "group",
-                                         h.term.role != "weak", h.end - h.start))
+               sentence: tuple[int, int]) -> Finding:
+        lead = max((h for h in group if h.term.category in verdict.categories),
+                   key=lambda h: lead_rank(h.text, h.term.category, h.term.role))
+        category = lead.term.category
         rule = f"{category}/{verdict.kind}"
         terms = sorted({h.text for h in group})
         described = sorted({f"{h.text} ({h.term.category}, {h.term.role})" for h in group})
@@ -158,9 +199,10 @@ class Detector:
             member=unit.member,
             kind=verdict.kind,
             category=category,
-            categories=verdict.categories,
+            categories=[category, *(c for c in verdict.categories if c != category)],
             rule=rule,
-            confidence=verdict.confidence,
+            confidence=self.rules.calibration.confidence(verdict.kind, verdict.confidence),
+            score=verdict.confidence,
             evidence=_evidence(piece, group, lead, sentence),
             sha256=unit.sha256,
             explanation=explanation,
@@ -239,6 +281,13 @@ def _regions(hits: list[int], length: int) -> list[tuple[int, int]]:
         else:
             regions.append((start, end))
     return regions
+
+
+def _escaped_surrogates(norm: Normalized) -> int:
+    """Lone surrogates written as escapes (``\\ud83d``), which normalisation replaced by U+FFFD."""
+    if "\ufffd" not in norm.text:
+        return 0
+    return max(0, norm.text.count("\ufffd") - norm.original.count("\ufffd"))
 
 
 def _passages(text: str, terms: list[Hit], lines: int) -> list[tuple[list[Hit], tuple[int, int]]]:

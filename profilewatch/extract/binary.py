@@ -126,11 +126,14 @@ def _utf16(data: bytes, min_string: int) -> Iterator[tuple[int, int, str, str]]:
                     yield start, start - end, run.strip(), enc
 
 
-def _strings(data: bytes, min_string: int) -> Iterator[tuple[int, int, str, str]]:
-    """``(offset, -length, text, encoding)`` of every string in ``data``, unordered."""
+def _strings(data: bytes, min_string: int, unit: Unit | None = None) -> Iterator[tuple[int, int, str, str]]:
+    """``(offset, -length, text, encoding)`` of every string in ``data``, unordered (``unit``: whose
+    deadline is checked between passes)."""
     yield from _utf16(data, min_string)
     size = len(data)
     for pattern, enc, width in ((_UTF8_RUN, "utf-8", 3), (_GBK_RUN, "gb18030", 2)):
+        if unit is not None:
+            unit.check_time(f"reading {enc} strings")
         for m in pattern.finditer(data):
             start, end = m.span()
             if end < size and data[end] not in _ENDS and end - start < width * UNDELIMITED_CJK:
@@ -145,6 +148,8 @@ def _strings(data: bytes, min_string: int) -> Iterator[tuple[int, int, str, str]
             if _plausible(text, _at(data, start - 1, 1), _at(data, end, 1), min_string):
                 yield start, start - end, text.strip(), enc
     alone = max(2 * min_string, 10)
+    if unit is not None:
+        unit.check_time("reading ASCII strings")
     for m in re.finditer(_ASCII_RUN % min_string, data):
         start, end = m.span()
         if end < size and data[end] not in _ENDS and end - start < alone:
@@ -154,12 +159,14 @@ def _strings(data: bytes, min_string: int) -> Iterator[tuple[int, int, str, str]
             yield start, start - end, text.strip(), "ascii"
 
 
-def strings_segments(data: bytes, base_offset: int = 0, min_string: int | None = None) -> Iterator[Segment]:
+def strings_segments(data: bytes, base_offset: int = 0, min_string: int | None = None,
+                     unit: Unit | None = None) -> Iterator[Segment]:
     """Grouped string segments of ``data``, whose first byte is at absolute ``base_offset``."""
-    yield from _grouped(sorted(_strings(data, min_string or Limits().min_string)), base_offset)
+    yield from _grouped(sorted(_strings(data, min_string or Limits().min_string, unit)), base_offset)
 
 
-def strings_stream(fh: BinaryIO, first: bytes, window: int, min_string: int | None = None) -> Iterator[Segment]:
+def strings_stream(fh: BinaryIO, first: bytes, window: int, min_string: int | None = None,
+                   unit: Unit | None = None) -> Iterator[Segment]:
     """Segments of a file read ``window`` bytes at a time (``first`` is the first window, read).
 
     A string cut by a window edge is read whole in the next window: strings starting in the
@@ -169,6 +176,8 @@ def strings_stream(fh: BinaryIO, first: bytes, window: int, min_string: int | No
     min_string = min_string or Limits().min_string
     data, offset, reported_to = first, 0, 0  # reported_to: absolute end of the last string reported
     while data:
+        if unit is not None and offset:
+            unit.check_time(f"reading binary strings at byte {offset}")
         more = fh.read(window)
         cut = max(len(data) - EDGE, 0) if more else len(data)
         found = sorted(x for x in _strings(data, min_string) if offset + x[0] >= reported_to and x[0] < cut)
@@ -206,7 +215,7 @@ def _segment(group: list[tuple[int, str, str]], base: int) -> Segment:
 
 def extract(unit: Unit) -> Iterator[Segment]:
     """Segments of a binary unit held in memory."""
-    return strings_segments(unit.data, 0)
+    return strings_segments(unit.data, 0, unit=unit)
 
 
 FORMATS = {"binary": extract}

@@ -17,28 +17,34 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ..records import Segment, Unit
 
+_CELL = frozenset(("td", "th"))
 _BLOCK = frozenset(
-    "p div li ul ol tr td th table thead tbody h1 h2 h3 h4 h5 h6 br hr section article header footer nav "
+    "p div li ul ol tr table thead tbody h1 h2 h3 h4 h5 h6 br hr section article header footer nav "
     "aside main dt dd dl blockquote pre form option select caption figcaption figure address title".split()
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANKS = re.compile(r" ?\n\s*\n\s*")
+_EMPTY_CELLS = re.compile(r"(?: ?\| ?){2,}")
 _TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "value", "content", "label")
 
 
 def extract(unit: Unit) -> Iterator[Segment]:
     """Segments of an HTML unit."""
     source = unit.text()
-    yield from extract_text(source)
+    yield from extract_text(source, unit)
 
 
-def extract_text(source: str) -> Iterator[Segment]:
-    """Segments of decoded HTML text (also used for HTML inside WARC records)."""
+def extract_text(source: str, unit: Unit | None = None) -> Iterator[Segment]:
+    """Segments of decoded HTML text (also used for HTML inside WARC records); ``unit``'s
+    deadline is checked every few thousand elements."""
+    tick = unit.check_time if unit is not None else (lambda where="": None)
     tree = LexborHTMLParser(source)
     title = tree.css_first("title")
     if title is not None and title.text(strip=True):
         yield Segment(text=title.text(), where={"element": "title"}, source=source)
-    for node in tree.css("*"):
+    for i, node in enumerate(tree.css("*")):
+        if not i & 4095:
+            tick(f"at HTML element {i}")
         for name, value in node.attributes.items():
             if not value or len(value.strip()) < 2:
                 continue
@@ -54,6 +60,7 @@ def extract_text(source: str) -> Iterator[Segment]:
             body = node.text(deep=True)
             if body.strip():
                 yield Segment(text=body, context="code", where={"element": "script"}, source=source)
+    tick("before the visible text")
     tree.strip_tags(["script", "style", "template"])
     root = tree.body or tree.root
     if root is not None:
@@ -64,12 +71,25 @@ def extract_text(source: str) -> Iterator[Segment]:
 
 def visible_text(root) -> str:
     """Text of ``root`` with a blank line at block boundaries only: inline markup such as
-    ``<b>维</b><b>族</b>`` joins up, table cells and paragraphs stay apart (normalisation keeps
-    blank lines as breaks but joins CJK across a single line break)."""
+    ``<b>维</b><b>族</b>`` joins up, paragraphs stay apart (normalisation keeps blank lines as
+    breaks but joins CJK across a single line break).  A table row is one line, its cells joined
+    by `` | ``: a spec table's row ("人脸属性 | 性别、年龄、民族") is one statement, not one per cell."""
     parts: list[str] = []
     for node in root.traverse(include_text=True):
         if node.tag == "-text":
             parts.append(node.text_content or "")
+        elif node.tag in _CELL:
+            parent = node.parent
+            first = parent is None or parent.tag != "tr" or _first_cell(node)
+            parts.append("\n\n" if first else " | ")
         elif node.tag in _BLOCK:
             parts.append("\n\n")
-    return _BLANKS.sub("\n\n", _SPACES.sub(" ", "".join(parts))).strip()
+    text = _BLANKS.sub("\n\n", _SPACES.sub(" ", "".join(parts)))
+    return _EMPTY_CELLS.sub(" | ", text).strip()
+
+
+def _first_cell(node) -> bool:
+    prev = node.prev
+    while prev is not None and prev.tag not in _CELL:
+        prev = prev.prev
+    return prev is None

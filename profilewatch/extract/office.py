@@ -30,7 +30,7 @@ from typing import Any
 
 import defusedxml.ElementTree as SafeET
 
-from ..records import Segment, Unit
+from ..records import LimitHit, Segment, Unit
 from ..sources.unpack import RATIO_FLOOR
 from ..options import Limits
 
@@ -108,6 +108,8 @@ def docx(unit: Unit) -> Iterator[Segment]:
 
     def blocks(container: Any, where: dict[str, Any]) -> Iterator[Segment]:
         for block in container.iter_inner_content():
+            if not counters["paragraph"] & 1023:
+                unit.check_time(f"at DOCX paragraph {counters['paragraph']}")
             if isinstance(block, Paragraph):
                 counters["paragraph"] += 1
                 if block.text.strip():
@@ -159,8 +161,8 @@ def xlsx(unit: Unit) -> Iterator[Segment]:
     except Exception as exc:
         raise OfficeError(f"XLSX cannot be parsed: {type(exc).__name__}: {exc}") from exc
     try:
-        yield from _sheets(workbook, get_column_letter)
-    except OfficeError:
+        yield from _sheets(workbook, get_column_letter, unit)
+    except (OfficeError, LimitHit):
         raise
     except Exception as exc:  # openpyxl reads sheets lazily: damage shows up while iterating
         raise OfficeError(f"XLSX cannot be read: {type(exc).__name__}: {exc}") from exc
@@ -168,12 +170,15 @@ def xlsx(unit: Unit) -> Iterator[Segment]:
         workbook.close()
 
 
-def _sheets(workbook: Any, get_column_letter: Any) -> Iterator[Segment]:
+def _sheets(workbook: Any, get_column_letter: Any, unit: Unit) -> Iterator[Segment]:
     for sheet in workbook.worksheets:
+        unit.check_time(f"at sheet {sheet.title!r}")
         state = getattr(sheet, "sheet_state", "visible")
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # a declared A1:XFD1048576 would pad every row to 16384 cells
-        for row in sheet.iter_rows():
+        for n, row in enumerate(sheet.iter_rows()):
+            if not n & 4095:
+                unit.check_time(f"at sheet {sheet.title!r} row {n + 1}")
             if not row:  # openpyxl yields an empty tuple for every missing row number
                 continue
             cells, coords, r = [], [], None
@@ -202,6 +207,7 @@ def pptx(unit: Unit) -> Iterator[Segment]:
     zf = check_zip(unit.data)
     names = set(zf.namelist())
     for number, part in enumerate(_slide_order(zf, names), 1):
+        unit.check_time(f"at slide {number}")
         text = _drawing_text(_read(zf, part))
         if text.strip():
             yield Segment(text=text, context="prose", where={"slide": number})

@@ -1,4 +1,5 @@
-"""PDF: one ``prose`` segment per page (``page`` 1-based), read with pypdf.
+"""PDF: one ``prose`` segment per page (``page`` 1-based), read with pypdf; table rows are
+kept apart as paragraphs (:func:`profilewatch.text.layout.split_rows`).
 
 pypdf was chosen over pdfminer.six by measurement on the dev corpus (docs/pdf-extraction.md):
 both recover every CJK key phrase intact, but pypdf keeps reading order on every document
@@ -29,7 +30,8 @@ import pypdf
 from pypdf.errors import FileNotDecryptedError, PyPdfError
 
 from ..records import Segment, Unit
-from ..options import Limits, ScanOptions
+from ..text.layout import split_rows
+from ..options import ScanOptions
 from . import pdfocr
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -96,18 +98,19 @@ def extract(unit: Unit, options: ScanOptions | None = None, seconds: float | Non
         raise MalformedPDF(f"PDF cannot be parsed: {type(exc).__name__}: {exc}") from exc
     if meta:
         yield Segment(text="\n".join(v for _, v in meta), context="prose", where={"metadata": [k for k, _ in meta]})
+    if unit.deadline is None:
+        unit.deadline = deadline
     missing: dict[str, list[int]] = {}
     reader_ocr = pdfocr.PageReader(unit, options)
     for number in range(count):
-        if time.monotonic() > deadline + reader_ocr.spent:
-            raise TimeoutError(f"PDF still being read after the unit time limit, at page {number + 1} of {count}")
+        unit.check_time(f"PDF still being read at page {number + 1} of {count}")
         try:
             text = pages[number].extract_text() or ""
         except Exception as exc:  # pypdf raises many types on damaged content streams
             raise MalformedPDF(f"page {number + 1} cannot be read: {type(exc).__name__}: {exc}") from exc
         quality = layer(text)
         if text.strip():
-            yield Segment(text=text, context="prose", page=number + 1,
+            yield Segment(text=split_rows(text), context="prose", page=number + 1,
                           where={"text_layer": quality} if quality else {})
         if quality:
             missing.setdefault(quality, []).append(number + 1)

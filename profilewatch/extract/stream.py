@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..files import open_input
 from ..records import Segment, Unit
 from ..sources.sniff import sniff
 from ..text.encoding import decode
@@ -20,13 +21,13 @@ OVERLAP = 2048
 
 def stream_segments(unit: Unit, window: int = WINDOW) -> Iterator[Segment]:
     """Segments of a unit whose bytes stay on disk (``unit.path``)."""
-    with open(unit.path, "rb") as fh:
+    with open_input(unit.path) as fh:
         first = fh.read(window)
         fmt = sniff(first, unit.name, unit.hint)
         if fmt == "binary":
             from .binary import strings_stream
 
-            yield from strings_stream(fh, first, window)  # strings cut by a window edge are read whole
+            yield from strings_stream(fh, first, window, unit=unit)  # strings cut by a window edge are read whole
             return
         _, encoding = decode(first[: 1 << 20], unit.charset)
         context = "code" if fmt in ("code", "json", "html", "xml") else "prose"
@@ -57,6 +58,7 @@ def stream_segments(unit: Unit, window: int = WINDOW) -> Iterator[Segment]:
             tail_at_line_start = cut >= 0
             if tail_at_line_start:
                 tail = tail[cut + 1 :]
+            unit.check_time(f"reading line {line}")
             block = pending + fh.read(window)
             if pending and len(block) == len(pending):
                 break

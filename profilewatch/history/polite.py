@@ -9,10 +9,11 @@ Shared by ``fetch-history`` (:mod:`profilewatch.history.wayback`) and ``sweep``
 * **429/503**: every request to that host pauses for the ``Retry-After`` the server asked for
   (seconds or an HTTP date), else an exponential backoff; a pause longer than ``max_wait`` raises
   :class:`FetchError` (stop, re-run later to resume);
-* timeouts, resets, truncated bodies and other 5xx are retried with exponential backoff, then
-  :class:`GaveUp`;
-* a name that does not resolve or a refused connection raises :class:`NetworkError` at once
-  (no retries: an offline machine fails in seconds, with a hint);
+* only transient failures are retried (exponential backoff, then :class:`GaveUp`): timeouts,
+  resets, truncated bodies (:data:`TRANSIENT`) and 5xx;
+* a name that does not resolve, a refused connection or a TLS failure raises :class:`NetworkError`
+  at once, and any other client-side error (a malformed URL...) :class:`FetchError`: no retries,
+  so an offline machine fails in seconds, with a hint;
 * a clear ``User-Agent`` on every request.
 """
 from __future__ import annotations
@@ -41,6 +42,13 @@ class NetworkError(FetchError):
 
 class GaveUp(Exception):
     """One request failed after every retry."""
+
+
+# what is worth retrying: the server or the path to it may do better next time.  NewConnectionError
+# subclasses ConnectTimeoutError in urllib3 2, so it is caught (as not transient) before these.
+TRANSIENT = (urllib3.exceptions.TimeoutError, urllib3.exceptions.ProtocolError, urllib3.exceptions.IncompleteRead)
+# TLS failures that a retry cannot fix (a bad certificate, a plain-HTTP port); a reset handshake is retried
+_TLS_FINAL = ("certificate", "wrong_version_number", "wrong version number", "unsupported protocol", "hostname")
 
 
 @dataclass(slots=True)
@@ -133,12 +141,20 @@ class Client:
                         body = resp.read(decode_content=False)
                     finally:
                         resp.release_conn()
-            except urllib3.exceptions.NewConnectionError as exc:  # no DNS, refused: nothing to retry
+            except urllib3.exceptions.NewConnectionError as exc:  # no DNS, refused
                 raise NetworkError(f"cannot reach {host}: {_why(exc)}") from None
-            except urllib3.exceptions.HTTPError as exc:  # timeouts, resets, truncated bodies
+            except urllib3.exceptions.SSLError as exc:
+                if any(word in str(exc).lower() for word in _TLS_FINAL):
+                    raise NetworkError(f"cannot reach {host}: {_why(exc)}") from None
                 last = f"{type(exc).__name__}: {exc}"
                 self._pause(host, self._backoff(attempt))
                 continue
+            except TRANSIENT as exc:  # timeouts, resets, truncated bodies
+                last = f"{type(exc).__name__}: {exc}"
+                self._pause(host, self._backoff(attempt))
+                continue
+            except (urllib3.exceptions.HTTPError, ValueError) as exc:  # a bad URL, a proxy error...: not transient
+                raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
             if resp.status in (429, 503):
                 wait = retry_after(resp.headers.get("Retry-After"), _dt.datetime.now(_dt.timezone.utc))
                 wait = self._backoff(attempt) if wait is None else wait
@@ -170,4 +186,6 @@ def _why(exc: Exception) -> str:
         return "the name does not resolve (offline, or no such host)"
     if "refused" in text.lower():
         return "connection refused"
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return f"TLS failed ({text.split(': ', 1)[-1][:160]})"
     return text.split(": ", 1)[-1]

@@ -337,7 +337,8 @@ def summarise(findings: list[dict], problems: list[dict], units: list[dict]) -> 
     if units:
         seen = sum(v for k, v in outcomes.items() if k != "container")
         counts = {"seen": seen, "scanned": outcomes["scanned"], "skipped": outcomes["skipped"],
-                  "error": outcomes["error"], "containers": outcomes["container"]}
+                  "error": outcomes["error"], "containers": outcomes["container"], "partial": outcomes["partial"],
+                  "inputs": sum(1 for u in units if u.get("member") is None)}
     else:
         scanned = {(f.get("file"), f.get("member")) for f in findings}
         failed = Counter(p.get("type") for p in problems)

@@ -31,8 +31,9 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from ..files import open_input
 from ..options import Limits
-from ..records import Problem, Unit
+from ..records import LimitHit, Problem, Unit
 
 CHUNK = 1 << 20
 RATIO_FLOOR = 1 << 20
@@ -50,12 +51,8 @@ class Truncated(Exception):
         self.data = data
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(LimitHit):
     """A safety limit was hit while unpacking; ``limit`` is the name of the :class:`Limits` field."""
-
-    def __init__(self, limit: str, message: str) -> None:
-        super().__init__(message)
-        self.limit = limit
 
 
 @dataclass(slots=True)
@@ -179,7 +176,7 @@ def unsafe_name(name: str) -> bool:
 
 def source(unit: Unit) -> BinaryIO:
     """The unit's bytes as a file object (from disk for a unit too large to hold)."""
-    return open(unit.path, "rb") if unit.streamed else io.BytesIO(unit.data)  # noqa: SIM115
+    return open_input(unit.path) if unit.streamed else io.BytesIO(unit.data)  # noqa: SIM115
 
 
 def damage(exc: BaseException) -> str:

@@ -4,7 +4,10 @@
 ``"<WARC-Target-URI> <WARC-Date>"`` (the date exactly as written in the header; a WARC nested in
 an archive chains it as ``"<archive member>!/<uri> <date>"``) and ``data`` =
 the HTTP payload with transfer encoding (chunked) and content encoding (gzip, deflate, br)
-undone by FastWARC.  ``charset`` and ``hint`` come from the HTTP ``Content-Type``;
+undone here, not by FastWARC: a body whose Content-Encoding lies is an error ``bad_content_encoding``
+on its record and the next record is read (FastWARC's decoder would end the file there).  A
+record block shorter than its declared ``Content-Length`` is an error ``truncated`` on the
+record (what was read is not scanned as if complete).  ``charset`` and ``hint`` come from the HTTP ``Content-Type``;
 ``meta["warc"]`` holds the record's provenance.  ``request``, ``metadata``, ``warcinfo``,
 ``revisit`` (and other) records are counted, not scanned: each yields a skipped
 ``Problem`` with reason ``warc_<type>_record``.
@@ -30,12 +33,15 @@ from typing import Any, BinaryIO
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
+from ..files import open_input
 from ..options import Limits
 from ..records import Problem, Unit
 from .unpack import (BUDGET_KEY, Budget, LimitExceeded, Metered, Truncated, budget_of, child_member, inflate,
                      limit, problem, read_member, source)
 
 
+SPLIT_MISMATCH = "split_mismatch"
+"""Reason of the problem a WARC range yields when it does not end on a record boundary."""
 SCANNED = WarcRecordType.response | WarcRecordType.resource
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 
@@ -54,6 +60,19 @@ def open_warc(unit: Unit, limits: Limits, stream: BinaryIO | None = None) -> Ite
     finally:
         if own:
             fh.close()
+
+
+_OTHER_COMPRESSION = (b"BZh", b"\xfd7zXZ", b"\x28\xb5\x2f\xfd", b"\x04\x22\x4d\x18")  # bz2, xz, zstd, lz4
+
+
+def is_warc(path: str) -> bool:
+    """True when the file at ``path`` starts like a WARC or ARC (plain or gzip; other compressions
+    are taken on trust)."""
+    with open(path, "rb") as fh:
+        head = _peek(fh)
+        fh.seek(0)
+        raw = fh.read(8)
+    return head.lstrip(b"\r\n").startswith((b"WARC/", b"filedesc://")) or raw.startswith(_OTHER_COMPRESSION)
 
 
 def _peek(fh: Any) -> bytes:
@@ -75,8 +94,34 @@ def _member(uri: str | None, date: str | None) -> str:
     return f"{uri or ''} {date or ''}".strip()
 
 
-def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterator[Unit | Problem]:
-    iterator = ArchiveIterator(fh, parse_http=True, auto_decode="all", fsspec_args=False)
+def open_warc_range(unit: Unit, limits: Limits, start: int, end: int) -> Iterator[Unit | Problem]:
+    """The records of bytes ``start``..``end`` of the WARC file ``unit.path``, a range from
+    :func:`profilewatch.sources.warcsplit.record_ranges`: the records a whole-file read gives for
+    that range, offsets included; the range that ends the file also checks for a cut."""
+    from .warcsplit import RangeReader
+
+    budget = budget_of(unit)
+    with RangeReader(unit.path, start, end) as part, open_input(unit.path) as whole:
+        if end >= whole.seek(0, 2):
+            yield from _warc_records(unit, limits, part, budget, base=start, whole=whole)
+            return
+        ends: list[tuple[int, int]] = []
+        clean = True
+        for item in _warc_records(unit, limits, part, budget, base=start, whole=None, ends=ends):
+            clean = clean and not (isinstance(item, Problem) and item.member == unit.member and item.type == "error")
+            yield item
+        if not clean or not ends or _cut_short(part, ends[-1][0] - start, ends[-1][1]):
+            # the range does not end where a record ends (a member header planted in a payload,
+            # or damage): the caller reads the whole file instead
+            yield problem(unit, "error", SPLIT_MISMATCH, f"bytes {start}-{end} do not end on a WARC record boundary")
+
+
+def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int = 0,
+                  whole: Any = True, ends: list | None = None) -> Iterator[Unit | Problem]:
+    """``base``: where ``fh`` starts in the file; ``whole``: the whole file to check for a cut
+    (``True``: ``fh`` itself; ``None``: no check, a later range ends the file)."""
+    whole = fh if whole is True else whole
+    iterator = ArchiveIterator(fh, parse_http=False, auto_decode="none", fsspec_args=False)
     last = None
     last_at: tuple[int, int] | None = None  # stream position and Content-Length of the last record
     count = 0
@@ -94,14 +139,17 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
             yield _damaged(unit, exc, last, count)
             return
         count += 1
-        last_at = (record.stream_pos, record.content_length)
+        pos = base + record.stream_pos
+        last_at = (pos, record.content_length)
+        if ends is not None:
+            ends.append(last_at)
         headers = record.headers
         uri = headers.get("WARC-Target-URI") or headers.get("WARC-Filename") or record.record_id
         date = headers.get("WARC-Date")
         member = _member(uri, date)
-        last = member or f"record at offset {record.stream_pos}"
+        last = member or f"record at offset {pos}"
         if not member:
-            member = f"urn:offset:{record.stream_pos}"
+            member = f"urn:offset:{pos}"
         kind = str(record.record_type)
         try:
             budget.count_member(limits)
@@ -112,7 +160,14 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
             yield problem(unit, "skipped", f"warc_{kind}_record", _skip_message(kind, headers), member)
             continue
         try:
-            data = read_member(Metered(record.reader, limits, budget, None), limits)
+            block = read_member(Metered(record.reader, limits, budget, None), limits)
+            if len(block) < record.content_length:
+                last_at = None  # the cut is reported on the record itself
+                yield problem(unit, "error", "truncated", f"record block holds {len(block)} of the "
+                              f"{record.content_length} bytes its Content-Length declares; not scanned", member)
+                continue
+            status, http, data = _split_http(block) if _is_http(headers) else (None, {}, block)
+            data = _decode_http(data, http, limits, budget)
         except LimitExceeded as exc:
             yield limit(unit, exc, member)
             if exc.limit == "max_total_bytes":
@@ -121,8 +176,12 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterat
         except Truncated as exc:
             yield problem(unit, "error", "corrupt", f"payload cannot be decoded: {exc}", member)
             continue
-        yield _unit(unit, member, data, record, budget)
-    if not budget.exhausted and last_at is not None and (cut := _cut_short(fh, *last_at)):
+        except BadEncoding as exc:
+            yield problem(unit, "error", "bad_content_encoding", f"HTTP body does not decode as its "
+                          f"Content-Encoding says: {exc}; the next records are read", member)
+            continue
+        yield _unit(unit, member, data, record, status, http, budget)
+    if whole is not None and not budget.exhausted and last_at is not None and (cut := _cut_short(whole, *last_at)):
         yield problem(unit, "error", "truncated", f"WARC ends early: {cut}; the last record {last!r} may be incomplete; "
                       "records before it were scanned")
 
@@ -133,7 +192,7 @@ def _cut_short(fh: Any, last_pos: int, last_length: int) -> str | None:
         return None
     fh.seek(0)
     if fh.read(2) == b"\x1f\x8b":
-        fh.seek(0)
+        fh.seek(last_pos)  # the members before the last record's were read whole by FastWARC
         return None if _gzip_complete(fh) else "the last gzip member is cut short"
     size = fh.seek(0, 2)
     fh.seek(last_pos)
@@ -164,11 +223,14 @@ def _gzip_complete(fh: Any) -> bool:
             pending, inflater, started = inflater.unused_data, zlib.decompressobj(31), False
 
 
-def _unit(unit: Unit, member: str, data: bytes, record: Any, budget: Budget) -> Unit:
+def _is_http(headers: Any) -> bool:
+    return "application/http" in (headers.get("Content-Type") or "").lower()
+
+
+def _unit(unit: Unit, member: str, data: bytes, record: Any, status: int | None, http: dict[str, str],
+          budget: Budget) -> Unit:
     headers = record.headers
-    is_http = record.is_http
-    http = record.http_headers if is_http else None
-    content_type = (http.get("Content-Type") if http is not None else None) or headers.get("Content-Type")
+    content_type = http.get("content-type") or headers.get("Content-Type")
     media = content_type.split(";", 1)[0].strip().lower() if content_type else None
     match = _CHARSET.search(content_type or "")
     warc = {
@@ -177,7 +239,7 @@ def _unit(unit: Unit, member: str, data: bytes, record: Any, budget: Budget) -> 
         "target_uri": headers.get("WARC-Target-URI"),
         "payload_digest": headers.get("WARC-Payload-Digest"),
         "content_type": content_type,
-        "http_status": http.status_code if http is not None else None,
+        "http_status": status,
         "record_type": str(record.record_type),
     }
     return Unit(file=unit.file, member=child_member(unit, member), data=data, depth=unit.depth + 1,
@@ -245,7 +307,7 @@ def _arc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget) -> Iterato
         charset = _CHARSET.search(content_type or "")
         try:
             payload = _decode_http(payload, http, limits, budget)
-        except (LimitExceeded, zlib.error, ValueError) as exc:
+        except (LimitExceeded, BadEncoding) as exc:
             hit = getattr(exc, "limit", None)
             yield problem(unit, "error", hit and "limit_exceeded" or "corrupt", f"payload cannot be decoded: {exc}",
                           member, hit)
@@ -281,14 +343,46 @@ def _split_http(body: bytes) -> tuple[int | None, dict[str, str], bytes]:
     return status, headers, body[cut + sep:]
 
 
+class BadEncoding(ValueError):
+    """An HTTP body that does not decode as its Transfer-/Content-Encoding says."""
+
+
 def _decode_http(payload: bytes, headers: dict[str, str], limits: Limits, budget: Budget) -> bytes:
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        payload = _dechunk(payload)
-    encoding = headers.get("content-encoding", "").lower().strip()
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        wbits = 31 if "gzip" in encoding else (15 if payload[:1] == b"\x78" else -15)
-        payload, _ = inflate(payload, wbits, limits, budget)
+    """The body with chunking and content encoding (gzip, deflate, br; in the order applied) undone."""
+    try:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            payload = _dechunk(payload)
+        for encoding in reversed([e.strip() for e in headers.get("content-encoding", "").lower().split(",")]):
+            if encoding in ("gzip", "x-gzip", "deflate"):
+                wbits = 31 if "gzip" in encoding else (15 if payload[:1] == b"\x78" else -15)
+                payload, _ = inflate(payload, wbits, limits, budget)
+            elif encoding == "br":
+                payload = _unbrotli(payload, limits, budget)
+    except (zlib.error, ValueError) as exc:  # ValueError: a stream cut short, a bad chunk size
+        raise BadEncoding(f"{type(exc).__name__}: {exc}") from exc
     return payload
+
+
+def _unbrotli(payload: bytes, limits: Limits, budget: Budget) -> bytes:
+    try:
+        import brotli
+    except ImportError as exc:
+        raise ValueError("brotli body and the brotli module is not installed") from exc
+    inflater, out, n = brotli.Decompressor(), [], 0
+    try:
+        for at in range(0, len(payload), 1024):  # small input steps: the output is checked as it grows
+            block = inflater.process(payload[at:at + 1024])
+            n += len(block)
+            budget.spend(len(block), limits)
+            if n > limits.max_member_bytes:
+                raise LimitExceeded("max_member_bytes", f"member larger than max_member_bytes={limits.max_member_bytes}")
+            out.append(block)
+        done = inflater.is_finished()
+    except brotli.error as exc:
+        raise ValueError(f"brotli: {exc}") from exc
+    if not done:
+        raise ValueError("brotli stream incomplete")
+    return b"".join(out)
 
 
 def _dechunk(body: bytes) -> bytes:

@@ -2,6 +2,11 @@
 
 Detection uses charset-normalizer.  GB2312/GBK are widened to GB18030 (a superset) and Big5 to
 cp950, so vendor pages that lie about or omit their charset still decode.
+
+Decoding never fails: UTF-8 text with a few stray bytes of another encoding (a mixed file) and
+bytes no candidate decodes strictly are decoded as UTF-8 with U+FFFD replacement, and
+:func:`decode_counted` says how many characters were replaced.  :func:`scrub` replaces lone
+surrogates (``json.loads('"\\ud83d"')``) one for one, so the text can always be encoded.
 """
 from __future__ import annotations
 
@@ -47,24 +52,52 @@ def declared_charset(data: bytes) -> str | None:
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode ``data``; returns ``(text, encoding)``.  ``declared`` is e.g. an HTTP charset."""
+    text, enc, _ = decode_counted(data, declared)
+    return text, enc
+
+
+def decode_counted(data: bytes, declared: str | None = None) -> tuple[str, str, int]:
+    """Decode ``data``; returns ``(text, encoding, replaced)``: never raises."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return data.decode(enc, errors="replace"), enc
+            return _replacing(data, enc)
     for enc in (canonical(declared), declared_charset(data)):
         if enc:
             try:
-                return data.decode(enc), enc
+                return data.decode(enc), enc, 0
             except UnicodeDecodeError:
                 pass
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", 0
     except UnicodeDecodeError as exc:
         if exc.start > len(data) - 4 and len(data) > 4:  # a multi-byte char cut at a chunk end
-            return data[: exc.start].decode("utf-8"), "utf-8"
+            return data[: exc.start].decode("utf-8"), "utf-8", 0
+    text, enc, bad = _replacing(data, "utf-8")
+    if bad * 4 < len(_UTF8_MULTI.findall(data)):  # mostly UTF-8 with a few stray bytes: a mixed file
+        return text, enc, bad
     return _detect(data)
 
 
-def _detect(data: bytes) -> tuple[str, str]:
+_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replacing(data: bytes, enc: str) -> tuple[str, str, int]:
+    text = data.decode(enc, errors="replace")
+    bad = text.count("\ufffd")
+    if bad and enc.startswith("utf-8"):  # U+FFFD already written in the bytes is not a decode error
+        bad -= data.count(b"\xef\xbf\xbd")
+    return text, enc, bad
+
+
+def scrub(text: str) -> tuple[str, int]:
+    """``text`` with every lone surrogate replaced by U+FFFD (same length), and how many there were."""
+    if not _SURROGATE.search(text):
+        return text, 0
+    return _SURROGATE.subn("\ufffd", text)
+
+
+def _detect(data: bytes) -> tuple[str, str, int]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:262144], cp_isolation=None).best()
@@ -74,7 +107,7 @@ def _detect(data: bytes) -> tuple[str, str]:
         if not enc:
             continue
         try:
-            return data.decode(enc), enc
+            return data.decode(enc), enc, 0
         except UnicodeDecodeError:
             continue
-    raise DecodeError("bytes do not decode in any detected encoding")
+    return _replacing(data, "utf-8")

@@ -122,7 +122,8 @@ def _unescaped(m: re.Match) -> str | None:
         return "\n" if m.group(4) in "nr" else " "
     code = m.group(1) or m.group(2) or m.group(3)
     try:
-        return chr(int(code, 10 if m.group(2) else 16))
+        ch = chr(int(code, 10 if m.group(2) else 16))
+        return "\ufffd" if "\ud800" <= ch <= "\udfff" else ch  # a lone surrogate cannot be matched
     except (ValueError, OverflowError):
         return None
 

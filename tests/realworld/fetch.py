@@ -73,12 +73,23 @@ def from_package(source: dict, work: Path, downloaded: dict[str, Path]) -> bytes
     try:
         if archive.suffix in (".whl", ".zip"):
             with zipfile.ZipFile(archive) as zf:
-                return zf.read(source["path"])
+                name = member_name(zf.namelist(), source["path"])
+                return zf.read(name) if name else None
         with tarfile.open(archive) as tf:
-            member = tf.extractfile(source["path"])
+            name = member_name(tf.getnames(), source["path"])
+            member = tf.extractfile(name) if name else None
             return member.read() if member else None
     except (KeyError, OSError, tarfile.TarError, zipfile.BadZipFile):
         return None
+
+
+def member_name(names: list[str], path: str) -> str | None:
+    """The archive member for a manifest path: the exact name, else the one name ending in
+    ``/<path>`` (an sdist's ``pkg-1.0/`` folder, a wheel's ``pkg-1.0.data/purelib/``)."""
+    if path in names:
+        return path
+    ends = [n for n in names if n.endswith("/" + path)]
+    return ends[0] if len(ends) == 1 else None
 
 
 def main(argv: list[str] | None = None) -> int:
