@@ -64,7 +64,7 @@ config or PROFILEWATCH_SCAN_<OPTION> variables ('profilewatch config show').
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(), help="Extra rule-pack folder (repeatable).")
 @click.option("--ocr", type=click.Choice(["auto", "all", "off"]), default="auto", show_default=True,
               help="Read text in pictures (text only; docs/ocr.md). auto: scanned PDF pages and image files; "
-                   "all: also images inside WARC records; off: no OCR.")
+                   "all: also images inside WARC records and documents (PDF pages with text, Office media); off: no OCR.")
 @click.option("--strict", is_flag=True, help="Exit 3 when any input failed to scan.")
 @click.option("--keep-going", is_flag=True,
               help="A path given that does not exist, is a URL or is not a regular file or folder is an "

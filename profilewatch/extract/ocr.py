@@ -41,7 +41,9 @@ MAX_SIDE = 4000
 """Images are scaled down so that their longer side is at most this many pixels before OCR."""
 DET_SIDE = 960
 DET_SCALE = 0.55
-"""rapidocr: text detection scale for images whose longer side exceeds DET_SIDE (see RapidOCR)."""
+DET_MAX = 1600
+"""rapidocr: text detection scale for images whose longer side exceeds DET_SIDE, capped at DET_MAX
+pixels (a 36-Mpx page of text peaks at about 600 MB for the whole process: docs/ocr.md)."""
 CROP_WIDTH = 900
 """Cropped evidence regions wider than this are scaled down."""
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -84,6 +86,7 @@ class RapidOCR(Engine):
 
     def _detect_smaller(self) -> None:
         """Text detection on large images runs at a longer side of ``max(DET_SIDE, DET_SCALE x side)``
+        (at most DET_MAX)
         (recognition still reads the full-resolution crops): 2.5x less CPU on a 150-dpi A4 page for
         the same CER (docs/ocr.md).  Uses rapidocr's detector internals; without them, its default."""
         try:
@@ -97,7 +100,7 @@ class RapidOCR(Engine):
         def preprocess(max_wh: int) -> Any:
             if max_wh <= DET_SIDE:
                 return default(max_wh)
-            return DetPreProcess(max(DET_SIDE, int(max_wh * DET_SCALE)), "max", det.mean, det.std)
+            return DetPreProcess(min(DET_MAX, max(DET_SIDE, int(max_wh * DET_SCALE))), "max", det.mean, det.std)
 
         det.get_preprocess = preprocess
 
