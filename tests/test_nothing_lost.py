@@ -209,7 +209,7 @@ def _cli(*args):
     return subprocess.run([sys.executable, "-m", "profilewatch", *args], capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("bad", ["does/not/exist", "https://example.com/page.html"])
+@pytest.mark.parametrize("bad", ["does/not/exist", "htps://example.com/page.html"])  # https:// is read by fsspec
 def test_a_bad_command_line_path_is_a_usage_error_unless_keep_going(tmp_path, bad):
     (tmp_path / "ok.txt").write_text("fine\n")
     run = _cli("scan", str(tmp_path), bad, "--format", "jsonl")

@@ -162,10 +162,8 @@ def _check_paths(paths: tuple[str, ...]) -> None:
     """A local path that is not there, or neither a regular file nor a folder, is a usage error
     (a URL is read through fsspec: what cannot be read there is an error record)."""
     for path in paths:
-        if is_url(path):
-            continue  # read through fsspec; what cannot be read is an error record
         problem = given_problem(path)
-        if problem is None and not (os.path.isfile(path) or os.path.isdir(path)):
+        if problem is None and not is_url(path) and not (os.path.isfile(path) or os.path.isdir(path)):
             problem = Problem("skipped", path, None, "not_regular_file", f"not a regular file or folder: {path}")
         if problem is not None:
             fail(f"{problem.message} (use --keep-going to report it and scan the rest)")

@@ -42,12 +42,12 @@ def walk(paths: list[str], *, follow_symlinks: bool = False, max_in_memory: int 
     """
     selection = selection or Selection(ignore_files=False)
     for given in paths:
-        if is_url(given):
-            yield from _remote(given, max_in_memory, selection)
-            continue
         problem = given_problem(given)
         if problem is not None:
             yield problem
+            continue
+        if is_url(given):
+            yield from _remote(given, max_in_memory, selection)
             continue
         root = Path(given)
         if root.is_dir():
@@ -58,8 +58,18 @@ def walk(paths: list[str], *, follow_symlinks: bool = False, max_in_memory: int 
 
 
 def given_problem(given: str) -> Problem | None:
-    """The problem with a local path given on the command line (not there), or ``None``; URLs
-    (:func:`~profilewatch.files.is_url`) are read by :func:`_remote` instead."""
+    """The problem with a path given on the command line, or ``None``: a local path that is not
+    there (``not_found``), or a URL whose scheme fsspec does not know (``not_a_path``: a typo such
+    as ``htps://``).  Without fsspec a URL is left to :func:`_remote`, which names the extra."""
+    if is_url(given):
+        try:
+            import fsspec
+        except ImportError:
+            return None
+        scheme = given.split("://", 1)[0].lower()
+        if scheme not in fsspec.available_protocols():
+            return Problem("error", given, None, "not_a_path", f"not a file, folder or known URL scheme ({scheme}://): {given}")
+        return None
     if not os.path.lexists(given):
         return Problem("error", given, None, "not_found", f"no such file or folder: {given}")
     return None
