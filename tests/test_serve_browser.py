@@ -21,6 +21,7 @@ import io
 import json
 import re
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -207,11 +208,11 @@ def test_review_workflow_in_the_browser(watched, desk):
     with page.expect_download() as dl:
         page.click("a.export[data-fmt=csv]")
     assert dl.value.suggested_filename == "profilewatch-selection.csv"
-    rows_csv = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
+    rows_csv = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8"))))
     assert len(rows_csv) >= 3
     with page.expect_download() as dl:
         page.click("a.export[data-fmt=ftm]")
-    entities = [json.loads(x) for x in open(dl.value.path(), encoding="utf-8").read().splitlines()]
+    entities = [json.loads(x) for x in Path(dl.value.path()).read_text(encoding="utf-8").splitlines()]
     notes = [e for e in entities if e["schema"] == "Note"]
     assert {fp for fp in (first, *chosen)} == {
         re.search(r"fingerprint ([0-9a-f]+)", n["properties"]["notes"][0]).group(1) for n in notes}
