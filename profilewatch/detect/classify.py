@@ -32,6 +32,8 @@ TABLE_GROUPS = 8  # this many distinct group names in one passage make it a code
 TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the attribute
 BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit about seeing people
 DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
+CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts"})  # ids and counters in code, not filters
+NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "features"})  # capability words that claim no act
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -90,10 +92,12 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     cues = {k: sorted(v) for k, v in wide_kinds.items()}
     has_group = roles["group"] + roles["watch"] > 0
     coded = context in ("code", "data", "binary")
-    filtering = _adjacent(terms, near, "filtering")
+    filtering = _adjacent(terms, [c for c in near if not (coded and c.text in CODE_NOISE)], ("filtering", "search"))
     topical = has_group or len({t.text for t in strong}) >= TOPICAL_TERMS  # the passage is about the group
-    targeting = near_kinds.get("targeting") or (topical and wide_kinds.get("targeting")) or filtering or (
-        {"watch category"} if roles["watch"] else None)
+    pinned = near_kinds.get("targeting") or ({"watch category"} if roles["watch"] else None)  # in the sentence
+    # a code table of attribute values (汉族, 维族...) is the attribute's definition, whatever alarms are near
+    enumerated = coded and len({t.text for t in terms if t.term.role == "group"}) >= 2
+    targeting = pinned or (topical and not enumerated and wide_kinds.get("targeting")) or filtering
     capability, biometric, schema = (wide_kinds.get(k) for k in ("capability", "biometric", "implementation"))
     person = wide_kinds.get("person") or biometric or genre.about_people()
     base = max(ROLE_WEIGHT[r] for r in roles)
@@ -139,7 +143,10 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return None  # an attribute word in prose needs a capability or targeting cue in its sentence
 
     # 3. which flag kind
-    if targeting and (has_group or person or near_kinds.get("targeting") or filtering):
+    # a sentence that claims the capability is a claim, even when the result is searchable or the paragraph alarms
+    claimed = context == "prose" and not pinned and not near_kinds.get("filtering") and (
+        near_kinds.get("capability", set()) - NOUNS)
+    if targeting and not claimed and (has_group or person or near_kinds.get("targeting") or filtering):
         conf = base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0)
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
     if capability and (person or (has_group and not coded) or (coded and schema and (
@@ -164,12 +171,12 @@ def _negates(near: list[Hit], terms: list[Hit]) -> bool:
     return any(c.cue == "disclaimer" and c.start < last for c in near)
 
 
-def _adjacent(terms: list[Hit], cues: list[Hit], kind: str) -> set[str]:
+def _adjacent(terms: list[Hit], cues: list[Hit], kinds: tuple[str, ...]) -> set[str]:
     """Cues of ``kind`` right next to a term ("按民族检索", "search faces by ethnicity", "ethnicity
     filter"): within ADJACENT characters, or ADJACENT_WORDS characters when the gap is Latin text."""
     out = set()
     for c in cues:
-        if c.cue != kind:
+        if c.cue not in kinds:
             continue
         for t in terms:
             gap = max(c.start - t.end, t.start - c.end)

@@ -34,6 +34,7 @@ CUE_KINDS = (
     "capability",
     "targeting",
     "filtering",
+    "search",
     "person",
     "biometric",
     "implementation",
