@@ -34,6 +34,11 @@ BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit ab
 DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
 CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts"})  # ids and counters in code, not filters
 NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "features"})  # capability words that claim no act
+INFERS = frozenset({"predict", "predicts", "predicted", "predicting", "prediction", "infer", "infers", "inferred",
+                    "inferring", "inference", "estimate", "estimates", "estimated", "estimating", "derived from",
+                    "推断", "预测", "估计"})  # verbs that say the attribute is inferred
+ASKED = frozenset({"survey", "questionnaire", "respondent", "respondents", "问卷", "调查问卷"})  # answers, not documents
+AFTERWARDS = frozenset({"prohibited", "is not used", "are not used", "never used"})  # negate from after the claim too
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -114,7 +119,11 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict(genre.kind(), 0.6, f"the document reads as {genre.kind()}")
     if "unrelated" in near_kinds and not (has_group and near_kinds.get("targeting")):
         return None
+    if "tooling" in near_kinds and not (person or capability):
+        return None  # a word list of a screening or moderation tool: the words are its data
     record = "record_field" in near_kinds or ("record_field" in wide_kinds and "capability" not in near_kinds)
+    if record and near_kinds.get("record_field", set()) <= ASKED and near_kinds.get("capability", set()) & INFERS:
+        record = False  # "predicts it from the voice, no survey answer needed": inferred, not asked
     if record and not (near_kinds.get("targeting") and has_group):
         if "evaluation" in near_kinds:
             return verdict("evaluation", 0.5, "measurement cue beside the term")
@@ -168,7 +177,7 @@ def _negates(near: list[Hit], terms: list[Hit]) -> bool:
     ("does not identify ethnicity"); one after it does not ("...classifies them, even when they
     never state it")."""
     last = max([t.end for t in terms] + [c.end for c in near if c.cue in ("capability", "targeting")])
-    return any(c.cue == "disclaimer" and c.start < last for c in near)
+    return any(c.cue == "disclaimer" and (c.start < last or c.text in AFTERWARDS) for c in near)
 
 
 def _adjacent(terms: list[Hit], cues: list[Hit], kinds: tuple[str, ...]) -> set[str]:
