@@ -20,12 +20,19 @@ The decision, in order (each step names the cues that decided it in the explanat
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from .lexicon import Hit
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
+# prose that is really a table row, code span, JSON key or a field definition of an API document
+# ("byNation BYTE 民族：0-未知，1-汉族", "是否为少数民族：0 否，1 是"): classified as data
+STRUCTURED = re.compile(r"\|[^|\n]*\|[^|\n]*\||`[^`\n]+`|\"\w+\"\s*:"
+                        r"|\b[a-z]+(?:[A-Z]\w*|_\w+)\s+(?:BYTE|WORD|DWORD|int|char|float|bool|string|String|Integer|Boolean"
+                        r"|uint8_t|int32|u?int\d*|enum)\b"
+                        r"|(?<![\d.])0\s*[-:：=]?\s*(?:否|未知|无|不是|unknown|no|false)\s*[，,;；、]\s*1\s*[-:：=]?\s*\S")
 ADJACENT = 8  # a filtering cue this close to a term (normalised chars) keys the filter on it
 ADJACENT_WORDS = 24  # the same for English words
 TABLE_GROUPS = 8  # this many distinct group names in one passage make it a code table

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..text.normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, Segment, Unit
-from .classify import STRONG_ROLES, Genre, Verdict, classify
+from .classify import STRONG_ROLES, STRUCTURED as _STRUCTURED, Genre, Verdict, classify
 from .lexicon import Gate, Hit, Matcher
 from .rules import RuleSet
 
@@ -30,7 +30,6 @@ WIDE = 220  # cue window on each side of a passage
 SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
 _WS = re.compile(r"\s+")
-_STRUCTURED = re.compile(r"\|[^|\n]*\|[^|\n]*\||`[^`\n]+`|\"\w+\"\s*:")
 
 
 @dataclass(slots=True)
