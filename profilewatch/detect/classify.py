@@ -44,7 +44,11 @@ NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "fe
 INFERS = frozenset({"predict", "predicts", "predicted", "predicting", "prediction", "infer", "infers", "inferred",
                     "inferring", "inference", "estimate", "estimates", "estimated", "estimating", "derived from",
                     "推断", "预测", "估计"})  # verbs that say the attribute is inferred
-ASKED = frozenset({"survey", "questionnaire", "respondent", "respondents", "问卷", "调查问卷"})  # answers, not documents
+ASKED = frozenset({"survey", "questionnaire", "respondent", "respondents", "问卷", "调查问卷", "填写", "registration form"})
+"""record cues that are answers or form words, not identity documents: inference or a face beside them wins"""
+DATA_WORDS = frozenset({"dataset", "datasets", "数据集", "样本", "测试集"})  # training data is no evaluation by itself
+MEDIA = frozenset({"image", "images", "photo", "photos", "图像", "图片", "照片", "video", "视频", "snapshot", "capture",
+                   "captured"})  # media words: with no face, person or camera word they are not about people
 AFTERWARDS = frozenset({"prohibited", "is not used", "are not used", "never used"})  # negate from after the claim too
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
@@ -72,7 +76,7 @@ class Genre:
 
     def about_people(self) -> bool:
         """The unit is about seeing people (faces, cameras, video) somewhere in its text."""
-        return len(self.biometric) >= BIOMETRIC_TERMS
+        return len(self.biometric) >= BIOMETRIC_TERMS and bool(self.biometric - MEDIA)
 
     def kind(self) -> str | None:
         """``reporting``, ``evaluation`` or ``unrelated`` (a compliance or moderation tool that
@@ -81,7 +85,7 @@ class Genre:
             return "unrelated"
         if len(self.reporting) >= 3 and len(self.reporting) >= len(self.evaluation):
             return "reporting"
-        if len(self.evaluation) >= 3:
+        if len(self.evaluation - DATA_WORDS) >= 3:
             return "evaluation"
         return None
 
@@ -129,15 +133,16 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if "tooling" in near_kinds and not (person or capability):
         return None  # a word list of a screening or moderation tool: the words are its data
     record = "record_field" in near_kinds or ("record_field" in wide_kinds and "capability" not in near_kinds)
-    if record and near_kinds.get("record_field", set()) <= ASKED and near_kinds.get("capability", set()) & INFERS:
-        record = False  # "predicts it from the voice, no survey answer needed": inferred, not asked
+    if record and near_kinds.get("record_field", set()) <= ASKED and (
+            near_kinds.get("capability", set()) & INFERS or near_kinds.get("biometric")):
+        record = False  # "predicts it from the voice, no survey needed", "fill in the face attributes": not asked
     if record and not (near_kinds.get("targeting") and has_group):
         if "evaluation" in near_kinds:
             return verdict("evaluation", 0.5, "measurement cue beside the term")
         return verdict("record_field", 0.6, "identity-document field, no targeting cue")
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
-    measured = near_kinds.get("evaluation", set())
+    measured = near_kinds.get("evaluation", set()) if near_kinds.get("evaluation", set()) - DATA_WORDS else set()
     if measured and not targeting and (len(measured) >= 2 or "capability" not in near_kinds):
         return verdict("evaluation", 0.5, "measurement cue beside the term")
     if "reporting" in near_kinds:
@@ -167,7 +172,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
     if capability and (person or (has_group and not coded) or (coded and schema and (
             roles["identifier"] or len(capability) >= 2))):
-        if genre.denies() and not (has_group or roles["identifier"]):
+        if genre.denies() and not coded and not (has_group or roles["identifier"]):
             return verdict("disclaimer", 0.5, "an attribute named in a statement that denies or withdraws it")
         kind = "implementation" if coded else "capability_claim"
         about = " about people" if person else ""
