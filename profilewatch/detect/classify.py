@@ -38,11 +38,14 @@ ADJACENT_WORDS = 24  # the same for English words
 TABLE_GROUPS = 8  # this many distinct group names in one passage make it a code table
 TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the attribute
 BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit about seeing people
+STANDARD_TERMS = 3  # this many distinct field names of a standard make a unit its schema
+IMAGING_TERMS = 2  # this many distinct image-processing words make skin colour a pixel class
 DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
 CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts"})  # ids and counters in code, not filters
 NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "features"})  # capability words that claim no act
 INFERS = frozenset({"predict", "predicts", "predicted", "predicting", "prediction", "infer", "infers", "inferred",
                     "inferring", "inference", "estimate", "estimates", "estimated", "estimating", "derived from",
+                    "impute", "imputes", "imputed", "imputation",
                     "推断", "预测", "估计"})  # verbs that say the attribute is inferred
 ASKED = frozenset({"survey", "questionnaire", "respondent", "respondents", "问卷", "调查问卷", "填写", "registration form"})
 """record cues that are answers or form words, not identity documents: inference or a face beside them wins"""
@@ -50,6 +53,17 @@ DATA_WORDS = frozenset({"dataset", "datasets", "数据集", "样本", "测试集
 MEDIA = frozenset({"image", "images", "photo", "photos", "图像", "图片", "照片", "video", "视频", "snapshot", "capture",
                    "captured"})  # media words: with no face, person or camera word they are not about people
 AFTERWARDS = frozenset({"prohibited", "is not used", "are not used", "never used"})  # negate from after the claim too
+FAIRNESS = frozenset({"bias", "biased", "fairness", "公平性", "偏差", "偏见", "demographic differential",
+                      "demographic differentials", "per-group", "across groups", "disaggregated", "subgroup", "subgroups",
+                      "accuracy gap", "performance gap", "protected attribute", "protected attributes", "prot attr",
+                      "aif360", "fairlearn", "disparate impact", "equalized odds", "demographic parity",
+                      "statistical parity", "debiasing", "准确率差异", "识别率差异", "分组统计", "准确度差异", "错误率",
+                      "error rate", "error rates", "false non-match", "false non match", "fitzpatrick", "monk skin",
+                      "nist", "frvt", "志愿者"})
+"""evaluation words that measure across groups: a study needs one (accuracy alone is a spec sheet)"""
+IMAGING = frozenset({"ycrcb", "ycbcr", "cr分量", "cb分量", "cr 分量", "cb 分量", "像素", "pixel", "pixels", "色彩空间",
+                     "color space", "colour space", "cv2", "opencv", "threshold", "阈值", "skin segmentation",
+                     "skin detection", "肤色分割", "肤色模型", "肤色检测", "二值化", "hsv", "椭圆模型"})
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -62,17 +76,25 @@ class Genre:
     tooling: set[str] = field(default_factory=set)
     biometric: set[str] = field(default_factory=set)
     denial: set[str] = field(default_factory=set)
+    standard: set[str] = field(default_factory=set)
+    imaging: set[str] = field(default_factory=set)
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "tooling", "biometric"):
+            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard"):
                 getattr(self, h.cue).add(h.text)
+            elif h.cue == "unrelated" and h.text in IMAGING:
+                self.imaging.add(h.text)
             elif h.cue in ("disclaimer", "removal"):
                 self.denial.add(h.text)
 
     def denies(self) -> bool:
         """The unit is a statement that denies or withdraws the capability."""
         return len(self.denial) >= DENIAL_TERMS
+
+    def standardised(self) -> bool:
+        """The unit is a data-exchange standard's object layout (GA/T 1400 field names throughout)."""
+        return len(self.standard) >= STANDARD_TERMS
 
     def about_people(self) -> bool:
         """The unit is about seeing people (faces, cameras, video) somewhere in its text."""
@@ -85,8 +107,8 @@ class Genre:
             return "unrelated"
         if len(self.reporting) >= 3 and len(self.reporting) >= len(self.evaluation):
             return "reporting"
-        if len(self.evaluation - DATA_WORDS) >= 3:
-            return "evaluation"
+        if len(self.evaluation - DATA_WORDS) >= 3 and self.evaluation & FAIRNESS:
+            return "evaluation"  # accuracy figures alone (FAR, pass rate) are a spec, not a study across groups
         return None
 
 
@@ -113,9 +135,15 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     pinned = near_kinds.get("targeting") or ({"watch category"} if roles["watch"] else None)  # in the sentence
     # a code table of attribute values (汉族, 维族...) is the attribute's definition, whatever alarms are near
     enumerated = coded and len({t.text for t in terms if t.term.role == "group"}) >= 2
-    targeting = pinned or (topical and not enumerated and wide_kinds.get("targeting")) or filtering
     capability, biometric, schema = (wide_kinds.get(k) for k in ("capability", "biometric", "implementation"))
-    person = wide_kinds.get("person") or biometric or genre.about_people()
+    seen = biometric or genre.about_people()  # faces, cameras, bodies: people are looked at
+    inferred = (capability or set()) & INFERS
+    # a search or filter over people seen is targeting; one over fields people declared (a dating filter) is not
+    filtering = filtering if seen or pinned else set()
+    targeting = pinned or (topical and not enumerated and wide_kinds.get("targeting")) or filtering
+    person = wide_kinds.get("person") or seen
+    if coded and not (seen or inferred):
+        person = None  # a user or customer field in code is a record until something infers it
     base = max(ROLE_WEIGHT[r] for r in roles)
 
     def verdict(kind: str, confidence: float, reason: str) -> Verdict:
@@ -130,6 +158,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict(genre.kind(), 0.6, f"the document reads as {genre.kind()}")
     if "unrelated" in near_kinds and not (has_group and near_kinds.get("targeting")):
         return None
+    if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS:
+        return None  # skin-colour pixels in image processing (skin segmentation, YCbCr thresholds)
     if "tooling" in near_kinds and not (person or capability):
         return None  # a word list of a screening or moderation tool: the words are its data
     record = "record_field" in near_kinds or ("record_field" in wide_kinds and "capability" not in near_kinds)
@@ -140,6 +170,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         if "evaluation" in near_kinds:
             return verdict("evaluation", 0.5, "measurement cue beside the term")
         return verdict("record_field", 0.6, "identity-document field, no targeting cue")
+    if genre.standardised() and not (has_group and targeting) and not inferred:
+        return verdict("record_field", 0.5, "fields of a data-exchange standard's schema, no group targeted")
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
     measured = near_kinds.get("evaluation", set()) if near_kinds.get("evaluation", set()) - DATA_WORDS else set()
@@ -153,7 +185,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         if targeting and person and len({t.text for t in terms}) >= 2:
             return verdict("targeting_rule", 0.45, "several weak terms with a targeting cue")
         return None
-    groups = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role in ("group", "watch")})
+    groups = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role in ("group", "watch")
+                                    or (t.term.role == "weak" and t.text.endswith("族"))})  # + other nationalities
     if coded and max(groups.values(), default=0) >= TABLE_GROUPS and not (
         near_kinds.get("targeting") or near_kinds.get("capability")
     ):
@@ -170,7 +203,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if targeting and not claimed and (has_group or person or near_kinds.get("targeting") or filtering):
         conf = base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0)
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
-    if capability and (person or (has_group and not coded) or (coded and schema and (
+    if capability and (person or (has_group and not coded) or (coded and schema and (seen or inferred) and (
             roles["identifier"] or len(capability) >= 2))):
         if genre.denies() and not coded and not (has_group or roles["identifier"]):
             return verdict("disclaimer", 0.5, "an attribute named in a statement that denies or withdraws it")
