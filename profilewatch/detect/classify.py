@@ -64,6 +64,9 @@ FAIRNESS = frozenset({"bias", "biased", "fairness", "公平性", "偏差", "偏�
 IMAGING = frozenset({"ycrcb", "ycbcr", "cr分量", "cb分量", "cr 分量", "cb 分量", "像素", "pixel", "pixels", "色彩空间",
                      "color space", "colour space", "cv2", "opencv", "threshold", "阈值", "skin segmentation",
                      "skin detection", "肤色分割", "肤色模型", "肤色检测", "二值化", "hsv", "椭圆模型"})
+GENERIC = frozenset({"model", "模型", "attribute", "attributes", "属性", "feature", "features", "特征", "confidence",
+                     "probability", "prob", "置信度", "概率", "reads", "scans", "提取", "返回", "输出", "labelled", "labeled",
+                     "tagged", "算法", "demographic", "demographics"})  # capability words that code uses for anything
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -138,6 +141,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     capability, biometric, schema = (wide_kinds.get(k) for k in ("capability", "biometric", "implementation"))
     seen = biometric or genre.about_people()  # faces, cameras, bodies: people are looked at
     inferred = (capability or set()) & INFERS
+    if coded and capability and not (capability - GENERIC or biometric):
+        capability = None  # "model", "attribute", "value" are everyday words of code; they claim nothing alone
     # a search or filter over people seen is targeting; one over fields people declared (a dating filter) is not
     filtering = filtering if seen or pinned else set()
     targeting = pinned or (topical and not enumerated and wide_kinds.get("targeting")) or filtering
@@ -210,6 +215,9 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         kind = "implementation" if coded else "capability_claim"
         about = " about people" if person else ""
         return verdict(kind, base + 0.2 + (0.15 if person else 0), f"a capability cue with the attribute{about}")
+    if coded and (roles["attribute"] or roles["identifier"]) and any(
+            t.term.role == "group" and t.term.category == "skin_color" for t in terms):
+        return verdict("implementation", base + 0.2, "an attribute valued in colour classes of people (白种人, 黑皮肤)")
     seen_people = biometric or (genre.about_people() and (schema or capability))
     if coded and ((seen_people and (roles["attribute"] or roles["identifier"])) or (roles["identifier"] and has_group)):
         conf = base + 0.15 + (0.1 if schema else 0)
