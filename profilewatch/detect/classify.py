@@ -132,6 +132,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     near_kinds, wide_kinds = _by_kind(near), _by_kind(wide)
     cues = {k: sorted(v) for k, v in wide_kinds.items()}
     has_group = roles["group"] + roles["watch"] > 0
+    # weak class names beside their attribute ("ethnicity: Asian, Caucasian") name the classes of people
+    classes = len({t.text for t in terms if t.term.role == "weak" and t.term.category in categories}) >= 2
     coded = context in ("code", "data", "binary")
     filtering = _adjacent(terms, [c for c in near if not (coded and c.text in CODE_NOISE)], ("filtering", "search"))
     topical = has_group or len({t.text for t in strong}) >= TOPICAL_TERMS  # the passage is about the group
@@ -208,7 +210,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if targeting and not claimed and (has_group or person or near_kinds.get("targeting") or filtering):
         conf = base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0)
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
-    if capability and (person or (has_group and not coded) or (coded and schema and (seen or inferred) and (
+    if capability and (person or ((has_group or classes) and not coded) or (coded and schema and (seen or inferred) and (
             roles["identifier"] or len(capability) >= 2))):
         if genre.denies() and not coded and not (has_group or roles["identifier"]):
             return verdict("disclaimer", 0.5, "an attribute named in a statement that denies or withdraws it")
