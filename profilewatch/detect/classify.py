@@ -41,7 +41,7 @@ BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit ab
 STANDARD_TERMS = 3  # this many distinct field names of a standard make a unit its schema
 IMAGING_TERMS = 2  # this many distinct image-processing words make skin colour a pixel class
 DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
-CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts"})  # ids and counters in code, not filters
+CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts", "flag", "flags"})  # ids and counters in code, not filters
 NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "features"})  # capability words that claim no act
 INFERS = frozenset({"predict", "predicts", "predicted", "predicting", "prediction", "infer", "infers", "inferred",
                     "inferring", "inference", "estimate", "estimates", "estimated", "estimating", "derived from",
