@@ -2,20 +2,27 @@
 
 Inputs are the term hits of one passage, the cue hits near them, what the segment is (prose,
 code, data, binary strings) and the *genre* of the whole unit (news report, evaluation study,
-vendor disclaimer), which is judged once per unit from its cue counts.
+vendor disclaimer, a standard's schema, image processing), which is judged once per unit from
+its distinct cue words.
 
 The decision, in order (each step names the cues that decided it in the explanation):
 
 1. a removal cue in the same sentence as the term (``已删除``, ``removed``), or a negation cue
-   before the term or capability word it negates (``不支持``, ``does not``) -> ``disclaimer``;
-2. the unit is a report or an evaluation study -> ``reporting`` / ``evaluation``;
+   before the term or capability word it negates (``不支持``, ``does not``; ``is prohibited`` also
+   after it) -> ``disclaimer``;
+2. the unit is a report or a study measuring across groups -> ``reporting`` / ``evaluation``;
+   a screening/moderation word list, skin colour as a pixel class, or a data-exchange standard's
+   field layout (GA/T 1400) -> nothing / ``record_field``;
 3. ID-document cues (``身份证``, ``ID card``), unless a targeting cue and a named group share the
-   sentence -> ``record_field``;
+   sentence -> ``record_field`` (form and survey words lose to a face or an inference verb);
 4. a targeting cue (alarm, watchlist, special handling) in the sentence -- or in the paragraph when
-   a group is named -- or a filtering cue (search, filter, 检索) right next to the term
-   -> ``targeting_rule``;
-5. a capability cue, or an attribute in code/data beside person/face context ->
-   ``implementation`` in code and data, ``capability_claim`` in prose;
+   a group is named -- or a filtering/search cue right next to the term *over people seen* (a
+   dating filter over declared fields is not targeting) -> ``targeting_rule``; a prose sentence
+   that claims the capability stays a claim when its result is only searchable;
+5. a capability cue, or an attribute in code/data beside face context -> ``implementation`` in
+   code and data, ``capability_claim`` in prose.  In code, generic words (model, attribute,
+   value) need a face word or an inference verb; an attribute valued in colour classes of people
+   (白皮肤, 黄种人) needs neither;
 6. otherwise nothing is reported (the words alone prove nothing).
 """
 from __future__ import annotations
