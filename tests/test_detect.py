@@ -127,3 +127,11 @@ def test_api_yields_typed_findings():
     assert {f.file for f in flags} >= {"camera-spec-zh.html", "police-notice-zh.txt", "face_attr.h"}
     clean_files = {"vendor-statement-en.html", "idcard_reader.py", "news-report-zh.txt", "changelog.md"}
     assert not clean_files & {f.file for f in flags}
+
+
+def test_a_pattern_marks_only_its_term_and_keeps_the_terms_inside_its_context(detector):
+    # the 民族 watch-key pattern matches "民族...告警" but its hit is 民族 alone: 民族属性 stays a term
+    found = _findings(detector, "系统支持民族属性实时告警，前端抓拍命中后推送。")
+    assert found and all("民族属性" in f.terms for f in found)
+    flags = [f for f in _findings(detector, "params = {'face_field': 'age,gender,race'}", context="code") if f.flag]
+    assert flags and flags[0].evidence["match"] == "race"

@@ -2,24 +2,32 @@
 
 Inputs are the term hits of one passage, the cue hits near them, what the segment is (prose,
 code, data, binary strings) and the *genre* of the whole unit (news report, evaluation study,
-vendor disclaimer), which is judged once per unit from its cue counts.
+vendor disclaimer, a standard's schema, image processing), which is judged once per unit from
+its distinct cue words.
 
 The decision, in order (each step names the cues that decided it in the explanation):
 
 1. a removal cue in the same sentence as the term (``已删除``, ``removed``), or a negation cue
-   before the term or capability word it negates (``不支持``, ``does not``) -> ``disclaimer``;
-2. the unit is a report or an evaluation study -> ``reporting`` / ``evaluation``;
+   before the term or capability word it negates (``不支持``, ``does not``; ``is prohibited`` also
+   after it) -> ``disclaimer``;
+2. the unit is a report or a study measuring across groups -> ``reporting`` / ``evaluation``;
+   a screening/moderation word list, skin colour as a pixel class, or a data-exchange standard's
+   field layout (GA/T 1400) -> nothing / ``record_field``;
 3. ID-document cues (``身份证``, ``ID card``), unless a targeting cue and a named group share the
-   sentence -> ``record_field``;
+   sentence -> ``record_field`` (form and survey words lose to a face or an inference verb);
 4. a targeting cue (alarm, watchlist, special handling) in the sentence -- or in the paragraph when
-   a group is named -- or a filtering cue (search, filter, 检索) right next to the term
-   -> ``targeting_rule``;
-5. a capability cue, or an attribute in code/data beside person/face context ->
-   ``implementation`` in code and data, ``capability_claim`` in prose;
+   a group is named -- or a filtering/search cue right next to the term *over people seen* (a
+   dating filter over declared fields is not targeting) -> ``targeting_rule``; a prose sentence
+   that claims the capability stays a claim when its result is only searchable;
+5. a capability cue, or an attribute in code/data beside face context -> ``implementation`` in
+   code and data, ``capability_claim`` in prose.  In code, generic words (model, attribute,
+   value) need a face word or an inference verb; an attribute valued in colour classes of people
+   (白皮肤, 黄种人) needs neither;
 6. otherwise nothing is reported (the words alone prove nothing).
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -27,12 +35,46 @@ from ..records import CATEGORIES
 from .lexicon import Hit
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
+# prose that is really a table row, code span, JSON key or a field definition of an API document
+# ("byNation BYTE 民族：0-未知，1-汉族", "是否为少数民族：0 否，1 是"): classified as data
+STRUCTURED = re.compile(r"\|[^|\n]*\|[^|\n]*\||`[^`\n]+`|\"\w+\"\s*:"
+                        r"|\b[a-z]+(?:[A-Z]\w*|_\w+)\s+(?:BYTE|WORD|DWORD|int|char|float|bool|string|String|Integer|Boolean"
+                        r"|uint8_t|int32|u?int\d*|enum)\b"
+                        r"|(?<![\d.])0\s*[-:：=]?\s*(?:否|未知|无|不是|unknown|no|false)\s*[，,;；、]\s*1\s*[-:：=]?\s*\S")
 ADJACENT = 8  # a filtering cue this close to a term (normalised chars) keys the filter on it
 ADJACENT_WORDS = 24  # the same for English words
 TABLE_GROUPS = 8  # this many distinct group names in one passage make it a code table
 TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the attribute
 BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit about seeing people
+STANDARD_TERMS = 3  # this many distinct field names of a standard make a unit its schema
+IMAGING_TERMS = 2  # this many distinct image-processing words make skin colour a pixel class
 DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
+CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts", "flag", "flags"})  # ids and counters in code, not filters
+NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "features"})  # capability words that claim no act
+INFERS = frozenset({"predict", "predicts", "predicted", "predicting", "prediction", "infer", "infers", "inferred",
+                    "inferring", "inference", "estimate", "estimates", "estimated", "estimating", "derived from",
+                    "impute", "imputes", "imputed", "imputation",
+                    "推断", "预测", "估计"})  # verbs that say the attribute is inferred
+ASKED = frozenset({"survey", "questionnaire", "respondent", "respondents", "问卷", "调查问卷", "填写", "registration form"})
+"""record cues that are answers or form words, not identity documents: inference or a face beside them wins"""
+DATA_WORDS = frozenset({"dataset", "datasets", "数据集", "样本", "测试集"})  # training data is no evaluation by itself
+MEDIA = frozenset({"image", "images", "photo", "photos", "图像", "图片", "照片", "video", "视频", "snapshot", "capture",
+                   "captured"})  # media words: with no face, person or camera word they are not about people
+AFTERWARDS = frozenset({"prohibited", "is not used", "are not used", "never used"})  # negate from after the claim too
+FAIRNESS = frozenset({"bias", "biased", "fairness", "公平性", "偏差", "偏见", "demographic differential",
+                      "demographic differentials", "per-group", "across groups", "disaggregated", "subgroup", "subgroups",
+                      "accuracy gap", "performance gap", "protected attribute", "protected attributes", "prot attr",
+                      "aif360", "fairlearn", "disparate impact", "equalized odds", "demographic parity",
+                      "statistical parity", "debiasing", "准确率差异", "识别率差异", "分组统计", "准确度差异", "错误率",
+                      "error rate", "error rates", "false non-match", "false non match", "fitzpatrick", "monk skin",
+                      "nist", "frvt", "志愿者"})
+"""evaluation words that measure across groups: a study needs one (accuracy alone is a spec sheet)"""
+IMAGING = frozenset({"ycrcb", "ycbcr", "cr分量", "cb分量", "cr 分量", "cb 分量", "像素", "pixel", "pixels", "色彩空间",
+                     "color space", "colour space", "cv2", "opencv", "threshold", "阈值", "skin segmentation",
+                     "skin detection", "肤色分割", "肤色模型", "肤色检测", "二值化", "hsv", "椭圆模型"})
+GENERIC = frozenset({"model", "模型", "attribute", "attributes", "属性", "feature", "features", "特征", "confidence",
+                     "probability", "prob", "置信度", "概率", "reads", "scans", "提取", "返回", "输出", "labelled", "labeled",
+                     "tagged", "算法", "demographic", "demographics"})  # capability words that code uses for anything
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -54,11 +96,15 @@ class Genre:
     tooling: set[str] = field(default_factory=set)
     biometric: set[str] = field(default_factory=set)
     denial: set[str] = field(default_factory=set)
+    standard: set[str] = field(default_factory=set)
+    imaging: set[str] = field(default_factory=set)
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "tooling", "biometric"):
+            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard"):
                 getattr(self, h.cue).add(h.text)
+            elif h.cue == "unrelated" and h.text in IMAGING:
+                self.imaging.add(h.text)
             elif h.cue in ("disclaimer", "removal"):
                 self.denial.add(h.text)
 
@@ -66,9 +112,13 @@ class Genre:
         """The unit is a statement that denies or withdraws the capability."""
         return len(self.denial) >= DENIAL_TERMS
 
+    def standardised(self) -> bool:
+        """The unit is a data-exchange standard's object layout (GA/T 1400 field names throughout)."""
+        return len(self.standard) >= STANDARD_TERMS
+
     def about_people(self) -> bool:
         """The unit is about seeing people (faces, cameras, video) somewhere in its text."""
-        return len(self.biometric) >= BIOMETRIC_TERMS
+        return len(self.biometric) >= BIOMETRIC_TERMS and bool(self.biometric - MEDIA)
 
     def kind(self) -> str | None:
         """``reporting``, ``evaluation`` or ``unrelated`` (a compliance or moderation tool that
@@ -77,8 +127,8 @@ class Genre:
             return "unrelated"
         if len(self.reporting) >= 3 and len(self.reporting) >= len(self.evaluation):
             return "reporting"
-        if len(self.evaluation) >= 3:
-            return "evaluation"
+        if len(self.evaluation - DATA_WORDS) >= 3 and self.evaluation & FAIRNESS:
+            return "evaluation"  # accuracy figures alone (FAR, pass rate) are a spec, not a study across groups
         return None
 
 
@@ -99,13 +149,25 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     near_kinds, wide_kinds = _by_kind(near), _by_kind(wide)
     cues = {k: sorted(v) for k, v in wide_kinds.items()}
     has_group = roles["group"] + roles["watch"] > 0
+    # weak class names beside their attribute ("ethnicity: Asian, Caucasian") name the classes of people
+    classes = len({t.text for t in terms if t.term.role == "weak" and t.term.category in categories}) >= 2
     coded = context in ("code", "data", "binary")
-    filtering = _adjacent(terms, near, "filtering")
+    filtering = _adjacent(terms, [c for c in near if not (coded and c.text in CODE_NOISE)], ("filtering", "search"))
     topical = has_group or len({t.text for t in strong}) >= TOPICAL_TERMS  # the passage is about the group
-    targeting = near_kinds.get("targeting") or (topical and wide_kinds.get("targeting")) or filtering or (
-        {"watch category"} if roles["watch"] else None)
+    pinned = near_kinds.get("targeting") or ({"watch category"} if roles["watch"] else None)  # in the sentence
+    # a code table of attribute values (汉族, 维族...) is the attribute's definition, whatever alarms are near
+    enumerated = coded and len({t.text for t in terms if t.term.role == "group"}) >= 2
     capability, biometric, schema = (wide_kinds.get(k) for k in ("capability", "biometric", "implementation"))
-    person = wide_kinds.get("person") or biometric or genre.about_people()
+    seen = biometric or genre.about_people()  # faces, cameras, bodies: people are looked at
+    inferred = (capability or set()) & INFERS
+    if coded and capability and not (capability - GENERIC or biometric):
+        capability = None  # "model", "attribute", "value" are everyday words of code; they claim nothing alone
+    # a search or filter over people seen is targeting; one over fields people declared (a dating filter) is not
+    filtering = filtering if seen or pinned else set()
+    targeting = pinned or (topical and not enumerated and wide_kinds.get("targeting")) or filtering
+    person = wide_kinds.get("person") or seen
+    if coded and not (seen or inferred):
+        person = None  # a user or customer field in code is a record until something infers it
     base = max(ROLE_WEIGHT[r] for r in roles)
 
     def verdict(kind: str, confidence: float, reason: str) -> Verdict:
@@ -120,14 +182,23 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict(genre.kind(), 0.6, f"the document reads as {genre.kind()}")
     if "unrelated" in near_kinds and not (has_group and near_kinds.get("targeting")):
         return None
+    if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS:
+        return None  # skin-colour pixels in image processing (skin segmentation, YCbCr thresholds)
+    if "tooling" in near_kinds and not (person or capability):
+        return None  # a word list of a screening or moderation tool: the words are its data
     record = "record_field" in near_kinds or ("record_field" in wide_kinds and "capability" not in near_kinds)
+    if record and near_kinds.get("record_field", set()) <= ASKED and (
+            near_kinds.get("capability", set()) & INFERS or near_kinds.get("biometric")):
+        record = False  # "predicts it from the voice, no survey needed", "fill in the face attributes": not asked
     if record and not (near_kinds.get("targeting") and has_group):
         if "evaluation" in near_kinds:
             return verdict("evaluation", 0.5, "measurement cue beside the term")
         return verdict("record_field", 0.6, "identity-document field, no targeting cue")
+    if genre.standardised() and not (has_group and targeting) and not inferred:
+        return verdict("record_field", 0.5, "fields of a data-exchange standard's schema, no group targeted")
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
-    measured = near_kinds.get("evaluation", set())
+    measured = near_kinds.get("evaluation", set()) if near_kinds.get("evaluation", set()) - DATA_WORDS else set()
     if measured and not targeting and (len(measured) >= 2 or "capability" not in near_kinds):
         return verdict("evaluation", 0.5, "measurement cue beside the term")
     if "reporting" in near_kinds:
@@ -138,7 +209,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         if targeting and person and len({t.text for t in terms}) >= 2:
             return verdict("targeting_rule", 0.45, "several weak terms with a targeting cue")
         return None
-    groups = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role in ("group", "watch")})
+    groups = Counter(c for c, _ in {(t.term.category, t.text) for t in terms if t.term.role in ("group", "watch")
+                                    or (t.term.role == "weak" and t.text.endswith("族"))})  # + other nationalities
     if coded and max(groups.values(), default=0) >= TABLE_GROUPS and not (
         near_kinds.get("targeting") or near_kinds.get("capability")
     ):
@@ -149,16 +221,22 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return None  # an attribute word in prose needs a capability or targeting cue in its sentence
 
     # 3. which flag kind
-    if targeting and (has_group or person or near_kinds.get("targeting") or filtering):
+    # a sentence that claims the capability is a claim, even when the result is searchable or the paragraph alarms
+    claimed = context == "prose" and not pinned and not near_kinds.get("filtering") and (
+        near_kinds.get("capability", set()) - NOUNS)
+    if targeting and not claimed and (has_group or person or near_kinds.get("targeting") or filtering):
         conf = base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0)
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
-    if capability and (person or (has_group and not coded) or (coded and schema and (
+    if capability and (person or ((has_group or classes) and not coded) or (coded and schema and (seen or inferred) and (
             roles["identifier"] or len(capability) >= 2))):
-        if genre.denies() and not (has_group or roles["identifier"]):
+        if genre.denies() and not coded and not (has_group or roles["identifier"]):
             return verdict("disclaimer", 0.5, "an attribute named in a statement that denies or withdraws it")
         kind = "implementation" if coded else "capability_claim"
         about = " about people" if person else ""
         return verdict(kind, base + 0.2 + (0.15 if person else 0), f"a capability cue with the attribute{about}")
+    if coded and (roles["attribute"] or roles["identifier"]) and any(
+            t.term.role == "group" and t.term.category == "skin_color" for t in terms):
+        return verdict("implementation", base + 0.2, "an attribute valued in colour classes of people (白种人, 黑皮肤)")
     seen_people = biometric or (genre.about_people() and (schema or capability))
     if coded and ((seen_people and (roles["attribute"] or roles["identifier"])) or (roles["identifier"] and has_group)):
         conf = base + 0.15 + (0.1 if schema else 0)
@@ -171,15 +249,15 @@ def _negates(near: list[Hit], terms: list[Hit]) -> bool:
     ("does not identify ethnicity"); one after it does not ("...classifies them, even when they
     never state it")."""
     last = max([t.end for t in terms] + [c.end for c in near if c.cue in ("capability", "targeting")])
-    return any(c.cue == "disclaimer" and c.start < last for c in near)
+    return any(c.cue == "disclaimer" and (c.start < last or c.text in AFTERWARDS) for c in near)
 
 
-def _adjacent(terms: list[Hit], cues: list[Hit], kind: str) -> set[str]:
+def _adjacent(terms: list[Hit], cues: list[Hit], kinds: tuple[str, ...]) -> set[str]:
     """Cues of ``kind`` right next to a term ("按民族检索", "search faces by ethnicity", "ethnicity
     filter"): within ADJACENT characters, or ADJACENT_WORDS characters when the gap is Latin text."""
     out = set()
     for c in cues:
-        if c.cue != kind:
+        if c.cue not in kinds:
             continue
         for t in terms:
             gap = max(c.start - t.end, t.start - c.end)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ..text.encoding import scrub
 from ..text.normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, LimitHit, Segment, Unit
-from .classify import STRONG_ROLES, Genre, Verdict, classify, lead_rank
+from .classify import STRONG_ROLES, STRUCTURED as _STRUCTURED, Genre, Verdict, classify, lead_rank
 from .lexicon import Gate, Hit, Matcher
 from .rules import RuleSet
 
@@ -32,7 +32,6 @@ WIDE = 220  # cue window on each side of a passage
 SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
 _WS = re.compile(r"\s+")
-_STRUCTURED = re.compile(r"\|[^|\n]*\|[^|\n]*\||`[^`\n]+`|\"\w+\"\s*:")
 
 
 class PartialResult(Exception):

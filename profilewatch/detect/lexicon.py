@@ -230,6 +230,8 @@ class Matcher:
             payloads.setdefault(t.text, []).append(("term", t))
         for e in rules.excludes:
             payloads.setdefault(e, []).append(("exclude", e))
+        for e in rules.muted:
+            payloads.setdefault(e, []).append(("mute", e))
         for kind, words in rules.cues.items():
             for w in words:
                 payloads.setdefault(w, []).append(("cue", kind))
@@ -238,10 +240,11 @@ class Matcher:
         self._patterns = rules.patterns
 
     def scan(self, text: str) -> tuple[list[Hit], list[Hit]]:
-        """Return ``(terms, cues)`` found in normalised ``text``; excluded terms are dropped."""
+        """Return ``(terms, cues)`` found in normalised ``text``; excluded terms and muted cues are dropped."""
         terms: list[Hit] = []
         cues: list[Hit] = []
         excluded: list[tuple[int, int]] = []
+        muted: list[tuple[int, int]] = []
         flat = text.replace("\n", " ")
         entries = self._entries
         for index, start, stop in self._ac.find_matches_as_indexes(flat, overlapping=True):
@@ -259,13 +262,18 @@ class Matcher:
                     terms.append(Hit(start, stop, word, term=payload))
                 elif kind == "cue":
                     cues.append(Hit(start, stop, word, cue=payload))
+                elif kind == "mute":
+                    muted.append((start, stop))
                 else:
                     excluded.append((start, stop))
+        for p in self._patterns:  # a pattern may mark the part that is the term with a group named ``t``
+            for m in p.regex.finditer(flat):
+                start, stop = m.span("t") if "t" in p.regex.groupindex and m.start("t") >= 0 else m.span()
+                terms.append(Hit(start, stop, p.name, term=Term(p.name, p.category, p.role, p.pack)))
         if excluded:
             terms = [h for h in terms if not any(s <= h.start and h.end <= e for s, e in excluded)]
-        for p in self._patterns:
-            for m in p.regex.finditer(flat):
-                terms.append(Hit(m.start(), m.end(), p.name, term=Term(p.name, p.category, p.role, p.pack)))
+        if muted:  # a cue inside a muted phrase says nothing ("不具备参考意义" negates no capability)
+            cues = [h for h in cues if not any(s <= h.start and h.end <= e for s, e in muted)]
         return _outermost(terms), cues
 
 

@@ -9,7 +9,8 @@ expressions over normalised text that act as terms, e.g. a nation field compared
 codes of chosen groups), plus ``exclude`` phrases that
 make a term innocent (新疆维吾尔自治区, race condition) and its own ``examples``.
 
-The *cue pack* (``rules/cues.yaml``) lists context cues by the kind they point to.
+The *cue pack* (``rules/cues.yaml``) lists context cues by the kind they point to, and ``mute``
+phrases inside which no cue counts (``v-model`` is no model, ``不具备参考意义`` negates nothing).
 
 Terms are folded by :func:`profilewatch.text.normalize.fold_term` at load time, so packs are
 written in Simplified Chinese and plain spelling; Traditional, full-width, escaped and split
@@ -37,6 +38,7 @@ CUE_KINDS = (
     "capability",
     "targeting",
     "filtering",
+    "search",
     "person",
     "biometric",
     "implementation",
@@ -102,6 +104,8 @@ class RuleSet:
     terms: list[Term] = field(default_factory=list)
     patterns: list[Pattern] = field(default_factory=list)
     excludes: list[str] = field(default_factory=list)
+    muted: list[str] = field(default_factory=list)
+    """Phrases in which no cue counts (the cue pack's ``mute``: "v-model", "不具备参考意义")."""
     cues: dict[str, list[str]] = field(default_factory=dict)
     examples: list[Example] = field(default_factory=list)
     digest: str = ""
@@ -205,6 +209,7 @@ def _load_cues(doc: dict, path: Path, rules: RuleSet) -> None:
     for kind, words in _folded_lists(doc, "cues", CUE_KINDS, path, "cue kind"):
         rules.cues.setdefault(kind, []).extend(words)
     rules.excludes.extend(fold_term(w) for w in _strings(doc.get("exclude"), f"{path}: exclude"))
+    rules.muted.extend(f for f in (fold_term(w) for w in _strings(doc.get("mute"), f"{path}: mute")) if f)
     _load_examples(doc, path, "cues", rules)
 
 
