@@ -9,7 +9,6 @@ import json
 import pytest
 
 import profilewatch
-from profilewatch.records import Finding, Problem, UnitRecord
 
 FLAG = "The camera estimates each visitor's ethnicity from the face."
 DOCUMENTED = None  # filled lazily from README (the documented list of reasons)
@@ -230,7 +229,7 @@ def test_a_fifo_on_the_command_line_is_a_usage_error(tmp_path):
 
 import gzip  # noqa: E402
 
-from formats_helpers import gzip_members, http_response, make_tar, make_zip, warc_record  # noqa: E402
+from formats_helpers import gzip_members, http_response, make_zip, warc_record  # noqa: E402
 
 PAGE = f"<html><body><p>{FLAG}</p></body></html>".encode()
 

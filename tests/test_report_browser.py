@@ -10,12 +10,15 @@ from __future__ import annotations
 import http.server
 import itertools
 import json
+import os
 import queue
 import re
+import shutil
 import subprocess
 import threading
 import time
 import urllib.request
+import warnings
 
 import pytest
 

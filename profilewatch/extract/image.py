@@ -80,7 +80,6 @@ def open_image(data: bytes, max_pixels: int):
 def extract(unit: Unit, options: ScanOptions | None = None) -> Iterator[Segment]:
     """Metadata strings, then the OCR text of each frame when OCR is wanted and available."""
     options = options or ScanOptions()
-    limits = options.limits
     yield from binary.extract(unit)
     if not wanted(unit, options):
         unit.meta["ocr"] = {"status": "off" if options.ocr == "off" else "not_requested"}
