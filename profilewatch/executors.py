@@ -227,8 +227,22 @@ class InlineExecutor:
         """Nothing to release."""
 
 
-def _worker_init(rules: RuleSet, options: ScanOptions) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Linux: this worker is killed when the parent dies, even by kill -9 (no orphan left waiting)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return  # not Linux: the parent's Ctrl-C handling still stops its workers
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+
+
+def _worker_init(rules: RuleSet, options: ScanOptions, parent: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if parent is not None:
+        _die_with_parent(parent)
     _WORKER.update(in_worker=True, rules=rules, options=options)
 
 
@@ -252,7 +266,7 @@ class ProcessExecutor:
     def _new_pool(self) -> ProcessPoolExecutor:
         shared_detector(self.rules)  # built before the fork, so forked workers inherit it
         return ProcessPoolExecutor(self.jobs, mp_context=self._context, initializer=_worker_init,
-                                   initargs=(self.rules, self.options))
+                                   initargs=(self.rules, self.options, os.getpid()))
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
         pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future]
@@ -321,10 +335,35 @@ class ProcessExecutor:
             self._pool.shutdown(wait=True)
 
 
-def _dask_task(task: Task, rules: RuleSet, options: ScanOptions, keep_found: bool) -> TaskResult:
-    """A Dask worker's task (marked as running in a worker, for the test hooks)."""
+BATCH_TASKS = 64
+BATCH_BYTES = 16 << 20
+
+
+def _batched(items: Iterable[Unit | TaskResult], tasks: Callable[[Unit], list[Task]]) -> Iterator[list[Task] | TaskResult]:
+    """Consecutive tasks in batches, in input order; a ready result ends the batch before it."""
+    batch: list[Task] = []
+    size = 0
+    for item in items:
+        if isinstance(item, TaskResult):
+            if batch:
+                yield batch
+                batch, size = [], 0
+            yield item
+            continue
+        for task in tasks(item):
+            batch.append(task)
+            size += len(task.data) if isinstance(task, Unit) else 0
+            if len(batch) >= BATCH_TASKS or size >= BATCH_BYTES:
+                yield batch
+                batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _dask_batch(batch: list[Task], rules: RuleSet, options: ScanOptions, keep_found: bool) -> list[TaskResult]:
+    """A Dask worker's task: a batch of tasks (marked as running in a worker, for the test hooks)."""
     _WORKER["in_worker"] = True
-    return scan_task(task, rules, options, keep_found)
+    return [scan_task(task, rules, options, keep_found) for task in batch]
 
 
 class DaskExecutor:
@@ -349,25 +388,32 @@ class DaskExecutor:
         self._rules_future = self._client.scatter(rules, broadcast=True)
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
-        pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future]
-        source = iter(items)
-        more = True
-
+        """Tasks go to the cluster in batches (``BATCH_TASKS`` tasks or ``BATCH_BYTES`` of shipped
+        bytes): one Dask task per small file costs more in scheduling than the scan itself."""
+        pending: collections.deque[list[Any]] = collections.deque()  # [batch of tasks (None: ready), future]
         joiner = _Joiner(lambda unit: scan_task(unit, self.rules, self.options, keep_found))
+        window = max(2, self.window // 2)
+        for batch in _batched(items, lambda unit: plan(unit, self.options, self.jobs)):
+            pending.append([None, batch] if isinstance(batch, TaskResult) else
+                           [batch, self._client.submit(_dask_batch, batch, self._rules_future, self.options, keep_found,
+                                                       pure=False, retries=ATTEMPTS - 1)])
+            while len(pending) >= window or (pending and pending[0][0] is None):
+                yield from self._take(pending.popleft(), joiner)
+        while pending:
+            yield from self._take(pending.popleft(), joiner)
 
-        def submit(task: Task) -> Any:
-            return self._client.submit(_dask_task, task, self._rules_future, self.options, keep_found,
-                                       pure=False, retries=ATTEMPTS - 1)
-
-        while True:
-            more = more and _fill(pending, source, self.window, submit, lambda unit: plan(unit, self.options, self.jobs))
-            if not pending:
-                return
-            task, future = pending.popleft()
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a task that failed on every attempt
-                result = lost(task, f"Dask task failed after {ATTEMPTS} attempts: {type(exc).__name__}: {exc}"[:500])
+    @staticmethod
+    def _take(entry: list[Any], joiner: _Joiner) -> Iterator[TaskResult]:
+        batch, future = entry
+        if batch is None:
+            yield future
+            return
+        try:
+            results = future.result()
+        except Exception as exc:  # noqa: BLE001 - a batch that failed on every attempt
+            message = f"Dask task failed after {ATTEMPTS} attempts: {type(exc).__name__}: {exc}"[:500]
+            results = [lost(task, message) for task in batch]
+        for task, result in zip(batch, results):
             joined = joiner.add(task, result)
             if joined is not None:
                 yield joined

@@ -137,3 +137,23 @@ def test_ctrl_c_stops_every_worker_and_leaves_a_resumable_store(tmp_path):
     reference = sorted(json.dumps(d, sort_keys=True) for d in _dicts(api.scan([str(corpus)], jobs=1))
                        if d["type"] == "finding")
     assert finished == reference
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look for orphan workers")
+def test_workers_die_with_a_parent_killed_by_sigkill(tmp_path):
+    corpus = make_corpus(tmp_path / "kill9-corpus", n=40)
+    code = "import sys; from profilewatch.cli import main; sys.exit(main())"
+    cmd = [sys.executable, "-c", code, "scan", str(corpus), "--format", "jsonl", "-o", str(tmp_path / "o.jsonl"),
+           "--store", str(tmp_path / "case.db"), "--no-progress", "-j2"]  # the store's test hook paces the units
+    proc = subprocess.Popen(cmd, env={**os.environ, "PROFILEWATCH_TEST_UNIT_DELAY": "0.2"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_processes_mentioning(str(corpus))) < 3:
+        time.sleep(0.05)
+    assert len(_processes_mentioning(str(corpus))) >= 3  # the parent and two workers
+    proc.kill()
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _processes_mentioning(str(corpus)):
+        time.sleep(0.1)
+    assert _processes_mentioning(str(corpus)) == []  # no orphan worker left waiting
