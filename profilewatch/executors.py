@@ -394,25 +394,31 @@ class DaskExecutor:
         joiner = _Joiner(lambda unit: scan_task(unit, self.rules, self.options, keep_found))
         window = max(2, self.window // 2)
         for batch in _batched(items, lambda unit: plan(unit, self.options, self.jobs)):
-            pending.append([None, batch] if isinstance(batch, TaskResult) else
-                           [batch, self._client.submit(_dask_batch, batch, self._rules_future, self.options, keep_found,
-                                                       pure=False, retries=ATTEMPTS - 1)])
+            pending.append([None, batch] if isinstance(batch, TaskResult) else [batch, self._submit(batch, keep_found)])
             while len(pending) >= window or (pending and pending[0][0] is None):
-                yield from self._take(pending.popleft(), joiner)
+                yield from self._take(pending.popleft(), joiner, keep_found)
         while pending:
-            yield from self._take(pending.popleft(), joiner)
+            yield from self._take(pending.popleft(), joiner, keep_found)
 
-    @staticmethod
-    def _take(entry: list[Any], joiner: _Joiner) -> Iterator[TaskResult]:
+    def _submit(self, batch: list[Task], keep_found: bool) -> Any:
+        return self._client.submit(_dask_batch, batch, self._rules_future, self.options, keep_found,
+                                   pure=False, retries=ATTEMPTS - 1)
+
+    def _take(self, entry: list[Any], joiner: _Joiner, keep_found: bool) -> Iterator[TaskResult]:
         batch, future = entry
         if batch is None:
             yield future
             return
-        try:
-            results = future.result()
-        except Exception as exc:  # noqa: BLE001 - a batch that failed on every attempt
-            message = f"Dask task failed after {ATTEMPTS} attempts: {type(exc).__name__}: {exc}"[:500]
-            results = [lost(task, message) for task in batch]
+        for attempt in range(ATTEMPTS):
+            try:
+                results = future.result()
+                break
+            except Exception as exc:  # noqa: BLE001 - failed on every Dask retry, or cancelled (a lost scheduler state)
+                if attempt == ATTEMPTS - 1:
+                    message = f"Dask task failed after {ATTEMPTS} submissions: {type(exc).__name__}: {exc}"[:500]
+                    results = [lost(task, message) for task in batch]
+                    break
+                future = self._submit(batch, keep_found)
         for task, result in zip(batch, results):
             joined = joiner.add(task, result)
             if joined is not None:
