@@ -418,6 +418,7 @@ class DaskExecutor:
                     message = f"Dask task failed after {ATTEMPTS} submissions: {type(exc).__name__}: {exc}"[:500]
                     results = [lost(task, message) for task in batch]
                     break
+                self._rules_future = self._client.scatter(self.rules, broadcast=True)  # it may have been lost with a worker
                 future = self._submit(batch, keep_found)
         for task, result in zip(batch, results):
             joined = joiner.add(task, result)
