@@ -229,14 +229,15 @@ class InlineExecutor:
         """Nothing to release."""
 
 
-def _worker_init(rules: RuleSet, options: ScanOptions) -> None:
+def _worker_init(rules: RuleSet, options: ScanOptions, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER.update(in_worker=True, rules=rules, options=options)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent-watch").start()
 
 
 def _exit_with_parent(parent: int, every: float = 0.5) -> None:
-    """A worker whose parent was killed (``kill -9``: no clean shutdown) exits instead of waiting forever."""
+    """A worker whose parent was killed (``kill -9``: no clean shutdown) exits instead of waiting
+    forever (portable: a Linux-only PR_SET_PDEATHSIG would do the same one poll sooner)."""
     while os.getppid() == parent:
         time.sleep(every)
     os._exit(0)
@@ -262,7 +263,7 @@ class ProcessExecutor:
     def _new_pool(self) -> ProcessPoolExecutor:
         shared_detector(self.rules)  # built before the fork, so forked workers inherit it
         return ProcessPoolExecutor(self.jobs, mp_context=self._context, initializer=_worker_init,
-                                   initargs=(self.rules, self.options))
+                                   initargs=(self.rules, self.options, os.getpid()))
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
         pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future]
@@ -336,10 +337,35 @@ class ProcessExecutor:
             self._pool.shutdown(wait=True)
 
 
-def _dask_task(task: Task, rules: RuleSet, options: ScanOptions, keep_found: bool) -> TaskResult:
-    """A Dask worker's task (marked as running in a worker, for the test hooks)."""
+BATCH_TASKS = 64
+BATCH_BYTES = 16 << 20
+
+
+def _batched(items: Iterable[Unit | TaskResult], tasks: Callable[[Unit], list[Task]]) -> Iterator[list[Task] | TaskResult]:
+    """Consecutive tasks in batches, in input order; a ready result ends the batch before it."""
+    batch: list[Task] = []
+    size = 0
+    for item in items:
+        if isinstance(item, TaskResult):
+            if batch:
+                yield batch
+                batch, size = [], 0
+            yield item
+            continue
+        for task in tasks(item):
+            batch.append(task)
+            size += len(task.data) if isinstance(task, Unit) else 0
+            if len(batch) >= BATCH_TASKS or size >= BATCH_BYTES:
+                yield batch
+                batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _dask_batch(batch: list[Task], rules: RuleSet, options: ScanOptions, keep_found: bool) -> list[TaskResult]:
+    """A Dask worker's task: a batch of tasks (marked as running in a worker, for the test hooks)."""
     _WORKER["in_worker"] = True
-    return scan_task(task, rules, options, keep_found)
+    return [scan_task(task, rules, options, keep_found) for task in batch]
 
 
 class DaskExecutor:
@@ -364,25 +390,39 @@ class DaskExecutor:
         self._rules_future = self._client.scatter(rules, broadcast=True)
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
-        pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future]
-        source = iter(items)
-        more = True
-
+        """Tasks go to the cluster in batches (``BATCH_TASKS`` tasks or ``BATCH_BYTES`` of shipped
+        bytes): one Dask task per small file costs more in scheduling than the scan itself."""
+        pending: collections.deque[list[Any]] = collections.deque()  # [batch of tasks (None: ready), future]
         joiner = _Joiner(lambda unit: scan_task(unit, self.rules, self.options, keep_found))
+        window = max(2, self.window // 2)
+        for batch in _batched(items, lambda unit: plan(unit, self.options, self.jobs)):
+            pending.append([None, batch] if isinstance(batch, TaskResult) else [batch, self._submit(batch, keep_found)])
+            while len(pending) >= window or (pending and pending[0][0] is None):
+                yield from self._take(pending.popleft(), joiner, keep_found)
+        while pending:
+            yield from self._take(pending.popleft(), joiner, keep_found)
 
-        def submit(task: Task) -> Any:
-            return self._client.submit(_dask_task, task, self._rules_future, self.options, keep_found,
-                                       pure=False, retries=ATTEMPTS - 1)
+    def _submit(self, batch: list[Task], keep_found: bool) -> Any:
+        return self._client.submit(_dask_batch, batch, self._rules_future, self.options, keep_found,
+                                   pure=False, retries=ATTEMPTS - 1)
 
-        while True:
-            more = more and _fill(pending, source, self.window, submit, lambda unit: plan(unit, self.options, self.jobs))
-            if not pending:
-                return
-            task, future = pending.popleft()
+    def _take(self, entry: list[Any], joiner: _Joiner, keep_found: bool) -> Iterator[TaskResult]:
+        batch, future = entry
+        if batch is None:
+            yield future
+            return
+        for attempt in range(ATTEMPTS):
             try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a task that failed on every attempt
-                result = lost(task, f"Dask task failed after {ATTEMPTS} attempts: {type(exc).__name__}: {exc}"[:500])
+                results = future.result()
+                break
+            except Exception as exc:  # noqa: BLE001 - failed on every Dask retry, or cancelled (a lost scheduler state)
+                if attempt == ATTEMPTS - 1:
+                    message = f"Dask task failed after {ATTEMPTS} submissions: {type(exc).__name__}: {exc}"[:500]
+                    results = [lost(task, message) for task in batch]
+                    break
+                self._rules_future = self._client.scatter(self.rules, broadcast=True)  # it may have been lost with a worker
+                future = self._submit(batch, keep_found)
+        for task, result in zip(batch, results):
             joined = joiner.add(task, result)
             if joined is not None:
                 yield joined
