@@ -33,13 +33,13 @@ def test_fit_is_monotone_and_pools_violators():
     curve = fit(points)
     ys = [y for _, y in curve]
     assert ys == sorted(ys)
-    # 0.6 (2/2) then 0.7 (0/1) violate order and pool to 2/3 at their mean score
-    assert curve == [(0.5, 0.5), (0.633, 0.667), (0.8, 0.99)]
+    # 0.6 (2/2) then 0.7 (0/1) violate order and pool to 2/3, one step from 0.6 on
+    assert curve == [(0.5, 0.5), (0.6, 0.667), (0.8, 0.99)]
 
 
-def test_confidence_interpolates_between_knots_and_clamps_at_the_ends():
+def test_confidence_is_the_step_at_or_below_the_score():
     cal = Calibration({"flag": [(0.4, 0.3), (0.8, 0.9)]})
-    assert cal.confidence("targeting_rule", 0.6) == 0.6
+    assert cal.confidence("targeting_rule", 0.6) == 0.3 and cal.confidence("targeting_rule", 0.8) == 0.9
     assert cal.confidence("implementation", 0.2) == 0.3 and cal.confidence("capability_claim", 0.95) == 0.9
     assert cal.confidence("disclaimer", 0.7) == 0.7  # no clean curve: the score stands
     assert group_of("record_field") == "clean"

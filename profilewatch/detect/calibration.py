@@ -2,7 +2,7 @@
 
 The classifier gives each verdict a hand-set ``score`` (role weight plus cue bonuses, see
 :mod:`.classify`).  ``rules/calibration.yaml`` maps that score to a confidence with one monotone
-piecewise-linear curve per group (``flag`` for the flag kinds, ``clean`` for the others), fitted by
+monotone curve per group (``flag`` for the flag kinds, ``clean`` for the others): a step function, fitted by
 isotonic regression (pool-adjacent-violators, :func:`fit`) on every labelled corpus by
 ``scripts/calibrate.py``: among flag findings with confidence near 0.8, about 80% lie on units
 labelled flag.  The file records which corpora and how many findings it was fitted on.  Without a
@@ -18,7 +18,8 @@ from ..records import FLAG_KINDS
 
 @dataclass(slots=True)
 class Calibration:
-    """Curves by group: sorted ``(score, confidence)`` knots."""
+    """Curves by group: sorted ``(score, confidence)`` steps: a score gets the confidence of the
+    last step at or below it (the first step's below them all)."""
 
     curves: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     fitted_on: dict = field(default_factory=dict)
@@ -27,14 +28,8 @@ class Calibration:
         curve = self.curves.get(group_of(kind))
         if not curve:
             return score
-        xs = [x for x, _ in curve]
-        i = bisect.bisect_left(xs, score)
-        if i == 0:
-            return curve[0][1]
-        if i == len(curve):
-            return curve[-1][1]
-        (x0, y0), (x1, y1) = curve[i - 1], curve[i]
-        return round(y0 + (y1 - y0) * (score - x0) / (x1 - x0), 2) if x1 > x0 else y1
+        i = bisect.bisect_right([x for x, _ in curve], round(score, 2))
+        return round(curve[max(i - 1, 0)][1], 2)
 
 
 def group_of(kind: str) -> str:
@@ -42,22 +37,22 @@ def group_of(kind: str) -> str:
 
 
 def fit(points: list[tuple[float, bool]], floor: float = 0.05, ceiling: float = 0.99) -> list[tuple[float, float]]:
-    """Isotonic (non-decreasing) fit of correctness on score: one knot per distinct score block,
-    at the block's mean score, with its pooled precision clamped to ``[floor, ceiling]``."""
+    """Isotonic (non-decreasing) fit of correctness on score (pool-adjacent-violators): one step
+    per pooled block of scores, starting at the block's lowest score, with the block's precision
+    clamped to ``[floor, ceiling]``."""
     by_score: dict[float, list[int]] = {}
     for score, correct in points:
         by_score.setdefault(round(score, 2), []).append(int(correct))
     blocks = [[s, float(sum(v)), len(v)] for s, v in sorted(by_score.items())]  # score, hits, weight
     merged: list[list[float]] = []
     for s, hits, n in blocks:
-        merged.append([s * n, hits, n])
+        merged.append([s, hits, n])
         while len(merged) > 1 and merged[-2][1] / merged[-2][2] > merged[-1][1] / merged[-1][2]:
             b = merged.pop()
             a = merged[-1]
-            a[0] += b[0]
             a[1] += b[1]
             a[2] += b[2]
-    return [(round(ws / n, 3), round(min(max(hits / n, floor), ceiling), 3)) for ws, hits, n in merged]
+    return [(start, round(min(max(hits / n, floor), ceiling), 3)) for start, hits, n in merged]
 
 
 def reliability(findings: list[tuple[float, bool]], edges=(0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)) -> list[dict]:
