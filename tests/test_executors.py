@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from casecorpus import done_count, make_corpus
+from formats_helpers import CORPUS
 from profilewatch import api
 from profilewatch.case.store import Store
 from profilewatch.executors import cpu_count
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev" / "corpus"
+DEV = CORPUS  # formats_helpers finds the dev corpus from any worktree
 CORPORA = [DEV] + sorted((Path(__file__).parent / "data").glob("redteam*"))
 
 
