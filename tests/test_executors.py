@@ -15,13 +15,12 @@ from pathlib import Path
 import pytest
 
 from casecorpus import done_count, make_corpus
+from formats_helpers import CORPUS
 from profilewatch import api
 from profilewatch.case.store import Store
 from profilewatch.executors import cpu_count
 
-from formats_helpers import DEV as _DEV_ROOT
-
-DEV = _DEV_ROOT / "corpus"  # found beside the repository, or in /work/shared from a worktree
+DEV = CORPUS  # formats_helpers finds the dev corpus from any worktree
 CORPORA = [DEV] + sorted((Path(__file__).parent / "data").glob("redteam*"))
 
 

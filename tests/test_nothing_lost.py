@@ -439,3 +439,12 @@ def test_a_pdf_whose_text_stream_inflates_to_many_megabytes_is_read_in_windows(t
     assert pages and set(pages) == {1}
     assert len({r["evidence"]["where"].get("window") for r in records if r["type"] == "finding"}) == 2
     assert pdf.BIG_STREAM < 20 << 20
+
+
+def test_fuzz_find_an_http_status_with_a_superscript_digit_is_not_a_crash():
+    from formats_helpers import scan_bytes
+
+    page = http_response(PAGE).replace(b"200 OK", b"20\xb2 OK")  # latin-1 "20²": str.isdigit() is True
+    records, _ = scan_bytes("s.warc", warc_record("response", "https://v.example/a", "2024-01-01T00:00:00Z", page))
+    assert not [r for r in records if r["type"] == "error"]
+    assert [(r["format"], r["outcome"]) for r in records if r["type"] == "unit"] == [("html", "scanned"), ("warc", "container")]

@@ -334,7 +334,7 @@ def _split_http(body: bytes) -> tuple[int | None, dict[str, str], bytes]:
         return None, {}, body
     lines = body[:cut].decode("latin-1").splitlines()
     parts = lines[0].split()
-    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    status = int(parts[1]) if len(parts) > 1 and parts[1].isascii() and parts[1].isdigit() else None  # not "20²"
     headers = {}
     for line in lines[1:]:
         if ":" in line:
