@@ -57,6 +57,10 @@ REASONS = {
     "extract_failed": "the extractor failed on malformed input",
     "container_failed": "the archive opener failed on malformed input",
     "worker_lost": "the worker process died on this unit",
+    "ocr_unavailable": "an image or scanned page that needs OCR, and no OCR engine is installed",
+    "needs_extra": "an input that needs an optional extra (a URL without fsspec: the cluster extra)",
+    "split_mismatch": "a WARC byte range that does not end on a record (the whole file is read instead)",
+    "capture_unavailable": "an archived capture that could not be fetched",
 }
 WARC_SKIPS = ("warc_request_record", "warc_metadata_record", "warc_warcinfo_record", "warc_revisit_record",
               "warc_resource_record", "warc_conversion_record", "warc_continuation_record")
