@@ -5,12 +5,15 @@ Usage: python benchmarks/bench_memory.py [--sizes 50,100]
 For each size N (MB), a one-page PDF whose text content stream inflates to N MB is scanned by
 ``profilewatch.scan`` in a child process, and, as the real alternative, given to pypdf's
 ``page.extract_text()`` directly.  Each child reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss``.
-Also: 300 MB of zeros with a claim at the end (binary strings, streamed).
+Also: 300 MB of zeros with a claim at the end (binary strings, streamed), and with ``--office MB``
+a DOCX whose ``word/document.xml`` and an XLSX whose sheet unpack to MB megabytes (just under
+``max_member_bytes``, 256 MB), the claim in the last paragraph / row.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import zipfile
 import subprocess
 import sys
 import tempfile
@@ -44,12 +47,63 @@ def child(tool: str, path: Path) -> dict:
     return json.loads(run.stdout) if run.returncode == 0 else {"failed": run.stderr[-300:]}
 
 
+def _office(path: Path, kind: str, mb: int) -> None:
+    """A DOCX or XLSX whose main part unpacks to about ``mb`` MB; the claim comes last."""
+    if kind == "docx":
+        part, ctype = "word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+        head = '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        row, tail = "<w:p><w:r><w:t>Maintenance log line {i}: lenses cleaned.</w:t></w:r></w:p>", "</w:body></w:document>"
+        last = f"<w:p><w:r><w:t>{CLAIM}</w:t></w:r></w:p>"
+    else:
+        part, ctype = "xl/worksheets/sheet1.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+        head = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        row, tail = '<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>inventory row {i}</t></is></c></row>', "</sheetData></worksheet>"
+        last = f'<row><c t="inlineStr"><is><t>{CLAIM}</t></is></c></row>'
+    main = "word/document.xml" if kind == "docx" else "xl/workbook.xml"
+    main_type = ctype if kind == "docx" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                    '<Default Extension="xml" ContentType="application/xml"/>'
+                    f'<Override PartName="/{main}" ContentType="{main_type}"/>'
+                    f'<Override PartName="/{part}" ContentType="{ctype}"/></Types>')
+        zf.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                    f'<Relationship Id="rId1" Type="{rel}" Target="{main}"/></Relationships>')
+        if kind == "xlsx":
+            zf.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+                        '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+            zf.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                        'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+                        '2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        with zf.open(part, "w", force_zip64=True) as fh:
+            fh.write(head.encode())
+            written, i, block = 0, 0, []
+            while written < (mb << 20):
+                i += 1
+                block.append(row.format(i=i))
+                if len(block) == 10000:
+                    data = "".join(block).encode()
+                    fh.write(data)
+                    written += len(data)
+                    block = []
+            fh.write(("".join(block) + last + tail).encode())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="50,100")
     ap.add_argument("--skip-pypdf", action="store_true")
+    ap.add_argument("--office", type=int, default=0, help="also a DOCX and an XLSX unpacking to this many MB")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("docx", "xlsx") if args.office else ():
+            path = Path(tmp) / f"big.{kind}"
+            _office(path, kind, args.office)
+            t = time.perf_counter()
+            print(f"{kind} unpacking to {args.office} MB ({path.stat().st_size} bytes on disk):",
+                  child("profilewatch", path), f"(wall {time.perf_counter() - t:.1f}s)")
         for mb in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"inflate{mb}.pdf"
             path.write_bytes(inflating_pdf(CLAIM, mb << 20))
