@@ -15,7 +15,7 @@ import bisect
 import hashlib
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..text.encoding import scrub
@@ -62,6 +62,9 @@ class Detector:
         self.rules = rules
         self.gate = Gate(rules)
         self.matcher = Matcher(rules)
+        # called with (unit, terms, near, wide, context, genre, verdict) for every classified passage,
+        # the rejected ones too (verdict None): for training and audits (scripts/train_model.py)
+        self.observer: Callable | None = None
 
     def detect(self, unit: Unit, segments: Iterable[Segment], deadline: float | None = None,
                prefilter: bool = False) -> list[Finding]:
@@ -177,6 +180,8 @@ class Detector:
         if text[s_end : s_end + 1] in ("?", "？"):
             return []  # a question claims nothing ("Can the SDK estimate ethnicity? No.")
         verdict = classify(group, near, wide, context, genre)
+        if self.observer is not None:
+            self.observer(unit, group, near, wide, context, genre, verdict)
         if verdict is None:
             return []
         return [self._build(unit, piece, group, verdict, (s_start, s_end))]
