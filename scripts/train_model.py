@@ -2,7 +2,7 @@
 """Measure a learned passage model against the hand rules, with cross-validation grouped by source.
 
     python scripts/train_model.py [--realworld CACHE ...] [--cache FEATURES.json] [--folds 10]
-                                  [--markdown OUT.md] [--write-pack]
+                                  [--C 1.0] [--repeats N] [--markdown OUT.md]
 
 Issue 13 asks whether a small, explainable learned model (L2 logistic regression over the
 classifier's own features) measures better than the hand-set thresholds.  This script answers
@@ -15,19 +15,21 @@ passages is a flag):
    hand rules reject included, and :func:`features` turns it into named, explainable features
    (term roles, categories, cue kinds in the sentence / neighbourhood / right beside the term,
    cue-word classes, negation, the unit's genre);
-2. three predictors are compared on the same folds (``GroupKFold``; the group is the corpus for a
-   synthetic corpus, the repository or package for a real-world file, from
-   ``tests/realworld/manifest.jsonl``): ``hand`` (the rules), ``rethreshold`` (a logistic fit of
-   the hand score alone: flag-kind score, clean-kind score), ``model`` (the features) and
-   ``stacked`` (the features plus the hand verdict).  A passage is labelled with its unit's
-   label; a unit's probability is its highest passage probability; the unit threshold is chosen
-   on the training folds (best pooled F1).
-3. ``fresh``: trained on everything but the real-world fresh slice, scored on it (the hand rules'
-   own situation: tuned on the rest, the fresh slice unseen).
+2. the hand rules and four learned variants are compared on the same folds (``GroupKFold``; the
+   group is the corpus for a synthetic corpus, the repository or package for a real-world file,
+   from ``tests/realworld/manifest.jsonl``): ``hand`` (the rules), ``rethreshold`` (a logistic fit
+   of the hand score alone: flag-kind score, clean-kind score), ``model`` (the features),
+   ``model+pairs`` (each feature also in conjunction with the context) and ``stacked`` (the
+   features plus the hand verdict).  A passage is labelled with its unit's label (then, in a
+   flag unit, only its best passages: :func:`fit`); a unit's probability is its highest passage
+   probability; the unit threshold is chosen on the training folds (best pooled F1).
+   ``--repeats`` adds the F1 spread over shuffled group-to-fold assignments;
+3. trained on everything but the real-world fresh slice, scored on it (the hand rules' own
+   situation: tuned on the rest, the fresh slice unseen), with a paired bootstrap against hand.
 
-scikit-learn is used here only (training time); ``--write-pack`` writes the full-data weights
-to ``profilewatch/rules/model.yaml`` for a pure-Python dot product.  Features are cached outside
-the repository (``--cache``): they hold term and cue words of third-party files, never commit them.
+scikit-learn (the ``train`` extra) is used here only, at training time; nothing is written into
+the repository (the decision, in docs/accuracy.md "A learned model?", was not to integrate).
+Features are cached outside the repository (``--cache``): they are derived from third-party files.
 """
 from __future__ import annotations
 
