@@ -175,8 +175,11 @@ class ByteGate:
         cached = _load(key)
         if cached is not None:
             self._tables, blobs = cached
-            self._engines = {f: ENGINES[name](p, blobs.get(f)) for f, (p, _) in self._tables.items()}
-        else:
+            try:
+                self._engines = {f: ENGINES[name](p, blobs.get(f)) for f, (p, _) in self._tables.items()}
+            except Exception:  # a database of another Hyperscan build or CPU: compile it again
+                cached = None
+        if cached is None:
             self._tables = _tables(gate)
             self._engines = {f: ENGINES[name](p) for f, (p, _) in self._tables.items()}
             _save(key, self._tables, {f: e.blob() for f, e in self._engines.items()})

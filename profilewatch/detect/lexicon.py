@@ -23,6 +23,7 @@ from functools import lru_cache
 import ahocorasick_rs
 
 from ..text.normalize import _t2s, is_cjk
+from .required import required_literals
 from .rules import RuleSet, Term
 
 
@@ -254,7 +255,8 @@ class Matcher:
                 payloads.setdefault(w, []).append(("cue", kind))
         self._entries = [(word, items, not _has_cjk(word)) for word, items in payloads.items()]
         self._ac = ahocorasick_rs.AhoCorasick([word for word, _, _ in self._entries])
-        self._patterns = rules.patterns
+        # each pattern with the literals it cannot match without (None: always run it)
+        self._patterns = [(p, required_literals(p.regex)) for p in rules.patterns]
 
     def scan(self, text: str) -> tuple[list[Hit], list[Hit]]:
         """Return ``(terms, cues)`` found in normalised ``text``; excluded terms and muted cues are dropped."""
@@ -283,7 +285,9 @@ class Matcher:
                     muted.append((start, stop))
                 else:
                     excluded.append((start, stop))
-        for p in self._patterns:  # a pattern may mark the part that is the term with a group named ``t``
+        for p, need in self._patterns:  # a pattern may mark the part that is the term with a group named ``t``
+            if need is not None and not any(lit in flat for lit in need):
+                continue  # (it cannot match: a few substring searches instead of a regex pass)
             for m in p.regex.finditer(flat):
                 start, stop = m.span("t") if "t" in p.regex.groupindex and m.start("t") >= 0 else m.span()
                 terms.append(Hit(start, stop, p.name, term=Term(p.name, p.category, p.role, p.pack)))
