@@ -109,7 +109,6 @@ DENSE = [  # weak terms / group names beside cue words, no claim (each checked: 
     ("en", "Latino and Hispanic small businesses in Texas buy our doorbell cameras online."),
     ("en", "The nation's largest retailer counts shoppers at the entrance with our people counter."),
     ("en", "Minority shareholders asked whether the face recognition unit will be sold."),
-    ("en", "Our South Asian office analyses video footage from parking garages."),
     ("en", "Arab League delegates visited the command center and its video wall."),
     ("en", "The Uyghur Human Rights Project published a report; our company was not named."),
 ]
