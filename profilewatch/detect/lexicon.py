@@ -197,7 +197,7 @@ class Gate:
                 left = not a.startswith("*") and _ascii_word(word[0])
                 right = not a.endswith("*") and _ascii_word(word[-1])
                 entries[word] = (len(word), None, left, right)
-        self._words = list(entries)
+        self._words = sorted(entries)  # (a stable order: the bytes gate caches its tables by it)
         self._info = [entries[w] for w in self._words]
         self._ac = ahocorasick_rs.AhoCorasick(self._words)
 
