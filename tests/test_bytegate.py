@@ -225,3 +225,24 @@ def test_a_gated_out_unit_keeps_its_unit_record_sha256_and_counts(tmp_path, rule
     counted = summary.to_dict()
     assert counted["units"]["scanned"] == counted["units"]["seen"] == 2
     assert counted["findings"] == sum(r["type"] == "finding" for r in records) == units["flag.txt"]["findings"] >= 1
+
+
+def test_without_the_hyperscan_wheel_the_gate_runs_on_ahocorasick(rules, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "hyperscan", None)  # import hyperscan -> ImportError
+    bytegate._has_hyperscan.cache_clear()
+    try:
+        gate = bytegate.build_gate(rules)
+        assert gate.engine == "ahocorasick"
+        assert gate.maybe("维吾尔族".encode()) and not gate.maybe(b"surveillance")
+    finally:
+        bytegate._has_hyperscan.cache_clear()
+
+
+def test_a_damaged_cache_file_is_rebuilt(rules, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = bytegate.build_gate(rules, engine="ahocorasick")
+    (cached,) = (tmp_path / "profilewatch").glob("bytegate-*.pickle")
+    cached.write_bytes(b"not a pickle")
+    again = bytegate.build_gate(rules, engine="ahocorasick")
+    assert again.patterns == first.patterns and again.maybe("ＵＹＧＨＵＲ".encode())
