@@ -8,11 +8,13 @@ returns the JSON Schema those objects follow (``profilewatch/schemas/records.sch
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import hashlib
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from functools import lru_cache
 from typing import Any
 
 from . import __version__
@@ -276,11 +278,30 @@ Record = Finding | Problem | UnitRecord | Timeline
 def _record(type_: str | None, obj: Any, optional: tuple[str, ...]) -> dict[str, Any]:
     """``obj`` as a JSON-ready dict with ``type`` first; the ``optional`` fields only when set."""
     d = {"type": type_} if type_ else {}
-    d.update(asdict(obj))
+    for name in _field_names(type(obj)):  # dataclasses.asdict, without its deep copy of plain values
+        d[name] = _plain(getattr(obj, name))
     for name in optional:
         if d[name] is None:
             del d[name]
     return d
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _plain(value: Any) -> Any:
+    """What ``asdict`` makes of a field's value: plain values as they are, containers copied."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(_plain(v) for v in value)
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else copy.deepcopy(value)
 
 
 def record_from_dict(d: dict[str, Any]) -> Record:

@@ -22,6 +22,7 @@ from ..text.encoding import scrub
 from ..text.normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, LimitHit, Segment, Unit
 from .classify import STRONG_ROLES, STRUCTURED as _STRUCTURED, Genre, Verdict, classify, lead_rank
+from .bytegate import ByteGate
 from .lexicon import Gate, Hit, Matcher
 from .rules import RuleSet
 
@@ -61,6 +62,8 @@ class Detector:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.gate = Gate(rules)
+        self.bytegate: ByteGate | None = ByteGate(self.gate)
+        """The bytes-level gate (:mod:`.bytegate`); ``None`` switches it off (same findings, slower)."""
         self.matcher = Matcher(rules)
         # called with (unit, terms, near, wide, context, genre, verdict) for every classified passage,
         # the rejected ones too (verdict None): for training and audits (scripts/train_model.py)
@@ -70,11 +73,16 @@ class Detector:
                prefilter: bool = False) -> list[Finding]:
         """All findings of one unit (deduplicated by fingerprint and location).
 
-        With ``prefilter`` the gate first runs over the whole decoded unit, and a unit without a
-        hit is done before its (lazy) segments are extracted at all: for text formats whose
-        segments are transformations the gate's surface forms cover."""
-        if prefilter and not self.gate.any(unit.text().lower(), unit.text()):
-            return []
+        With ``prefilter`` the bytes-level gate runs over the unit's raw bytes, then the gate over
+        the whole decoded unit, and a unit without a hit is done before its (lazy) segments are
+        extracted at all: for text formats whose segments are transformations the gate's
+        surface forms cover."""
+        if prefilter:
+            verdict = None if self.bytegate is None or unit.streamed else self.bytegate.verdict(unit.data, unit.charset)
+            if verdict is False:
+                return []  # not even decoded: the bytes hold no gate spelling in any encoding
+            if verdict is None and not self.gate.any(unit.text().lower(), unit.text()):
+                return []  # (True: the bytes showed a hit the text gate passes too)
         pieces: list[_Piece] = []
         kept: list[tuple[Segment, list[_Piece]]] = []  # segments for the genre pass (not kept when streamed)
         stopped: BaseException | None = None

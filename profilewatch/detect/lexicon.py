@@ -23,6 +23,7 @@ from functools import lru_cache
 import ahocorasick_rs
 
 from ..text.normalize import _t2s, is_cjk
+from .required import required_literals
 from .rules import RuleSet, Term
 
 
@@ -132,20 +133,37 @@ def _continues(low: str, p: int, nxt: frozenset[str]) -> bool:
         return True
     c = low[p]
     if c in "\\&":
-        m = _NEXT_ESCAPE.match(low, p)
-        if m is None:
+        c = escaped_char(_NEXT_ESCAPE.match(low, p))
+        if c is None:
             return True
-        code = m.group(1) or m.group(3)
-        try:
-            c = chr(int(code, 16)) if code else chr(int(m.group(2)))
-        except (ValueError, OverflowError):
-            return True
+    return next_char_fits(c, nxt)
+
+
+def escaped_char(m: re.Match | None) -> str | None:
+    """The character an escape matched by ``_NEXT_ESCAPE`` (str or bytes) stands for; None if unclear."""
+    if m is None:
+        return None
+    code = m.group(1) or m.group(3)
+    try:
+        return chr(int(code, 16)) if code else chr(int(m.group(2)))
+    except (ValueError, OverflowError):
+        return None
+
+
+def next_char_fits(c: str, nxt: frozenset[str]) -> bool:
+    """May the (lower-cased) character ``c`` be, once normalised, one of ``nxt``?"""
     if c in nxt:
         return True
     if c.isascii():
         return False
+    n_c, simplified = _folded(c)
+    return n_c in nxt or simplified in nxt
+
+
+@lru_cache(maxsize=65536)
+def _folded(c: str) -> tuple[str, str]:
     n_c = unicodedata.normalize("NFKC", c)
-    return n_c in nxt or _t2s().convert(n_c) in nxt
+    return n_c, _t2s().convert(n_c)
 
 
 class Gate:
@@ -179,7 +197,7 @@ class Gate:
                 left = not a.startswith("*") and _ascii_word(word[0])
                 right = not a.endswith("*") and _ascii_word(word[-1])
                 entries[word] = (len(word), None, left, right)
-        self._words = list(entries)
+        self._words = sorted(entries)  # (a stable order: the bytes gate caches its tables by it)
         self._info = [entries[w] for w in self._words]
         self._ac = ahocorasick_rs.AhoCorasick(self._words)
 
@@ -237,7 +255,8 @@ class Matcher:
                 payloads.setdefault(w, []).append(("cue", kind))
         self._entries = [(word, items, not _has_cjk(word)) for word, items in payloads.items()]
         self._ac = ahocorasick_rs.AhoCorasick([word for word, _, _ in self._entries])
-        self._patterns = rules.patterns
+        # each pattern with the literals it cannot match without (None: always run it)
+        self._patterns = [(p, required_literals(p.regex)) for p in rules.patterns]
 
     def scan(self, text: str) -> tuple[list[Hit], list[Hit]]:
         """Return ``(terms, cues)`` found in normalised ``text``; excluded terms and muted cues are dropped."""
@@ -266,7 +285,9 @@ class Matcher:
                     muted.append((start, stop))
                 else:
                     excluded.append((start, stop))
-        for p in self._patterns:  # a pattern may mark the part that is the term with a group named ``t``
+        for p, need in self._patterns:  # a pattern may mark the part that is the term with a group named ``t``
+            if need is not None and not any(lit in flat for lit in need):
+                continue  # (it cannot match: a few substring searches instead of a regex pass)
             for m in p.regex.finditer(flat):
                 start, stop = m.span("t") if "t" in p.regex.groupindex and m.start("t") >= 0 else m.span()
                 terms.append(Hit(start, stop, p.name, term=Term(p.name, p.category, p.role, p.pack)))
