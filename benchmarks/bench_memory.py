@@ -1,6 +1,6 @@
 """Peak memory (RSS) of scanning single hostile inputs, each in a fresh process (issue 12).
 
-Usage: python benchmarks/bench_memory.py [--sizes 50,100]
+Usage: python benchmarks/bench_memory.py [--sizes 50,100] [--office MB] [--only-office]
 
 For each size N (MB), a one-page PDF whose text content stream inflates to N MB is scanned by
 ``profilewatch.scan`` in a child process, and, as the real alternative, given to pypdf's
@@ -96,6 +96,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="50,100")
     ap.add_argument("--skip-pypdf", action="store_true")
     ap.add_argument("--office", type=int, default=0, help="also a DOCX and an XLSX unpacking to this many MB")
+    ap.add_argument("--only-office", action="store_true", help="only the DOCX and XLSX (no PDFs, no zeros)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("docx", "xlsx") if args.office else ():
@@ -104,6 +105,8 @@ def main() -> None:
             t = time.perf_counter()
             print(f"{kind} unpacking to {args.office} MB ({path.stat().st_size} bytes on disk):",
                   child("profilewatch", path), f"(wall {time.perf_counter() - t:.1f}s)")
+        if args.only_office:
+            return
         for mb in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"inflate{mb}.pdf"
             path.write_bytes(inflating_pdf(CLAIM, mb << 20))
