@@ -214,3 +214,17 @@ def test_docx_that_is_not_a_word_document_is_corrupt():
     raw["[Content_Types].xml"] = raw["[Content_Types].xml"].replace(b"document.main+xml", b"template.main+xml")
     records, _ = scan_bytes("t.docx", make_zip(raw))
     assert [(p["type"], p["reason"]) for p in problems(records)] == [("error", "corrupt")]
+
+
+def test_office_and_image_limits_are_limit_hits():
+    from profilewatch.extract.image import ImageRefused
+    from profilewatch.extract.ooxml import OfficeLimitExceeded, check_zip
+    from profilewatch.options import Limits
+
+    with pytest.raises(OfficeLimitExceeded) as hit:
+        check_zip(make_zip({"word/document.xml": b"x" * 5000}), Limits(max_member_bytes=1000))
+    assert isinstance(hit.value, LimitHit) and (hit.value.reason, hit.value.limit) == ("limit_exceeded", "max_member_bytes")
+    assert "larger than max_member_bytes=1000" in str(hit.value)
+    refused = ImageRefused("max_image_pixels", "image of 9x9 pixels refused")
+    assert isinstance(refused, LimitHit) and (refused.reason, refused.limit, str(refused)) == (
+        "limit_exceeded", "max_image_pixels", "image of 9x9 pixels refused")

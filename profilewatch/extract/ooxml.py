@@ -37,14 +37,8 @@ class OfficeError(ValueError):
     reason = "corrupt"
 
 
-class OfficeLimitExceeded(OfficeError):
-    """A part of the document would unpack beyond the safety limits."""
-
-    reason = "limit_exceeded"
-
-    def __init__(self, message: str, limit: str) -> None:
-        super().__init__(message)
-        self.limit = limit
+class OfficeLimitExceeded(LimitHit):
+    """A part of the document would unpack beyond the safety limits (``limit`` names the limit)."""
 
 
 def check_zip(data: bytes, limits: Limits | None = None) -> zipfile.ZipFile:
@@ -62,14 +56,13 @@ def check_zip(data: bytes, limits: Limits | None = None) -> zipfile.ZipFile:
             raise err
         total += info.file_size
         if info.file_size > limits.max_member_bytes:
-            raise OfficeLimitExceeded(f"part {info.filename!r} is larger than max_member_bytes={limits.max_member_bytes}",
-                                      "max_member_bytes")
+            raise OfficeLimitExceeded("max_member_bytes", f"part {info.filename!r} is larger than "
+                                      f"max_member_bytes={limits.max_member_bytes}")
         if total > limits.max_total_bytes:
-            raise OfficeLimitExceeded(f"parts unpack to more than max_total_bytes={limits.max_total_bytes}",
-                                      "max_total_bytes")
+            raise OfficeLimitExceeded("max_total_bytes", f"parts unpack to more than max_total_bytes={limits.max_total_bytes}")
         if info.file_size > RATIO_FLOOR and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise OfficeLimitExceeded(f"part {info.filename!r} has a compression ratio above max_ratio={limits.max_ratio:g}",
-                                      "max_ratio")
+            raise OfficeLimitExceeded("max_ratio", f"part {info.filename!r} has a compression ratio above "
+                                      f"max_ratio={limits.max_ratio:g}")
     return zf
 
 
