@@ -29,7 +29,7 @@ from typing import Any
 
 from ..records import Segment, Unit
 from . import sheetml, wordml
-from .ooxml import OfficeError, OfficeLimitExceeded, check_zip, join as _join, read_part as _read, rels as _rel_map
+from .ooxml import OfficeError, OfficeLimitExceeded, check_zip, read_part as _read, rels as _rel_map
 from .ooxml import row_segment as _row_segment, xml as _xml
 
 __all__ = ["OfficeError", "OfficeLimitExceeded", "check_zip", "FORMATS", "MEDIA"]
