@@ -48,6 +48,11 @@ TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the
 BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit about seeing people
 STANDARD_TERMS = 3  # this many distinct field names of a standard make a unit its schema
 IMAGING_TERMS = 2  # this many distinct image-processing words make skin colour a pixel class
+APPEARANCE_TERMS = 3  # this many distinct looks of a face (glasses, mask, beard) beside a term: a face-attribute struct
+NEGATION_REACH = 60  # a negation cue negates a term or capability word at most this far after it (normalised chars)
+CODE_REPORTING_TERMS = 5  # this many distinct news words make code a report's data (a word list, a feed), not an SDK
+DOCUMENT_TERMS = 6  # this many distinct ID-document words (OCR, 出生日期, 签发机关, passport...) make a unit a card reader
+HUMANITIES_TERMS = 3  # this many distinct culture/history/genetics/census words make a unit about peoples
 DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
 CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts", "flag", "flags"})  # ids and counters in code, not filters
 NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "features"})  # capability words that claim no act
@@ -69,6 +74,8 @@ FAIRNESS = frozenset({"bias", "biased", "fairness", "公平性", "偏差", "偏�
                       "error rate", "error rates", "false non-match", "false non match", "fitzpatrick", "monk skin",
                       "nist", "frvt", "志愿者"})
 """evaluation words that measure across groups: a study needs one (accuracy alone is a spec sheet)"""
+GROUPWISE = FAIRNESS - {"错误率", "error rate", "error rates", "false non-match", "false non match", "nist", "志愿者"}
+"""the same without plain error rates: code (an SDK's 错误率 of a stream) needs a measure across groups"""
 IMAGING = frozenset({"ycrcb", "ycbcr", "cr分量", "cb分量", "cr 分量", "cb 分量", "像素", "pixel", "pixels", "色彩空间",
                      "color space", "colour space", "cv2", "opencv", "threshold", "阈值", "skin segmentation",
                      "skin detection", "肤色分割", "肤色模型", "肤色检测", "二值化", "hsv", "椭圆模型"})
@@ -98,15 +105,19 @@ class Genre:
     denial: set[str] = field(default_factory=set)
     standard: set[str] = field(default_factory=set)
     imaging: set[str] = field(default_factory=set)
+    humanities: set[str] = field(default_factory=set)
+    record: set[str] = field(default_factory=set)
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard"):
+            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities"):
                 getattr(self, h.cue).add(h.text)
             elif h.cue == "unrelated" and h.text in IMAGING:
                 self.imaging.add(h.text)
             elif h.cue in ("disclaimer", "removal"):
                 self.denial.add(h.text)
+            elif h.cue == "record_field" and h.text not in ASKED:
+                self.record.add(h.text)
 
     def denies(self) -> bool:
         """The unit is a statement that denies or withdraws the capability."""
@@ -117,17 +128,29 @@ class Genre:
         return len(self.standard) >= STANDARD_TERMS
 
     def about_people(self) -> bool:
-        """The unit is about seeing people (faces, cameras, video) somewhere in its text."""
-        return len(self.biometric) >= BIOMETRIC_TERMS and bool(self.biometric - MEDIA)
+        """The unit is about seeing people (faces, cameras, video) somewhere in its text -- unless
+        it is about identity documents throughout (an ID-card OCR's photos are the card's)."""
+        return len(self.biometric) >= BIOMETRIC_TERMS and bool(self.biometric - MEDIA) and not self.documentary()
 
-    def kind(self) -> str | None:
+    def documentary(self) -> bool:
+        """The unit reads identity documents (OCR of ID cards, passports: many distinct card fields)."""
+        return len(self.record) >= DOCUMENT_TERMS
+
+    def about_peoples(self) -> bool:
+        """The unit is about peoples, not persons: culture, history, genetics, census statistics."""
+        return len(self.humanities) >= HUMANITIES_TERMS
+
+    def kind(self, coded: bool = False) -> str | None:
         """``reporting``, ``evaluation`` or ``unrelated`` (a compliance or moderation tool that
-        lists the words itself) when the unit is clearly that kind of document."""
+        lists the words itself) when the unit is clearly that kind of document.  For a passage
+        of code (``coded``) a few news words do not make a report (a camera SDK says 曝光
+        "exposure", 媒体 "media stream", "according to"): it takes CODE_REPORTING_TERMS (a word
+        list or a news feed's data), and a study needs a measure *across groups*, not an error rate."""
         if len(self.tooling) >= 2:
             return "unrelated"
-        if len(self.reporting) >= 3 and len(self.reporting) >= len(self.evaluation):
+        if len(self.reporting) >= (CODE_REPORTING_TERMS if coded else 3) and len(self.reporting) >= len(self.evaluation):
             return "reporting"
-        if len(self.evaluation - DATA_WORDS) >= 3 and self.evaluation & FAIRNESS:
+        if len(self.evaluation - DATA_WORDS) >= 3 and self.evaluation & (GROUPWISE if coded else FAIRNESS):
             return "evaluation"  # accuracy figures alone (FAR, pass rate) are a spec, not a study across groups
         return None
 
@@ -158,6 +181,9 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     # a code table of attribute values (汉族, 维族...) is the attribute's definition, whatever alarms are near
     enumerated = coded and len({t.text for t in terms if t.term.role == "group"}) >= 2
     capability, biometric, schema = (wide_kinds.get(k) for k in ("capability", "biometric", "implementation"))
+    looks = wide_kinds.get("appearance", set())
+    if len(looks) >= APPEARANCE_TERMS:  # age, glasses, mask, beard, expression: the attributes of a seen face
+        biometric = (biometric or set()) | looks
     seen = biometric or genre.about_people()  # faces, cameras, bodies: people are looked at
     inferred = (capability or set()) & INFERS
     if coded and capability and not (capability - GENERIC or biometric):
@@ -176,12 +202,18 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     # 1. clean kinds, decided by the sentence or by the document as a whole
     if "removal" in near_kinds or _negates(near, terms):
         return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
-    if genre.kind() == "unrelated":
+    document = genre.kind(context in ("code", "binary"))
+    if document == "unrelated":
         return None
-    if genre.kind():
-        return verdict(genre.kind(), 0.6, f"the document reads as {genre.kind()}")
-    if "unrelated" in near_kinds and not (has_group and near_kinds.get("targeting")):
+    if document:
+        return verdict(document, 0.6, f"the document reads as {document}")
+    unrelated = near_kinds.get("unrelated", set())
+    if categories != ["skin_color"]:
+        unrelated = unrelated - IMAGING  # an image library (opencv) beside race says nothing of pixels
+    if unrelated and not (has_group and near_kinds.get("targeting")):
         return None
+    if genre.about_peoples() and not (biometric or near_kinds.get("targeting") or (inferred and wide_kinds.get("person"))):
+        return None  # a culture, history, genetics or census text about peoples classifies no person
     if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS:
         return None  # skin-colour pixels in image processing (skin segmentation, YCbCr thresholds)
     if "tooling" in near_kinds and not (person or capability):
@@ -190,6 +222,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if record and near_kinds.get("record_field", set()) <= ASKED and (
             near_kinds.get("capability", set()) & INFERS or near_kinds.get("biometric")):
         record = False  # "predicts it from the voice, no survey needed", "fill in the face attributes": not asked
+    if record and "record_field" not in near_kinds and len(looks) >= APPEARANCE_TERMS:
+        record = False  # a face-attribute struct beside the file's ID-card fields is still a face's attributes
     if record and not (near_kinds.get("targeting") and has_group):
         if "evaluation" in near_kinds:
             return verdict("evaluation", 0.5, "measurement cue beside the term")
@@ -199,7 +233,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
     measured = near_kinds.get("evaluation", set()) if near_kinds.get("evaluation", set()) - DATA_WORDS else set()
-    if measured and not targeting and (len(measured) >= 2 or "capability" not in near_kinds):
+    claiming = near_kinds.get("capability", set()) - (GENERIC if coded else set())  # "model", "attribute" claim nothing in code
+    if measured and not targeting and (len(measured) >= 2 or not claiming):
         return verdict("evaluation", 0.5, "measurement cue beside the term")
     if "reporting" in near_kinds:
         return verdict("reporting", 0.5, "reporting cue beside the term")
@@ -245,11 +280,13 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
 
 
 def _negates(near: list[Hit], terms: list[Hit]) -> bool:
-    """A negation cue before the last term or capability word of the sentence negates the claim
+    """A negation cue shortly before a term or capability word of the sentence negates the claim
     ("does not identify ethnicity"); one after it does not ("...classifies them, even when they
-    never state it")."""
-    last = max([t.end for t in terms] + [c.end for c in near if c.cue in ("capability", "targeting")])
-    return any(c.cue == "disclaimer" and (c.start < last or c.text in AFTERWARDS) for c in near)
+    never state it"), nor one that negates another verb further back ("Never answer 'unknown'.
+    Output: male, 40, asian")."""
+    heads = [t.start for t in terms] + [c.start for c in near if c.cue in ("capability", "targeting")]
+    return any(c.cue == "disclaimer" and (c.text in AFTERWARDS or any(
+        0 <= h - c.start <= NEGATION_REACH + len(c.text) for h in heads)) for c in near)
 
 
 def _adjacent(terms: list[Hit], cues: list[Hit], kinds: tuple[str, ...]) -> set[str]:
