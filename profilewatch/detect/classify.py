@@ -36,11 +36,13 @@ from .lexicon import Hit
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
 # prose that is really a table row, code span, JSON key or a field definition of an API document
-# ("byNation BYTE 民族：0-未知，1-汉族", "是否为少数民族：0 否，1 是"): classified as data
+# ("byNation BYTE 民族：0-未知，1-汉族", "是否为少数民族：0 否，1 是", a row "uyghur | Float | ..."): classified as data
 STRUCTURED = re.compile(r"\|[^|\n]*\|[^|\n]*\||`[^`\n]+`|\"\w+\"\s*:"
+                        r"|^[^\S\n]*[A-Za-z_][\w.\[\]]*[^\S\n]*\|[^\S\n]*(?:Integer|Float|Double|String|Boolean|Bool|Number"
+                        r"|Object|Array|Long|int|float|double|string|bool|long|number|object|array)[^\S\n]*\|"
                         r"|\b[a-z]+(?:[A-Z]\w*|_\w+)\s+(?:BYTE|WORD|DWORD|int|char|float|bool|string|String|Integer|Boolean"
                         r"|uint8_t|int32|u?int\d*|enum)\b"
-                        r"|(?<![\d.])0\s*[-:：=]?\s*(?:否|未知|无|不是|unknown|no|false)\s*[，,;；、]\s*1\s*[-:：=]?\s*\S")
+                        r"|(?<![\d.])0\s*[-:：=]?\s*(?:否|未知|无|不是|unknown|no|false)\s*[，,;；、]\s*1\s*[-:：=]?\s*\S", re.M)
 ADJACENT = 8  # a filtering cue this close to a term (normalised chars) keys the filter on it
 ADJACENT_WORDS = 24  # the same for English words
 TABLE_GROUPS = 8  # this many distinct group names in one passage make it a code table
@@ -60,6 +62,10 @@ INFERS = frozenset({"predict", "predicts", "predicted", "predicting", "predictio
                     "inferring", "inference", "estimate", "estimates", "estimated", "estimating", "derived from",
                     "impute", "imputes", "imputed", "imputation",
                     "推断", "预测", "估计"})  # verbs that say the attribute is inferred
+DESCRIBED = frozenset({"appearance", "外貌", "长相"})  # looks as a record describes them (a property label)
+EVENTS = frozenset({"alarm", "alarms", "alert", "alerts", "alerting"})
+"""event-channel words of SDK code (struFaceSnapAlarm, ALARM_INFO): with no group named they target nobody"""
+SCORES = frozenset({"置信度", "confidence", "probability", "prob", "概率"})  # the score of a class: inferred
 ASKED = frozenset({"survey", "questionnaire", "respondent", "respondents", "问卷", "调查问卷", "填写", "registration form"})
 """record cues that are answers or form words, not identity documents: inference or a face beside them wins"""
 DATA_WORDS = frozenset({"dataset", "datasets", "数据集", "样本", "测试集"})  # training data is no evaluation by itself
@@ -107,6 +113,7 @@ class Genre:
     imaging: set[str] = field(default_factory=set)
     humanities: set[str] = field(default_factory=set)
     record: set[str] = field(default_factory=set)
+    ui_strings: bool = False  # the unit is a UI-strings bundle (i18n/locale file): its labels are the product's
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
@@ -177,7 +184,11 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     coded = context in ("code", "data", "binary")
     filtering = _adjacent(terms, [c for c in near if not (coded and c.text in CODE_NOISE)], ("filtering", "search"))
     topical = has_group or len({t.text for t in strong}) >= TOPICAL_TERMS  # the passage is about the group
-    pinned = near_kinds.get("targeting") or ({"watch category"} if roles["watch"] else None)  # in the sentence
+    near_targeting = near_kinds.get("targeting", set())
+    plumbing = context in ("code", "binary") and not (has_group or classes)  # an SDK's event channel, not a rule
+    if plumbing:
+        near_targeting = near_targeting - EVENTS  # struFaceSnapAlarm.byEthnic: the alarm is the event the value rides on
+    pinned = near_targeting or ({"watch category"} if roles["watch"] else None)  # in the sentence
     # a code table of attribute values (汉族, 维族...) is the attribute's definition, whatever alarms are near
     enumerated = coded and len({t.text for t in terms if t.term.role == "group"}) >= 2
     capability, biometric, schema = (wide_kinds.get(k) for k in ("capability", "biometric", "implementation"))
@@ -186,17 +197,22 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         biometric = (biometric or set()) | looks
     seen = biometric or genre.about_people()  # faces, cameras, bodies: people are looked at
     inferred = (capability or set()) & INFERS
+    scored = has_group and (capability or set()) & SCORES  # "是否为维族的置信度": a group with a score is a classifier's output
     if coded and capability and not (capability - GENERIC or biometric):
         capability = None  # "model", "attribute", "value" are everyday words of code; they claim nothing alone
     # a search or filter over people seen is targeting; one over fields people declared (a dating filter) is not
     filtering = filtering if seen or pinned else set()
-    targeting = pinned or (topical and not enumerated and wide_kinds.get("targeting")) or filtering
+    wide_targeting = wide_kinds.get("targeting", set()) - (EVENTS if plumbing else set())
+    targeting = pinned or (topical and not enumerated and wide_targeting) or filtering
     person = wide_kinds.get("person") or seen
     if coded and not (seen or inferred):
         person = None  # a user or customer field in code is a record until something infers it
     base = max(ROLE_WEIGHT[r] for r in roles)
 
     def verdict(kind: str, confidence: float, reason: str) -> Verdict:
+        if genre.ui_strings and kind in ("capability_claim", "targeting_rule"):
+            # an i18n bundle's attribute and alarm labels are the strings of the product's UI
+            kind, reason = "implementation", f"{reason}; the labels of a UI-strings bundle implement the product's screens"
         return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
 
     # 1. clean kinds, decided by the sentence or by the document as a whole
@@ -272,8 +288,9 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if coded and (roles["attribute"] or roles["identifier"]) and any(
             t.term.role == "group" and t.term.category == "skin_color" for t in terms):
         return verdict("implementation", base + 0.2, "an attribute valued in colour classes of people (白种人, 黑皮肤)")
-    seen_people = biometric or (genre.about_people() and (schema or capability))
-    if coded and ((seen_people and (roles["attribute"] or roles["identifier"])) or (roles["identifier"] and has_group)):
+    # "appearance: label: Physical appearance" is a property a record describes, not a face seen
+    seen_people = (biometric or set()) - DESCRIBED or (genre.about_people() and (schema or capability or scored))
+    if coded and ((seen_people and (roles["attribute"] or roles["identifier"] or scored)) or (roles["identifier"] and has_group)):
         conf = base + 0.15 + (0.1 if schema else 0)
         return verdict("implementation", conf, "the attribute as a field/enum beside person-attribute context")
     return None
