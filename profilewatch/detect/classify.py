@@ -11,8 +11,9 @@ The decision, in order (each step names the cues that decided it in the explanat
    before the term or capability word it negates (``不支持``, ``does not``; ``is prohibited`` also
    after it) -> ``disclaimer``;
 2. the unit is a report or a study measuring across groups -> ``reporting`` / ``evaluation``;
-   a screening/moderation word list, skin colour as a pixel class, or a data-exchange standard's
-   field layout (GA/T 1400) -> nothing / ``record_field``;
+   a screening/moderation word list, skin colour as a pixel class, a text about peoples
+   (culture, history, genetics, census) with no face or targeting beside the term, or a
+   data-exchange standard's field layout (GA/T 1400) -> nothing / ``record_field``;
 3. ID-document cues (``身份证``, ``ID card``), unless a targeting cue and a named group share the
    sentence -> ``record_field`` (form and survey words lose to a face or an inference verb);
 4. a targeting cue (alarm, watchlist, special handling) in the sentence -- or in the paragraph when
@@ -22,8 +23,12 @@ The decision, in order (each step names the cues that decided it in the explanat
 5. a capability cue, or an attribute in code/data beside face context -> ``implementation`` in
    code and data, ``capability_claim`` in prose.  In code, generic words (model, attribute,
    value) need a face word or an inference verb; an attribute valued in colour classes of people
-   (白皮肤, 黄种人) needs neither;
+   (白皮肤, 黄种人) needs neither; three looks of a face (glasses, mask, beard: ``appearance``
+   cues) count as a face word and overrule an ID-card cue that is only nearby;
 6. otherwise nothing is reported (the words alone prove nothing).
+
+In a UI-strings bundle (``Genre.ui_strings``: an i18n/locale file) a claim or targeting reading
+becomes ``implementation``: the labels are the strings of the product's screens.
 """
 from __future__ import annotations
 
