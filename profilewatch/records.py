@@ -8,6 +8,7 @@ returns the JSON Schema those objects follow (``profilewatch/schemas/records.sch
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import hashlib
 import time
@@ -276,11 +277,41 @@ Record = Finding | Problem | UnitRecord | Timeline
 def _record(type_: str | None, obj: Any, optional: tuple[str, ...]) -> dict[str, Any]:
     """``obj`` as a JSON-ready dict with ``type`` first; the ``optional`` fields only when set."""
     d = {"type": type_} if type_ else {}
-    d.update(asdict(obj))
+    for name in _field_names(type(obj)):
+        value = getattr(obj, name)
+        d[name] = value if value is None or type(value) in _SCALARS else _plain(value)
     for name in optional:
         if d[name] is None:
             del d[name]
     return d
+
+
+_SCALARS = frozenset((str, int, float, bool))
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def _plain(value: Any) -> Any:
+    """What :func:`dataclasses.asdict` makes of a field value (containers copied, dataclasses
+    turned into dicts), without its per-leaf ``deepcopy``: every record is built per unit."""
+    kind = type(value)
+    if kind in _SCALARS or value is None:
+        return value
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v) for v in value]
+    if kind is tuple:
+        return tuple(_plain(v) for v in value)
+    if hasattr(kind, "__dataclass_fields__"):
+        return asdict(value)
+    return copy.deepcopy(value)
 
 
 def record_from_dict(d: dict[str, Any]) -> Record:
