@@ -22,6 +22,7 @@ from ..text.encoding import scrub
 from ..text.normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, LimitHit, Segment, Unit
 from .classify import STRONG_ROLES, STRUCTURED as _STRUCTURED, Genre, Verdict, classify, lead_rank
+from .bytegate import ByteGate
 from .lexicon import Gate, Hit, Matcher
 from .rules import RuleSet
 
@@ -61,17 +62,23 @@ class Detector:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.gate = Gate(rules)
+        self.bytegate: ByteGate | None = ByteGate(self.gate)
+        """The bytes-level gate (:mod:`.bytegate`); ``None`` switches it off (same findings, slower)."""
         self.matcher = Matcher(rules)
 
     def detect(self, unit: Unit, segments: Iterable[Segment], deadline: float | None = None,
                prefilter: bool = False) -> list[Finding]:
         """All findings of one unit (deduplicated by fingerprint and location).
 
-        With ``prefilter`` the gate first runs over the whole decoded unit, and a unit without a
-        hit is done before its (lazy) segments are extracted at all: for text formats whose
-        segments are transformations the gate's surface forms cover."""
-        if prefilter and not self.gate.any(unit.text().lower(), unit.text()):
-            return []
+        With ``prefilter`` the bytes-level gate runs over the unit's raw bytes, then the gate over
+        the whole decoded unit, and a unit without a hit is done before its (lazy) segments are
+        extracted at all: for text formats whose segments are transformations the gate's
+        surface forms cover."""
+        if prefilter:
+            if self.bytegate is not None and not unit.streamed and not self.bytegate.maybe(unit.data, unit.charset):
+                return []  # not even decoded: the bytes hold no gate spelling in any encoding
+            if not self.gate.any(unit.text().lower(), unit.text()):
+                return []
         pieces: list[_Piece] = []
         kept: list[tuple[Segment, list[_Piece]]] = []  # segments for the genre pass (not kept when streamed)
         stopped: BaseException | None = None

@@ -132,20 +132,37 @@ def _continues(low: str, p: int, nxt: frozenset[str]) -> bool:
         return True
     c = low[p]
     if c in "\\&":
-        m = _NEXT_ESCAPE.match(low, p)
-        if m is None:
+        c = escaped_char(_NEXT_ESCAPE.match(low, p))
+        if c is None:
             return True
-        code = m.group(1) or m.group(3)
-        try:
-            c = chr(int(code, 16)) if code else chr(int(m.group(2)))
-        except (ValueError, OverflowError):
-            return True
+    return next_char_fits(c, nxt)
+
+
+def escaped_char(m: re.Match | None) -> str | None:
+    """The character an escape matched by ``_NEXT_ESCAPE`` (str or bytes) stands for; None if unclear."""
+    if m is None:
+        return None
+    code = m.group(1) or m.group(3)
+    try:
+        return chr(int(code, 16)) if code else chr(int(m.group(2)))
+    except (ValueError, OverflowError):
+        return None
+
+
+def next_char_fits(c: str, nxt: frozenset[str]) -> bool:
+    """May the (lower-cased) character ``c`` be, once normalised, one of ``nxt``?"""
     if c in nxt:
         return True
     if c.isascii():
         return False
+    n_c, simplified = _folded(c)
+    return n_c in nxt or simplified in nxt
+
+
+@lru_cache(maxsize=65536)
+def _folded(c: str) -> tuple[str, str]:
     n_c = unicodedata.normalize("NFKC", c)
-    return n_c in nxt or _t2s().convert(n_c) in nxt
+    return n_c, _t2s().convert(n_c)
 
 
 class Gate:

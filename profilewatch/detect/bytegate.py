@@ -1,0 +1,358 @@
+"""The bytes-level gate: may a raw text unit hold a gate term at all?  Answered on the bytes,
+before charset detection, HTML parsing and normalisation.
+
+Contract (stable; the WARC reader and the scanner rely on it)::
+
+    gate = build_gate(rules)                  # or ByteGate(Gate(rules)) to share a text Gate
+    gate.maybe(data: bytes, charset: str | None = None) -> bool
+
+``maybe`` returns False only when the text gate (:class:`~profilewatch.detect.lexicon.Gate`) would
+find nothing in ``data`` decoded as the text layer decodes it
+(:func:`profilewatch.text.encoding.decode_counted` with the same ``charset``, e.g. an HTTP
+header's).  Findings of a text format (plain text, source code, Markdown, CSV, JSON, HTML, XML, a
+WARC record's payload after transfer and content decoding) need a text-gate hit on the unit's
+decoded text, so a False unit has no findings: it is accounted for (unit record, sha256) and not
+decoded, parsed or normalised.  True means "decode and look": it is also the answer whenever the
+bytes cannot be judged cheaply (an encoding outside the list below, undeclared bytes that are
+not UTF-8, a UTF-32 BOM, a Turkish dotted capital I, whose lower case is two characters).
+Never call it for formats whose text is not a transcoding of their bytes (compressed data, PDF,
+Office parts, images, archives): the scanner gates only its text formats.
+
+How: every spelling of the text gate (surface forms of the non-weak terms and the patterns'
+anchors, with their Traditional, joined, full-width, ``&#NNNN;``/``&#xHHHH;``/``\\uXXXX`` and
+cut forms) is encoded in UTF-8, GB18030, Big5 (cp950, every byte pair that decodes to a
+character), UTF-16LE/BE and cp1252, lower-cased byte-wise (ASCII only; the data is lower-cased
+the same way), and searched at once by a multi-pattern engine (Hyperscan when the ``gate``
+extra is installed, else ahocorasick-rs; the same patterns, the same answers).  Characters whose
+lower case is a gate character but which byte-wise lower-casing misses (full-width capitals,
+Cyrillic capitals, the Kelvin sign) are searched too.  The encoding the text layer will use is
+derived from the BOM, the declared charsets and a strict decode (no detection).  A hit of a
+whole Latin spelling counts when the raw bytes allow a word boundary on both sides (the text
+gate's own test, on bytes, erring towards passing: the byte before a hit in GB18030/Big5 may be
+a trail byte, so it counts as a boundary unless an ASCII byte precedes it); a whole CJK spelling
+counts at once; every other hit (a cut or escaped partial form, a capital) is settled by the text
+gate itself over the decoded bytes around the hit, cut at character boundaries.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+from functools import lru_cache
+
+from ..text.encoding import _BOMS, canonical, declared_charset
+from .lexicon import Gate
+from .lexicon import _NEXT_ESCAPE, _SKIPPED, escaped_char, next_char_fits
+from .lexicon import _continues as _text_continues
+from .rules import RuleSet
+
+# families of encodings the gate has patterns for: (family, Python codec)
+FAMILIES = (("utf8", "utf-8"), ("gb", "gb18030"), ("big5", "cp950"), ("u16le", "utf-16-le"),
+            ("u16be", "utf-16-be"), ("latin", "cp1252"))
+_CODEC = dict(FAMILIES)
+_KNOWN = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb", "cp950": "big5", "cp1252": "latin",
+          "utf-16-le": "u16le", "utf-16-be": "u16be", "utf-16": "u16le" if sys.byteorder == "little" else "u16be"}
+_ASCII_COMPATIBLE = frozenset({"utf8", "gb", "big5", "latin"})
+_MULTIBYTE = frozenset({"gb", "big5"})  # a byte after a lead byte may be an ASCII-range trail byte
+RIGHT = 2048  # bytes decoded after a partial form's hit (the text gate reads on past spaces and tags)
+MARGIN = 160  # bytes decoded on each side of a hit settled by the text gate (forms are <= 72 bytes)
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
+_DIGIT = frozenset(b"0123456789")
+_UPPER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz")
+_SAFE_GB = (b"\n", b" ", b"<", b">", b'"', b"\r", b"\t")  # single-byte in GB18030 and Big5 (never a trail byte)
+_NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode())
+FULL, PARTIAL, CAPITAL, LONG = 0, 1, 2, 3  # what a pattern hit means (LONG: U+0130, answer True)
+
+
+def build_gate(rules: RuleSet, gate: Gate | None = None, engine: str | None = None) -> "ByteGate":
+    """The bytes-level gate of ``rules`` (``gate``: an already built text gate of the same rules;
+    ``engine``: "hyperscan" or "ahocorasick", default the best installed)."""
+    return ByteGate(gate or Gate(rules), engine)
+
+
+@lru_cache(maxsize=None)
+def _byte_forms(codec: str) -> dict[str, list[bytes]]:
+    """Every byte sequence that decodes to a character, for the two-byte codecs whose tables
+    hold duplicates (Big5: two codes for a few characters); the encoder's own one comes first."""
+    table: dict[str, list[bytes]] = {}
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            seq = bytes((lead, trail))
+            try:
+                ch = seq.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if len(ch) == 1:
+                table.setdefault(ch, []).append(seq)
+    return table
+
+
+def _encodings(text: str, family: str) -> list[bytes]:
+    """``text`` in ``family``'s codec: every byte spelling (one, unless a character has duplicates)."""
+    codec = _CODEC[family]
+    try:
+        first = text.encode(codec)
+    except UnicodeEncodeError:
+        return []
+    if family not in _MULTIBYTE or text.isascii():
+        return [first]
+    table = _byte_forms(codec)
+    out = [b""]
+    for ch in text:
+        own = ch.encode(codec)
+        seqs = [own] + [s for s in table.get(ch, ()) if s != own]
+        out = [o + s for o in out for s in seqs][:64]
+    return out
+
+
+def _capitals(alphabet: set[str]) -> list[str]:
+    """Non-ASCII characters whose lower case holds a gate character (byte-wise lower-casing
+    folds only ASCII): full-width and Cyrillic capitals, the Kelvin sign..."""
+    out = []
+    for code in range(0x80, 0x10000):
+        c = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        low = c.lower()
+        if low != c and any(ch in alphabet for ch in low):
+            out.append(c)
+    return out
+
+
+class ByteGate:
+    """See the module docstring: :meth:`maybe` on raw bytes, sound with respect to the text gate."""
+
+    def __init__(self, gate: Gate, engine: str | None = None) -> None:
+        self.gate = gate
+        # per family: byte pattern -> [(kind, word index or -1, left, right)]
+        tables: dict[str, dict[bytes, list[tuple[int, int, bool, bool]]]] = {f: {} for f, _ in FAMILIES}
+
+        def add(family: str, pattern: bytes, kind: int, word: int = -1, left: bool = False, right: bool = False) -> None:
+            pattern = pattern.lower()
+            slot = tables[family].setdefault(pattern, [])
+            if pattern and (kind, word, left, right) not in slot:
+                slot.append((kind, word, left, right))
+
+        alphabet: set[str] = set()
+        for index, (word, (_, nxt, left, right)) in enumerate(zip(gate._words, gate._info)):
+            alphabet |= set(word)
+            for family, _ in FAMILIES:
+                for enc in _encodings(word, family):
+                    if nxt is not None:
+                        add(family, enc, PARTIAL, index)
+                    elif family in _ASCII_COMPATIBLE or not (left or right):
+                        add(family, enc, FULL, index, left, right)
+                    else:  # no byte-level boundary test in UTF-16: the text gate settles it
+                        add(family, enc, CAPITAL)
+        for c in _capitals(alphabet):
+            for family, _ in FAMILIES:
+                for enc in _encodings(c, family):
+                    add(family, enc, CAPITAL)
+        for family, _ in FAMILIES:
+            for enc in _encodings("\u0130", family):
+                add(family, enc, LONG)
+        self._tables = {f: (list(t), list(t.values())) for f, t in tables.items()}
+        self.patterns = sum(len(p) for p, _ in self._tables.values())
+        self._engines = {f: _engine(p, engine) for f, (p, _) in self._tables.items()}
+        self.engine = next(iter(self._engines.values())).name
+
+    # -- the question -------------------------------------------------------------------------
+
+    def maybe(self, data: bytes, charset: str | None = None) -> bool:
+        """May ``data`` (a text unit's raw bytes; ``charset``: a declared charset such as an HTTP
+        header's) hold a gate term once decoded?  False is certain (module docstring)."""
+        if not data:
+            return False
+        family = self._family(data, charset)
+        if family is None:
+            return True
+        matches = self._engines[family].matches(data)
+        if not matches:
+            return False
+        patterns, meta = self._tables[family]
+        info = self.gate._info
+        lowered = data.lower()
+        windows: list[tuple[int, int]] = []
+        for pid, start, end in matches:
+            for kind, word, left, right in meta[pid]:
+                if kind == FULL:
+                    if self._bounded(data, lowered, start, end, left, right, family):
+                        return True
+                elif kind == PARTIAL:
+                    if self._continues(data, lowered, start, end, family, info[word][1]):
+                        return True
+                elif kind == LONG:
+                    return True
+                elif windows and start - MARGIN <= windows[-1][1] and end + MARGIN >= windows[-1][0]:
+                    windows[-1] = (min(windows[-1][0], max(0, start - MARGIN)), max(windows[-1][1], end + MARGIN))
+                else:
+                    windows.append((max(0, start - MARGIN), end + MARGIN))
+        return any(self._settled(data, a, b, family) for a, b in windows)
+
+    @staticmethod
+    def _continues(data: bytes, low: bytes, start: int, end: int, family: str, nxt: frozenset[str]) -> bool:
+        """The text gate's test of a partial form (lexicon._continues) on what follows the hit:
+        an escape or a character right after it is read on the bytes; anything else (spaces,
+        tags) on the text decoded from the hit on (a hit that does not start on a character
+        boundary is no occurrence)."""
+        if end < len(data) and family in _ASCII_COMPATIBLE:
+            b = low[end]
+            if b in (0x5C, 0x26):  # "\\" or "&": an escaped next character
+                c = escaped_char(_NEXT_ESCAPE_BYTES.match(low, end))
+                return True if c is None else next_char_fits(c, nxt)
+            if family == "utf8" and b >= 0xC0:
+                c = data[end:end + (2 if b < 0xE0 else 3 if b < 0xF0 else 4)].decode("utf-8", "ignore").lower()
+                if len(c) == 1 and not c.isspace() and c not in _SKIPPED:
+                    return next_char_fits(c, nxt)
+        codec = _CODEC[family]
+        form = data[start:end].decode(codec, "ignore").lower()
+        text = data[start:end + RIGHT].decode(codec, "ignore").lower()
+        p = len(form)
+        return _text_continues(text, p - 1 if form.endswith("<") else p, nxt)
+
+    def _family(self, data: bytes, charset: str | None) -> str | None:
+        """The encoding family the text layer will decode ``data`` with; None if not cheaply known."""
+        for bom, enc in _BOMS:
+            if data.startswith(bom):
+                if enc == "utf-32":
+                    return None
+                if enc == "utf-16":
+                    enc = "utf-16-le" if bom == b"\xff\xfe" else "utf-16-be"
+                    try:
+                        data[2:].decode(enc)
+                    except UnicodeDecodeError:
+                        return None
+                    return _KNOWN[enc]
+                try:
+                    data.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    return None
+                return "utf8"
+        ascii_only = data.isascii()
+        for enc in (canonical(charset), declared_charset(data)):
+            if not enc:
+                continue
+            family = _KNOWN.get(enc)
+            if family is None:
+                return None
+            if ascii_only and family in _ASCII_COMPATIBLE:
+                return "utf8"
+            try:
+                data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            return family
+        if ascii_only:
+            return "utf8"
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start > len(data) - 4 and len(data) > 4:  # a character cut at the end: decoded without it
+                return "utf8"
+            return None
+        return "utf8"
+
+    @staticmethod
+    def _bounded(data: bytes, low: bytes, start: int, end: int, left: bool, right: bool, family: str) -> bool:
+        """The text gate's word-boundary test (lexicon._boundary) on the bytes, erring towards a boundary."""
+        if left and start > 0 and not _byte_boundary(data, low, start, family):
+            return False
+        if right and end < len(data) and low[end] != 0x73 and not _byte_boundary(data, low, end, family):
+            return False
+        return True
+
+    def _settled(self, data: bytes, start: int, end: int, family: str) -> bool:
+        """The text gate over ``data[start:end]`` decoded, cut at character boundaries."""
+        start, end = _aligned(data, start, min(end, len(data)), family)
+        if start is None:
+            return True
+        text = data[start:end].decode(_CODEC[family] if family != "utf8" or start else "utf-8-sig", "ignore")
+        return self.gate.any(text.lower(), text)
+
+
+def _byte_boundary(data: bytes, low: bytes, p: int, family: str) -> bool:
+    """Could normalisation put a word boundary between the characters ending and starting at byte ``p``?"""
+    a, b = low[p - 1], low[p]
+    if a not in _WORD or b not in _WORD or (a in _DIGIT) != (b in _DIGIT):
+        return True
+    if family in _MULTIBYTE and p >= 2 and data[p - 2] >= 0x80:
+        return True  # data[p - 1] may be a trail byte of a two-byte character
+    back = low[max(0, p - 48):p]
+    if b"&#" in back or b"\\" in back:
+        return True  # an escape may end here and decode to a separator
+    a, b = data[p - 1], data[p]
+    if a in _LOWER and b in _UPPER:
+        return True
+    return a in _UPPER and b in _UPPER and p + 1 < len(data) and data[p + 1] in _LOWER
+
+
+def _aligned(data: bytes, start: int, end: int, family: str) -> tuple[int | None, int]:
+    """``start`` moved back to a character start (None when none is near), ``end`` as given (a
+    character cut there is dropped by the decoder, which the text gate reads as more to come)."""
+    if family == "utf8":
+        while start > 0 and 0x80 <= data[start] < 0xC0:
+            start -= 1
+    elif family in ("u16le", "u16be"):
+        bom = 2 if data[:2] in (b"\xff\xfe", b"\xfe\xff") else 0
+        start -= (start - bom) % 2 if start >= bom else start
+        start = max(start, bom)
+    elif family in _MULTIBYTE and start > 0:
+        floor = max(0, start - 4096)
+        safe = max(data.rfind(s, floor, start) for s in _SAFE_GB)
+        if safe < 0:
+            return (0, end) if floor == 0 else (None, end)
+        start = safe + 1
+    return start, end
+
+
+# -- engines ----------------------------------------------------------------------------------
+
+class _AhoCorasick:
+    name = "ahocorasick-rs"
+
+    def __init__(self, patterns: list[bytes]) -> None:
+        import ahocorasick_rs
+
+        self._ac = ahocorasick_rs.BytesAhoCorasick(patterns)
+
+    def matches(self, data: bytes) -> Iterable[tuple[int, int, int]]:
+        return self._ac.find_matches_as_indexes(data.lower(), overlapping=True)
+
+
+class _Hyperscan:
+    name = "hyperscan"
+
+    def __init__(self, patterns: list[bytes]) -> None:
+        import hyperscan
+
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        # the literal API reads C strings (a NUL, as in UTF-16, would cut a pattern): escaped bytes
+        expressions = [b"".join(b"\\x%02x" % c for c in p) for p in patterns]
+        self._db.compile(expressions=expressions, ids=list(range(len(patterns))), flags=hyperscan.HS_FLAG_CASELESS)
+        self._lens = [len(p) for p in patterns]
+        self._scratch = hyperscan.Scratch(self._db)
+
+    def matches(self, data: bytes) -> Iterable[tuple[int, int, int]]:
+        out: list[tuple[int, int, int]] = []
+        lens = self._lens
+
+        def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+            out.append((pid, to - lens[pid], to))
+
+        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        out.sort(key=lambda m: (m[1], m[2]))
+        return out
+
+
+ENGINES = {"hyperscan": _Hyperscan, "ahocorasick": _AhoCorasick}
+
+
+def _engine(patterns: list[bytes], name: str | None):
+    if name is not None:
+        return ENGINES[name](patterns)
+    try:
+        return _Hyperscan(patterns)
+    except ImportError:
+        return _AhoCorasick(patterns)
+
