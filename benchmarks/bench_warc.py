@@ -132,9 +132,15 @@ def child(name: str, path: str) -> tuple[float, float, dict]:
     return wall, cpu, json.loads(proc.stdout)
 
 
+TIME = Path("/usr/bin/time")  # GNU time: the peak RSS of the largest process of a run (a worker, with -jN)
+
+
 def run_profilewatch(path: Path, out: Path, manifest: dict, jobs: int = 1) -> tuple[float, float, dict]:
-    wall, cpu, proc = common.run_timed([str(VENV_BIN / "profilewatch"), "scan", str(path), "--format", "jsonl", "-o", str(out),
+    rss_file = out.with_suffix(".rss")
+    wrap = [str(TIME), "-f", "%M", "-o", str(rss_file)] if TIME.exists() else []
+    wall, cpu, proc = common.run_timed([*wrap, str(VENV_BIN / "profilewatch"), "scan", str(path), "--format", "jsonl", "-o", str(out),
                                         "--units", "--no-progress", f"-j{jobs}"], stderr=subprocess.PIPE, text=True)
+    rss_mb = round(int(rss_file.read_text().split()[-1]) / 1024, 1) if wrap and rss_file.exists() else None
     if proc.returncode not in (0, 1):
         raise SystemExit(f"profilewatch exited {proc.returncode}: {proc.stderr[-2000:]}")
     scanned = errors = 0
@@ -150,7 +156,7 @@ def run_profilewatch(path: Path, out: Path, manifest: dict, jobs: int = 1) -> tu
                 flagged.add((rec.get("member") or "").split(" ")[0])
     planted = {p["uri"] for p in manifest["positives"]}
     body = hashlib.sha256(STAMP.sub("", out.read_text(encoding="utf-8")).encode()).hexdigest()
-    return wall, cpu, {"records": scanned, "errors": errors, "flagged_records": len(flagged),
+    return wall, cpu, {"records": scanned, "errors": errors, "flagged_records": len(flagged), "peak_rss_mb": rss_mb,
                        "planted_found": len(planted & flagged), "planted": len(planted), "output": body}
 
 
@@ -212,15 +218,18 @@ def main(argv: list[str] | None = None) -> int:
         f"(+ as many request records), {payload_mb:.1f} MB of payload, {file_mb:.1f} MB gzip-per-record on disk, "
         f"{len(manifest['positives'])} planted positives.",
         "",
-        "| scanner | wall s | records/s | payload MB/s | file MB/s | CPU s |",
-        "|---|---|---|---|---|---|",
+        "| scanner | wall s | records/s | payload MB/s | file MB/s | CPU s | payload MB per CPU s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s, (wall, cpu, info) in med.items():
+        rss = info.get("peak_rss_mb")
         lines.append(f"| {label[s]} | {wall:.1f} | {info.get('records', n) / wall:,.0f} | {payload_mb / wall:.1f} | "
-                     f"{file_mb / wall:.1f} | {cpu:.1f} |")
+                     f"{file_mb / wall:.1f} | {cpu:.1f} | {payload_mb / max(cpu, 1e-9):.1f} | {rss if rss is not None else '-'} |")
     lines.append("")
     if "profilewatch" in med and "floor" in med:
-        lines.append(f"profilewatch / floor wall-time ratio: **{med['profilewatch'][0] / med['floor'][0]:.1f}x** (aim: within 2x).")
+        lines.append(f"profilewatch / floor wall-time ratio: **{med['profilewatch'][0] / med['floor'][0]:.1f}x** (aim: within 2x); "
+                     f"throughput vs the floor (issue 10's bar: >= 0.5x): **{med['floor'][0] / med['profilewatch'][0]:.3f}x** by wall time, "
+                     f"**{med['floor'][1] / med['profilewatch'][1]:.3f}x** by CPU time.")
     if "profilewatch" in med and "profilewatch_jn" in med:
         same = med["profilewatch"][2]["output"] == med["profilewatch_jn"][2]["output"]
         lines.append(f"-j{JOBS} / -j1 speed-up: **{med['profilewatch'][0] / med['profilewatch_jn'][0]:.2f}x** wall "
@@ -243,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
             figures["jn_speedup"] = round(med["profilewatch"][0] / med["profilewatch_jn"][0], 3)
         if "profilewatch" in med and "floor" in med:
             figures["profilewatch_vs_floor_speedup"] = round(med["floor"][0] / med["profilewatch"][0], 4)
+            figures["profilewatch_vs_floor_cpu_speedup"] = round(med["floor"][1] / med["profilewatch"][1], 4)
+        for name in ("profilewatch", "profilewatch_jn"):
+            if name in med and med[name][2].get("peak_rss_mb"):
+                figures[f"{name}_peak_rss_mb"] = med[name][2]["peak_rss_mb"]
         common.write_section("bench_warc", report, figures)
     return 0
 

@@ -18,6 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from profilewatch.detect.rules import load_rules
 from profilewatch.extract import html
@@ -148,8 +149,18 @@ def test_max_total_bytes_stops_the_file_with_the_records_before_it(generated):
     assert 5 <= len(scanned) < 10
 
 
+def _first_cell(node) -> bool:
+    prev = node.prev
+    while prev is not None and prev.tag not in html._CELL:
+        prev = prev.prev
+    return prev is None
+
+
 @pytest.mark.parametrize("body", [
     "<table><tr><td>a</td><td></td><td></td><td>b</td></tr></table>",
+    "<table><tr><td>a<table><tr><td>x</td><td>y</td></tr></table></td><th>b</th><td></td></tr><tr><td>c</td></tr></table>",
+    "<tr><td>1</td><td>2</td></tr><td>3</td><td>4</td><ul><li>a<li>b</ul><table><caption>c</caption><tr><th>h</th></tr></table>",
+    "<p>tabs\tand\r\nreturns \t \u00a0 nbsp\u00a0\u00a0runs      of spaces\f\v</p>\n\n   \n<div>  x  </div>",
     "<table><tr><td>a</td><td> </td><td>\u00a0</td><td>b</td></tr><tr><td></td><td></td></tr></table>",
     "<p>a || b | | c |  | d</p><table><tr><td>x</td><td>y</td></tr></table>",
     "<p>no cells at all</p>",
@@ -164,8 +175,13 @@ def test_visible_text_is_what_it_was(body):
             parts.append(node.text_content or "")
         elif node.tag in html._CELL:
             parent = node.parent
-            parts.append("\n\n" if parent is None or parent.tag != "tr" or html._first_cell(node) else " | ")
+            parts.append("\n\n" if parent is None or parent.tag != "tr" or _first_cell(node) else " | ")
         elif node.tag in html._BLOCK:
             parts.append("\n\n")
     text = html._BLANKS.sub("\n\n", html._SPACES.sub(" ", "".join(parts)))
     assert html.visible_text(tree.body) == html._EMPTY_CELLS.sub(" | ", text).strip()
+
+
+@given(st.text(alphabet=" \t\r\f\v\u00a0\n\u3000a|维", max_size=60))
+def test_collapse_spaces_is_the_spaces_regex(text):
+    assert html._collapse_spaces(text) == html._SPACES.sub(" ", text)
