@@ -255,6 +255,7 @@ class Matcher:
         self._entries = [(word, items, not _has_cjk(word)) for word, items in payloads.items()]
         self._ac = ahocorasick_rs.AhoCorasick([word for word, _, _ in self._entries])
         self._patterns = rules.patterns
+        self._required = [required_literals(p.regex) for p in rules.patterns]
 
     def scan(self, text: str) -> tuple[list[Hit], list[Hit]]:
         """Return ``(terms, cues)`` found in normalised ``text``; excluded terms and muted cues are dropped."""
@@ -283,7 +284,9 @@ class Matcher:
                     muted.append((start, stop))
                 else:
                     excluded.append((start, stop))
-        for p in self._patterns:  # a pattern may mark the part that is the term with a group named ``t``
+        for p, required in zip(self._patterns, self._required):  # a pattern may mark its term with a group ``t``
+            if required is not None and not all(any(r in flat for r in one) for one in required):
+                continue  # every match holds a string of each of these sets: one set is missing here
             for m in p.regex.finditer(flat):
                 start, stop = m.span("t") if "t" in p.regex.groupindex and m.start("t") >= 0 else m.span()
                 terms.append(Hit(start, stop, p.name, term=Term(p.name, p.category, p.role, p.pack)))
@@ -292,6 +295,59 @@ class Matcher:
         if muted:  # a cue inside a muted phrase says nothing ("不具备参考意义" negates no capability)
             cues = [h for h in cues if not any(s <= h.start and h.end <= e for s, e in muted)]
         return _outermost(terms), cues
+
+
+def required_literals(regex: re.Pattern) -> tuple[tuple[str, ...], ...] | None:
+    """Sets of strings such that every match of ``regex`` contains a string of each set (read
+    off its parse tree), or ``None`` when none is found; a text that misses a set is not
+    searched.  Only case-sensitive literals count (a case-insensitive part requires nothing)."""
+    from re import _parser
+
+    if regex.flags & re.IGNORECASE:
+        return None
+    try:
+        options = _options(_parser.parse(regex.pattern, regex.flags))
+    except Exception:  # noqa: BLE001 - an internal parse tree we cannot read: search as before
+        return None
+    # the most selective first: the set whose shortest string is longest
+    options.sort(key=lambda o: (-min(map(len, o)), len(o)))
+    return tuple(tuple(sorted(o)) for o in options) or None
+
+
+def _options(seq) -> list[set[str]]:
+    """Sets of strings such that every match of the parsed sequence ``seq`` contains one of each."""
+    from re import _constants as c
+
+    options: list[set[str]] = []
+    run: list[str] = []
+    for op, av in seq:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            options.append({"".join(run)})
+            run = []
+        inner = None
+        if op is c.SUBPATTERN:
+            _, add, _, sub = av
+            inner = None if add & re.IGNORECASE else _one(sub)
+        elif op is c.ATOMIC_GROUP:
+            inner = _one(av)
+        elif op is c.BRANCH:
+            branches = [_one(b) for b in av[1]]
+            inner = set().union(*branches) if branches and all(branches) else None
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            inner = _one(av[2])
+        if inner:
+            options.append(inner)
+    if run:
+        options.append({"".join(run)})
+    return options
+
+
+def _one(seq) -> set[str] | None:
+    """The most selective of :func:`_options` (a branch or group needs one set to stand for it)."""
+    return max(_options(seq), key=lambda o: (min(map(len, o)), -len(o)), default=None)
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:
