@@ -185,3 +185,10 @@ def test_visible_text_is_what_it_was(body):
 @given(st.text(alphabet=" \t\r\f\v\u00a0\n\u3000a|维", max_size=60))
 def test_collapse_spaces_is_the_spaces_regex(text):
     assert html._collapse_spaces(text) == html._SPACES.sub(" ", text)
+
+
+@given(st.text(alphabet=" \t\n\r\u3000\u00a0a维|", max_size=60))
+def test_collapse_blanks_is_the_blanks_regex(text):
+    assert html._collapse_blanks(text) == html._BLANKS.sub("\n\n", text)
+    spaced = html._collapse_spaces(text)
+    assert html._collapse_blanks(spaced) == html._BLANKS.sub("\n\n", spaced)
