@@ -192,3 +192,30 @@ def test_collapse_blanks_is_the_blanks_regex(text):
     assert html._collapse_blanks(text) == html._BLANKS.sub("\n\n", text)
     spaced = html._collapse_spaces(text)
     assert html._collapse_blanks(spaced) == html._BLANKS.sub("\n\n", spaced)
+
+
+def _old_attribute_and_comment_segments(source: str) -> list[tuple]:
+    """The attribute and comment segments as extract_text read them before (two walks)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree, out = LexborHTMLParser(source), []
+    for node in tree.css("*"):
+        for name, value in node.attributes.items():
+            if value and len(value.strip()) >= 2 and (name in html._TEXT_ATTRIBUTES or name.startswith("data-")):
+                out.append((value, "prose" if name in html._TEXT_ATTRIBUTES else "data", {"element": node.tag, "attribute": name}))
+    for node in tree.root.traverse(include_text=False):
+        if node.tag == "-comment" and len((node.comment_content or "").strip()) > 1:
+            out.append((node.comment_content, "prose", {"element": "comment"}))
+    return out
+
+
+@pytest.mark.parametrize("source", [
+    '<!-- top --><html title="ht"><head><!--hc--><meta content="mc"></head><body data-a="bb"><template><p title="tp">x'
+    '</p><!--tc--></template><svg><title>st</title><rect data-r="rr"/></svg><![CDATA[cd]]><?pi stuff?></body></html><!-- end -->',
+    '<frameset><frame title="ff"></frameset>', '<math><mi alt="mm">x</mi></math><noscript><img alt="ns"></noscript>',
+    "<p title=a data-x='  '>", "",
+])
+def test_attribute_and_comment_segments_are_what_they_were(source):
+    segments = [(s.text, s.context, s.where) for s in html.extract_text(source)
+                if s.where.get("attribute") or s.where.get("element") == "comment"]
+    assert segments == _old_attribute_and_comment_segments(source)

@@ -46,19 +46,30 @@ def extract_text(source: str, unit: Unit | None = None) -> Iterator[Segment]:
     title = tree.css_first("title")
     if title is not None and title.text(strip=True):
         yield Segment(text=title.text(), where={"element": "title"}, source=source)
-    for i, node in enumerate(tree.css("*")):
+    comments: list[str] = []
+    i = 0
+    for node in tree.root.traverse(include_text=False):  # elements and comments, in document order
+        tag = node.tag
+        if tag == "-comment":  # comment segments come after every attribute segment
+            comment = node.comment_content
+            if len((comment or "").strip()) > 1:
+                comments.append(comment)
+            continue
         if not i & 4095:
             tick(f"at HTML element {i}")
-        for name, value in node.attributes.items():
+        i += 1
+        attributes = node.attributes
+        if not attributes:
+            continue
+        for name, value in attributes.items():
             if not value or len(value.strip()) < 2:
                 continue
             if name in _TEXT_ATTRIBUTES:
-                yield Segment(text=value, where={"element": node.tag, "attribute": name}, source=source)
+                yield Segment(text=value, where={"element": tag, "attribute": name}, source=source)
             elif name.startswith("data-"):
-                yield Segment(text=value, context="data", where={"element": node.tag, "attribute": name}, source=source)
-    for node in tree.root.traverse(include_text=False):
-        if node.tag == "-comment" and len((node.comment_content or "").strip()) > 1:
-            yield Segment(text=node.comment_content, where={"element": "comment"}, source=source)
+                yield Segment(text=value, context="data", where={"element": tag, "attribute": name}, source=source)
+    for comment in comments:
+        yield Segment(text=comment, where={"element": "comment"}, source=source)
     for node in tree.css("script"):
         if "src" not in node.attributes:
             body = node.text(deep=True)
