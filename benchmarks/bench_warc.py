@@ -141,7 +141,7 @@ def run_profilewatch(path: Path, out: Path, manifest: dict, jobs: int = 1, src: 
     instead of the installed one, with the same interpreter and packages (the "before" row)."""
     rss_file = out.with_suffix(".rss")
     wrap = [str(TIME), "-f", "%M", "-o", str(rss_file)] if TIME.exists() else []
-    command = [sys.executable, "-m", "profilewatch"] if src else [str(VENV_BIN / "profilewatch")]
+    command = [sys.executable, "-P", "-m", "profilewatch"] if src else [str(VENV_BIN / "profilewatch")]  # -P: not the cwd's copy
     env = {**os.environ, "PYTHONPATH": src} if src else None
     wall, cpu, proc = common.run_timed([*wrap, *command, "scan", str(path), "--format", "jsonl", "-o", str(out),
                                         "--units", "--no-progress", f"-j{jobs}"], stderr=subprocess.PIPE, text=True, env=env)
