@@ -11,7 +11,14 @@ GB18030.  Benign near-misses occur at realistic rates (新疆维吾尔自治区 
 (about 1 in 400) carry a real flag phrase.  The list of planted positives goes to
 ``<out>.manifest.json`` (outside the scanned folder).
 
-Same ``--seed`` and ``--mb`` give byte-identical output.  Only the standard library is used.
+``--dense`` (issue 10's second corpus): about one page in five also carries sentences with weak
+terms or group names right beside cue words and no claim at all (新疆维吾尔自治区 project news,
+"Asian distribution partners deployed the camera network", ethnic festivals at a monitored
+scenic spot), as real Chinese web text does: the gate passes those pages and the per-hit path
+(normalisation, matching, classification) decides.  They are drawn from a second random stream,
+so the pages and planted positives are the ones of the same seed without ``--dense``.
+
+Same ``--seed``, ``--mb`` and ``--dense`` give byte-identical output.  Only the standard library is used.
 """
 from __future__ import annotations
 
@@ -87,6 +94,25 @@ NEAR_MISS_EN = [
     "The team joined a charity race day last spring.",
     "Faith in the product grew after the nationwide rollout.",
 ]
+DENSE = [  # weak terms / group names beside cue words, no claim (each checked: no flag finding)
+    ("zh", "新疆维吾尔自治区公安厅视频监控项目顺利验收，共部署摄像机{n}台。"),
+    ("zh", "本次展会吸引了来自新疆、西藏等地的客户参观人脸识别摄像机。"),
+    ("zh", "公司在西藏自治区部署了交通卡口抓拍系统，车辆识别准确率达到{n}%。"),
+    ("zh", "壮族三月三期间，景区游客接待量创新高，监控中心全力保障安全。"),
+    ("zh", "满族风味美食节在园区举办，访客人数统计显示同比增长{n}%。"),
+    ("zh", "朝鲜族自治州智慧交通项目采用车牌识别算法，路口通行效率提升。"),
+    ("zh", "籍贯为山东的工程师团队负责本项目的摄像机安装与调试。"),
+    ("zh", "客服中心支持多种口音的语音查询，用户可按日期检索录像。"),
+    ("en", "Our Asian distribution partners deployed the camera network in {n} cities."),
+    ("en", "Middle Eastern customers can search recorded video by date and camera."),
+    ("en", "The Indian Ocean port authority uses our license plate recognition at every gate."),
+    ("en", "Latino and Hispanic small businesses in Texas buy our doorbell cameras online."),
+    ("en", "The nation's largest retailer counts shoppers at the entrance with our people counter."),
+    ("en", "Minority shareholders asked whether the face recognition unit will be sold."),
+    ("en", "Arab League delegates visited the command center and its video wall."),
+    ("en", "The Uyghur Human Rights Project published a report; our company was not named."),
+]
+DENSE_SHARE = 0.2
 POSITIVES = [
     ("zh", "支持分析人员目标的种族属性（如维族、汉族）以及人种肤色属性（如白人、黄种人、黑人）。"),
     ("en", "The camera estimates each visitor's ethnicity from the face and reports it in real time."),
@@ -101,6 +127,8 @@ class Writer:
 
     def __init__(self, seed: int) -> None:
         self.r = random.Random(seed)
+        self.dr = random.Random(seed * 7919 + 17)  # the dense sentences' own stream
+        self.cue_page = False  # this page carries DENSE sentences (set per page by generate)
         self.zh_pool = [self._zh_sentence() for _ in range(20000)]
         self.en_pool = [self._en_sentence() for _ in range(20000)]
 
@@ -136,6 +164,13 @@ class Writer:
         if lang == "zh":
             return "".join(self.r.choice(ZH_WORDS) for _ in range(n))
         return " ".join(self.r.choice(EN_WORDS) for _ in range(n)).title()
+
+    def cue(self, text: str, lang: str) -> str:
+        """``text`` with a DENSE sentence appended on about half the paragraphs of a cue page."""
+        if not self.cue_page or self.dr.random() < 0.5:
+            return text
+        pool = [t for l, t in DENSE if l == lang] or [t for _, t in DENSE]
+        return text + ("" if lang == "zh" else " ") + self.dr.choice(pool).replace("{n}", str(self.dr.randint(2, 999)))
 
     def near_miss(self, lang: str) -> str:
         src = NEAR_MISS_ZH if lang == "zh" else NEAR_MISS_EN
@@ -194,7 +229,7 @@ class Writer:
                     planted = -1
                 elif r.random() < 0.01:
                     text += self.near_miss(lang)
-                body.append(f'<div class="col-md-{r.choice([6, 12])}"><p class="desc">{text}</p></div>\n')
+                body.append(f'<div class="col-md-{r.choice([6, 12])}"><p class="desc">{self.cue(text, lang)}</p></div>\n')
             if kind == "product" and r.random() < 0.5:
                 body.append(self._table(lang))
             if r.random() < 0.3:
@@ -224,7 +259,7 @@ class Writer:
             if r.random() < 0.3:
                 lines.append(f"{self.words(lang, r.randint(1, 3))}: {self.words(lang, r.randint(1, 5))}")
             else:
-                lines.append(self.para(lang, r.randint(1, 3)))
+                lines.append(self.cue(self.para(lang, r.randint(1, 3)), lang))
             if i == planted:
                 lines.append(positive)
             elif r.random() < 0.003:
@@ -291,8 +326,8 @@ MIX = [  # (share, kind, lang, extension)
 ]
 
 
-def generate(out: Path, mb: float, seed: int) -> dict:
-    """Write the corpus to ``out``; returns the manifest."""
+def generate(out: Path, mb: float, seed: int, dense: bool = False) -> dict:
+    """Write the corpus to ``out``; returns the manifest (``dense``: see the module docstring)."""
     w = Writer(seed)
     r = w.r
     if out.exists():
@@ -302,6 +337,7 @@ def generate(out: Path, mb: float, seed: int) -> dict:
     written = 0
     files = 0
     positives = []
+    cue_pages = 0
     weights = [m[0] for m in MIX]
     while written < budget:
         _, kind, lang, ext = r.choices(MIX, weights)[0]
@@ -309,6 +345,8 @@ def generate(out: Path, mb: float, seed: int) -> dict:
         if r.random() < 1 / 400:
             plang, positive = r.choice([p for p in POSITIVES if p[0] in ((lang, "code") if kind == "code" else (lang,))] or POSITIVES)
         encoding = "utf-8"
+        w.cue_page = dense and kind in ("product", "news", "text") and w.dr.random() < DENSE_SHARE / 0.82
+        cue_pages += w.cue_page
         if kind in ("product", "news"):
             encoding = "gbk" if lang == "zh" and r.random() < 0.33 else "utf-8"
             text = w.html(lang, kind, positive, charset=encoding)
@@ -331,17 +369,21 @@ def generate(out: Path, mb: float, seed: int) -> dict:
             positives.append({"file": rel, "phrase": positive})
         written += len(data)
         files += 1
-    return {"seed": seed, "mb": mb, "files": files, "bytes": written, "positives": positives}
+    manifest = {"seed": seed, "mb": mb, "files": files, "bytes": written, "positives": positives}
+    if dense:
+        manifest.update(dense=True, cue_pages=cue_pages)
+    return manifest
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--mb", type=float, default=200, help="corpus size in MiB (default 200)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", type=Path, help="output folder (default benchmarks/data/corpus-<mb>mb)")
+    ap.add_argument("--dense", action="store_true", help="about 1 page in 5 carries weak terms beside cue words")
+    ap.add_argument("--out", type=Path, help="output folder (default benchmarks/data/corpus-<mb>mb[-dense])")
     args = ap.parse_args(argv)
-    out = args.out or HERE / "data" / f"corpus-{args.mb:g}mb"
-    manifest = generate(out, args.mb, args.seed)
+    out = args.out or HERE / "data" / f"corpus-{args.mb:g}mb{'-dense' if args.dense else ''}"
+    manifest = generate(out, args.mb, args.seed, args.dense)
     out.with_name(out.name + ".manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"{out}: {manifest['files']} files, {manifest['bytes'] / 1e6:.1f} MB, {len(manifest['positives'])} planted positives",
           file=sys.stderr)

@@ -24,11 +24,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-BENCHES = {  # name: (full arguments, quick arguments)
+BENCHES = {  # section name: (full arguments, quick arguments); the script is SCRIPTS[name] or name.py
     "bench_scan": (["--mb", "200", "--reps", "3"], ["--mb", "30", "--reps", "1"]),
+    "bench_scan_dense": (["--mb", "200", "--reps", "3", "--dense"], ["--mb", "30", "--reps", "1", "--dense"]),
+    "bench_gate": (["--mb", "200", "--reps", "3"], ["--mb", "30", "--reps", "1"]),
     "bench_warc": (["--mb", "500", "--reps", "1"], ["--mb", "50", "--reps", "1", "--skip", "straightforward"]),
     "bench_parallel": (["--mb", "200", "--reps", "3"], ["--mb", "30", "--reps", "1"]),
 }
+
+
+SCRIPTS = {"bench_scan_dense": "bench_scan"}
 
 
 def better_higher(name: str) -> bool | None:
@@ -71,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             if only and name not in only:
                 continue
             print(f"== {name}", flush=True)
-            cmd = [sys.executable, str(common.HERE / f"{name}.py"), *(quick if args.quick else full), "--write"]
+            cmd = [sys.executable, str(common.HERE / f"{SCRIPTS.get(name, name)}.py"), *(quick if args.quick else full), "--write"]
             if subprocess.run(cmd, env=env).returncode != 0:
                 print(f"  FAILED: {' '.join(cmd)}")
                 regressions += 1

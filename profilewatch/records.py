@@ -13,7 +13,8 @@ import datetime as _dt
 import hashlib
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from functools import lru_cache
 from typing import Any
 
 from . import __version__
@@ -277,41 +278,30 @@ Record = Finding | Problem | UnitRecord | Timeline
 def _record(type_: str | None, obj: Any, optional: tuple[str, ...]) -> dict[str, Any]:
     """``obj`` as a JSON-ready dict with ``type`` first; the ``optional`` fields only when set."""
     d = {"type": type_} if type_ else {}
-    for name in _field_names(type(obj)):
-        value = getattr(obj, name)
-        d[name] = value if value is None or type(value) in _SCALARS else _plain(value)
+    for name in _field_names(type(obj)):  # dataclasses.asdict, without its deep copy of plain values
+        d[name] = _plain(getattr(obj, name))
     for name in optional:
         if d[name] is None:
             del d[name]
     return d
 
 
-_SCALARS = frozenset((str, int, float, bool))
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
+@lru_cache(maxsize=None)
 def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))
-    return names
+    return tuple(f.name for f in fields(cls))
 
 
 def _plain(value: Any) -> Any:
-    """What :func:`dataclasses.asdict` makes of a field value (containers copied, dataclasses
-    turned into dicts), without its per-leaf ``deepcopy``: every record is built per unit."""
-    kind = type(value)
-    if kind in _SCALARS or value is None:
+    """What ``asdict`` makes of a field's value: plain values as they are, containers copied."""
+    if value is None or isinstance(value, (str, int, float)):
         return value
-    if kind is dict:
-        return {k: _plain(v) for k, v in value.items()}
-    if kind is list:
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
         return [_plain(v) for v in value]
-    if kind is tuple:
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
         return tuple(_plain(v) for v in value)
-    if hasattr(kind, "__dataclass_fields__"):
-        return asdict(value)
-    return copy.deepcopy(value)
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else copy.deepcopy(value)
 
 
 def record_from_dict(d: dict[str, Any]) -> Record:

@@ -1,5 +1,5 @@
-"""The matcher skips a pattern on a text that lacks a string its every match must hold
-(:func:`profilewatch.detect.lexicon.required_literals`): those strings are really required.
+"""The matcher skips a pattern on a text that lacks every literal it cannot match without
+(:func:`profilewatch.detect.required.required_literals`): those literals are really required.
 
 Strings generated to match each pattern (of the rule packs and of tricky hand-written ones)
 always hold one string of every required set; case-insensitive parts require nothing; the
@@ -11,7 +11,8 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from profilewatch.detect.lexicon import Matcher, required_literals
+from profilewatch.detect.lexicon import Matcher
+from profilewatch.detect.required import required_literals
 from profilewatch.detect.rules import load_rules
 
 RULES = load_rules([])
@@ -20,7 +21,7 @@ TRICKY = [r"ab(?i:cd)ef", r"a|bc", r"(?:xy|z)+q", r"x*", r"(?=ab)abd", r"\bfoo\b
 
 
 def _holds(required, text: str) -> bool:
-    return required is None or all(any(r in text for r in one) for one in required)
+    return required is None or any(r in text for r in required)
 
 
 @pytest.mark.parametrize("pattern", RULES.patterns, ids=lambda p: p.name)
@@ -30,13 +31,10 @@ def test_every_rule_pattern_has_a_requirement(pattern):
 
 def test_requirements_of_hand_written_patterns():
     got = {rx: required_literals(re.compile(rx)) for rx in TRICKY}
-    got = {rx: None if r is None else {frozenset(one) for one in r} for rx, r in got.items()}
-    assert got[r"ab(?i:cd)ef"] == {frozenset({"ab"}), frozenset({"ef"})}
-    assert got[r"a|bc"] == {frozenset({"a", "bc"})}
-    assert got[r"(?:xy|z)+q"] == {frozenset({"xy", "z"}), frozenset({"q"})}
+    assert got[r"a|bc"] == {"a", "bc"}
     assert got[r"x*"] is None and got[r"(?i)abc"] is None
-    assert got[r"(?=ab)abd"] == {frozenset({"abd"})}  # a lookahead requires nothing by itself
-    assert got[r"[xy]z(?:q|r|)"] == {frozenset({"z"})}  # an empty branch requires nothing
+    assert got[r"[xy]z(?:q|r|)"] == {"z"}  # an empty branch requires nothing
+    assert got[r"ab(?i:cd)ef"] in ({"ab"}, {"ef"})  # the case-insensitive part requires nothing
 
 
 @pytest.mark.parametrize("regex", [p.regex for p in RULES.patterns] + [re.compile(rx) for rx in TRICKY],
@@ -58,7 +56,7 @@ def test_matcher_finds_the_same_pattern_hits_with_and_without_the_shortcut():
              "party members and the opposition party", "likely conservative voters", "skin colour: white or brown",
              "wzry sfwz lookup", "nationality from face photos", "nothing here at all", "race condition in the face detector"]
     plain = Matcher(RULES)
-    plain._required = [None] * len(plain._required)
+    plain._patterns = [(p, None) for p, _ in plain._patterns]
     for text in texts:
         a, b = matcher.scan(text), plain.scan(text)
         assert [(h.start, h.end, h.text) for h in a[0]] == [(h.start, h.end, h.text) for h in b[0]]

@@ -35,12 +35,14 @@ gate itself over the decoded bytes around the hit, cut at character boundaries.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
-from collections.abc import Iterable
 from functools import lru_cache
 
+
 from ..text.encoding import _BOMS, canonical, declared_charset
+from .bytesearch import ENGINES, has_hyperscan, load, save
 from .lexicon import Gate
 from .lexicon import _NEXT_ESCAPE, _SKIPPED, escaped_char, next_char_fits
 from .lexicon import _continues as _text_continues
@@ -54,14 +56,19 @@ _KNOWN = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb", "cp950": "big5"
           "utf-16-le": "u16le", "utf-16-be": "u16be", "utf-16": "u16le" if sys.byteorder == "little" else "u16be"}
 _ASCII_COMPATIBLE = frozenset({"utf8", "gb", "big5", "latin"})
 _MULTIBYTE = frozenset({"gb", "big5"})  # a byte after a lead byte may be an ASCII-range trail byte
+NEAR = 192  # bytes decoded first after a partial form's hit
 RIGHT = 2048  # bytes decoded after a partial form's hit (the text gate reads on past spaces and tags)
+CACHE_VERSION = 1  # bump when the tables' meaning changes
 MARGIN = 160  # bytes decoded on each side of a hit settled by the text gate (forms are <= 72 bytes)
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
 _DIGIT = frozenset(b"0123456789")
 _UPPER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz")
+_KELVIN = "\u212a".encode()
 _SAFE_GB = (b"\n", b" ", b"<", b">", b'"', b"\r", b"\t")  # single-byte in GB18030 and Big5 (never a trail byte)
 _NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode())
+EXACT, LENIENT = 2, 1  # how sure a passed test is
+_EXACT = frozenset({"utf8", "latin"})  # one byte, one character for ASCII: byte tests are the text's
 FULL, PARTIAL, CAPITAL, LONG = 0, 1, 2, 3  # what a pattern hit means (LONG: U+0130, answer True)
 
 
@@ -120,96 +127,158 @@ def _capitals(alphabet: set[str]) -> list[str]:
     return out
 
 
+def _tables(gate: Gate) -> dict[str, tuple[list[bytes], list[list[tuple[int, int, bool, bool]]]]]:
+    """Per family: the byte patterns and, for each, what a hit means (kind, word index, boundaries)."""
+    # per family: byte pattern -> [(kind, word index or -1, left, right)]
+    tables: dict[str, dict[bytes, list[tuple[int, int, bool, bool]]]] = {f: {} for f, _ in FAMILIES}
+
+    def add(family: str, pattern: bytes, kind: int, word: int = -1, left: bool = False, right: bool = False) -> None:
+        pattern = pattern.lower()
+        slot = tables[family].setdefault(pattern, [])
+        if pattern and (kind, word, left, right) not in slot:
+            slot.append((kind, word, left, right))
+
+    alphabet: set[str] = set()
+    for index, (word, (_, nxt, left, right)) in enumerate(zip(gate._words, gate._info)):
+        alphabet |= set(word)
+        for family, _ in FAMILIES:
+            for enc in _encodings(word, family):
+                if nxt is not None:
+                    add(family, enc, PARTIAL, index)
+                elif family in _ASCII_COMPATIBLE or not (left or right):
+                    add(family, enc, FULL, index, left, right)
+                else:  # no byte-level boundary test in UTF-16: the text gate settles it
+                    add(family, enc, CAPITAL)
+    for c in _capitals(alphabet):
+        for family, _ in FAMILIES:
+            for enc in _encodings(c, family):
+                add(family, enc, CAPITAL)
+    for family, _ in FAMILIES:
+        for enc in _encodings("\u0130", family):
+            add(family, enc, LONG)
+    return {f: (list(t), list(t.values())) for f, t in tables.items()}
+
+
 class ByteGate:
     """See the module docstring: :meth:`maybe` on raw bytes, sound with respect to the text gate."""
 
     def __init__(self, gate: Gate, engine: str | None = None) -> None:
         self.gate = gate
-        # per family: byte pattern -> [(kind, word index or -1, left, right)]
-        tables: dict[str, dict[bytes, list[tuple[int, int, bool, bool]]]] = {f: {} for f, _ in FAMILIES}
-
-        def add(family: str, pattern: bytes, kind: int, word: int = -1, left: bool = False, right: bool = False) -> None:
-            pattern = pattern.lower()
-            slot = tables[family].setdefault(pattern, [])
-            if pattern and (kind, word, left, right) not in slot:
-                slot.append((kind, word, left, right))
-
-        alphabet: set[str] = set()
-        for index, (word, (_, nxt, left, right)) in enumerate(zip(gate._words, gate._info)):
-            alphabet |= set(word)
-            for family, _ in FAMILIES:
-                for enc in _encodings(word, family):
-                    if nxt is not None:
-                        add(family, enc, PARTIAL, index)
-                    elif family in _ASCII_COMPATIBLE or not (left or right):
-                        add(family, enc, FULL, index, left, right)
-                    else:  # no byte-level boundary test in UTF-16: the text gate settles it
-                        add(family, enc, CAPITAL)
-        for c in _capitals(alphabet):
-            for family, _ in FAMILIES:
-                for enc in _encodings(c, family):
-                    add(family, enc, CAPITAL)
-        for family, _ in FAMILIES:
-            for enc in _encodings("\u0130", family):
-                add(family, enc, LONG)
-        self._tables = {f: (list(t), list(t.values())) for f, t in tables.items()}
+        name = engine or ("hyperscan" if has_hyperscan() else "ahocorasick")
+        key = hashlib.sha256(repr((CACHE_VERSION, name, gate._words, [
+            (n, sorted(nxt) if nxt is not None else None, left, right) for n, nxt, left, right in gate._info
+        ])).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        cached = load(key)
+        if cached is not None:
+            self._tables, blobs = cached
+            try:
+                self._engines = {f: ENGINES[name](p, blobs.get(f)) for f, (p, _) in self._tables.items()}
+            except Exception:  # a database of another Hyperscan build or CPU: compile it again
+                cached = None
+        if cached is None:
+            self._tables = _tables(gate)
+            self._engines = {f: ENGINES[name](p) for f, (p, _) in self._tables.items()}
+            save(key, self._tables, {f: e.blob() for f, e in self._engines.items()})
         self.patterns = sum(len(p) for p, _ in self._tables.values())
-        self._engines = {f: _engine(p, engine) for f, (p, _) in self._tables.items()}
-        self.engine = next(iter(self._engines.values())).name
+        self.engine = name
+        # patterns that are only a whole Latin word needing a boundary before it: inside a word
+        # (a lower-case letter before a lower-case first letter, no escape in the unit) they cannot count
+        if name == "hyperscan":  # the text gate's own search over str, on UTF-8 bytes: same matches, faster
+            self._words = [next((w for k, w, _, _ in slots if k in (FULL, PARTIAL)), -1) for slots in self._tables["utf8"][1]]
+            gate.finder = self._text_matches
+        self._inner = {f: frozenset(i for i, (p, slots) in enumerate(zip(pats, meta))
+                                    if slots and p[:1].isalpha() and all(k == FULL and left for k, _, left, _ in slots))
+                       for f, (pats, meta) in self._tables.items()}
+
+    def _text_matches(self, low: str) -> list[tuple[int, int, int]]:
+        """``(word index, start, stop)`` of every gate word in lower-cased ``low`` (char offsets)."""
+        data = low.encode("utf-8", "surrogatepass")
+        words = self._words
+        found = [(words[pid], a, b) for pid, a, b in self._engines["utf8"].matches(data) if words[pid] >= 0]
+        if not found or len(data) == len(low):
+            return found  # ASCII: byte offsets are character offsets
+        chars: dict[int, int] = {}
+        last = count = 0
+        for offset in sorted({o for _, a, b in found for o in (a, b)}):
+            count += len(data[last:offset].decode("utf-8", "surrogatepass"))
+            chars[offset], last = count, offset
+        return [(w, chars[a], chars[b]) for w, a, b in found]
 
     # -- the question -------------------------------------------------------------------------
 
     def maybe(self, data: bytes, charset: str | None = None) -> bool:
         """May ``data`` (a text unit's raw bytes; ``charset``: a declared charset such as an HTTP
         header's) hold a gate term once decoded?  False is certain (module docstring)."""
+        return self.verdict(data, charset) is not False
+
+    def verdict(self, data: bytes, charset: str | None = None) -> bool | None:
+        """:meth:`maybe`, in three: False (no gate term, certain), True (the text gate passes the
+        decoded text too, certain: a whole spelling in UTF-8 or cp1252 with exact boundaries, or
+        a partial form whose next character is read on the bytes), None (may be: ask the text gate)."""
         if not data:
             return False
         family = self._family(data, charset)
         if family is None:
-            return True
+            return None
         matches = self._engines[family].matches(data)
+        if matches and family in _EXACT and b"&#" not in data and b"\\" not in data:
+            inner = self._inner[family]  # "nation" inside "international": the text gate's own test, cheaply
+            matches = [m for m in matches if not (m[0] in inner and m[1] and data[m[1] - 1] in _LOWER
+                                                  and data[m[1]] in _LOWER)]
         if not matches:
             return False
         patterns, meta = self._tables[family]
         info = self.gate._info
         lowered = data.lower()
+        exact = family in _EXACT
         windows: list[tuple[int, int]] = []
         for pid, start, end in matches:
             for kind, word, left, right in meta[pid]:
                 if kind == FULL:
-                    if self._bounded(data, lowered, start, end, left, right, family):
-                        return True
+                    lft = _byte_boundary(data, lowered, start, family) if left and start > 0 else EXACT
+                    if lft and right and end < len(data) and lowered[end] != 0x73:
+                        lft = min(lft, _byte_boundary(data, lowered, end, family))
+                    if lft:
+                        return True if exact and lft == EXACT else None
                 elif kind == PARTIAL:
-                    if self._continues(data, lowered, start, end, family, info[word][1]):
-                        return True
+                    got = self._continues(data, lowered, start, end, family, info[word][1])
+                    if got:
+                        return True if exact and got == EXACT else None
                 elif kind == LONG:
-                    return True
+                    return None
                 elif windows and start - MARGIN <= windows[-1][1] and end + MARGIN >= windows[-1][0]:
                     windows[-1] = (min(windows[-1][0], max(0, start - MARGIN)), max(windows[-1][1], end + MARGIN))
                 else:
                     windows.append((max(0, start - MARGIN), end + MARGIN))
-        return any(self._settled(data, a, b, family) for a, b in windows)
+        if len(windows) > 4 or sum(b - a for a, b in windows) > len(data) // 4:
+            return self._settled(data, 0, len(data), family)  # the whole unit: the text gate's own answer
+        return None if any(self._settled(data, a, b, family) for a, b in windows) else False
 
     @staticmethod
-    def _continues(data: bytes, low: bytes, start: int, end: int, family: str, nxt: frozenset[str]) -> bool:
+    def _continues(data: bytes, low: bytes, start: int, end: int, family: str, nxt: frozenset[str]) -> int:
         """The text gate's test of a partial form (lexicon._continues) on what follows the hit:
-        an escape or a character right after it is read on the bytes; anything else (spaces,
-        tags) on the text decoded from the hit on (a hit that does not start on a character
-        boundary is no occurrence)."""
+        an escape or a character right after it is read on the bytes (EXACT); anything else
+        (spaces, tags) on the text decoded from the hit on (LENIENT: the window's end reads as
+        "more to come"; a hit that does not start on a character boundary is no occurrence)."""
         if end < len(data) and family in _ASCII_COMPATIBLE:
             b = low[end]
             if b in (0x5C, 0x26):  # "\\" or "&": an escaped next character
                 c = escaped_char(_NEXT_ESCAPE_BYTES.match(low, end))
-                return True if c is None else next_char_fits(c, nxt)
+                return LENIENT if c is None else EXACT * next_char_fits(c, nxt)
             if family == "utf8" and b >= 0xC0:
                 c = data[end:end + (2 if b < 0xE0 else 3 if b < 0xF0 else 4)].decode("utf-8", "ignore").lower()
                 if len(c) == 1 and not c.isspace() and c not in _SKIPPED:
-                    return next_char_fits(c, nxt)
+                    return EXACT * next_char_fits(c, nxt)
         codec = _CODEC[family]
         form = data[start:end].decode(codec, "ignore").lower()
-        text = data[start:end + RIGHT].decode(codec, "ignore").lower()
-        p = len(form)
-        return _text_continues(text, p - 1 if form.endswith("<") else p, nxt)
+        p = len(form) - 1 if form.endswith("<") else len(form)
+        for right in (NEAR, RIGHT):
+            text = data[start:end + right].decode(codec, "ignore").lower()
+            if _text_continues(text, p, nxt):
+                return LENIENT
+            if end + right >= len(data) or "&" not in text[-12:]:
+                return 0  # not an entity cut by the window's end
+        return 0
 
     def _family(self, data: bytes, charset: str | None) -> str | None:
         """The encoding family the text layer will decode ``data`` with; None if not cheaply known."""
@@ -253,15 +322,6 @@ class ByteGate:
             return None
         return "utf8"
 
-    @staticmethod
-    def _bounded(data: bytes, low: bytes, start: int, end: int, left: bool, right: bool, family: str) -> bool:
-        """The text gate's word-boundary test (lexicon._boundary) on the bytes, erring towards a boundary."""
-        if left and start > 0 and not _byte_boundary(data, low, start, family):
-            return False
-        if right and end < len(data) and low[end] != 0x73 and not _byte_boundary(data, low, end, family):
-            return False
-        return True
-
     def _settled(self, data: bytes, start: int, end: int, family: str) -> bool:
         """The text gate over ``data[start:end]`` decoded, cut at character boundaries."""
         start, end = _aligned(data, start, min(end, len(data)), family)
@@ -271,20 +331,28 @@ class ByteGate:
         return self.gate.any(text.lower(), text)
 
 
-def _byte_boundary(data: bytes, low: bytes, p: int, family: str) -> bool:
-    """Could normalisation put a word boundary between the characters ending and starting at byte ``p``?"""
+def _byte_boundary(data: bytes, low: bytes, p: int, family: str) -> int:
+    """Could normalisation put a word boundary between the characters ending and starting at
+    byte ``p`` (lexicon._boundary on the bytes)?  EXACT: yes, as the text gate decides; LENIENT:
+    perhaps (a trail byte, an escape nearby, a non-ASCII letter next); 0: no."""
     a, b = low[p - 1], low[p]
     if a not in _WORD or b not in _WORD or (a in _DIGIT) != (b in _DIGIT):
-        return True
-    if family in _MULTIBYTE and p >= 2 and data[p - 2] >= 0x80:
-        return True  # data[p - 1] may be a trail byte of a two-byte character
-    back = low[max(0, p - 48):p]
-    if b"&#" in back or b"\\" in back:
-        return True  # an escape may end here and decode to a separator
+        if family not in _EXACT or _KELVIN in data[max(0, p - 3):p + 3]:
+            return LENIENT  # (a trail byte; a Kelvin sign, whose lower case is an ASCII k)
+        return EXACT
     a, b = data[p - 1], data[p]
     if a in _LOWER and b in _UPPER:
-        return True
-    return a in _UPPER and b in _UPPER and p + 1 < len(data) and data[p + 1] in _LOWER
+        return EXACT
+    if a in _UPPER and b in _UPPER and p + 1 < len(data) and data[p + 1] in _LOWER:
+        return EXACT
+    if family in _MULTIBYTE and p >= 2 and data[p - 2] >= 0x80:
+        return LENIENT  # data[p - 1] may be a trail byte of a two-byte character
+    back = low[max(0, p - 48):p]
+    if b"&#" in back or b"\\" in back:
+        return LENIENT  # an escape may end here and decode to a separator
+    if a in _UPPER and b in _UPPER and p + 1 < len(data) and data[p + 1] >= 0x80:
+        return LENIENT  # a non-ASCII lower-case letter may follow
+    return 0
 
 
 def _aligned(data: bytes, start: int, end: int, family: str) -> tuple[int | None, int]:
@@ -304,55 +372,3 @@ def _aligned(data: bytes, start: int, end: int, family: str) -> tuple[int | None
             return (0, end) if floor == 0 else (None, end)
         start = safe + 1
     return start, end
-
-
-# -- engines ----------------------------------------------------------------------------------
-
-class _AhoCorasick:
-    name = "ahocorasick-rs"
-
-    def __init__(self, patterns: list[bytes]) -> None:
-        import ahocorasick_rs
-
-        self._ac = ahocorasick_rs.BytesAhoCorasick(patterns)
-
-    def matches(self, data: bytes) -> Iterable[tuple[int, int, int]]:
-        return self._ac.find_matches_as_indexes(data.lower(), overlapping=True)
-
-
-class _Hyperscan:
-    name = "hyperscan"
-
-    def __init__(self, patterns: list[bytes]) -> None:
-        import hyperscan
-
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        # the literal API reads C strings (a NUL, as in UTF-16, would cut a pattern): escaped bytes
-        expressions = [b"".join(b"\\x%02x" % c for c in p) for p in patterns]
-        self._db.compile(expressions=expressions, ids=list(range(len(patterns))), flags=hyperscan.HS_FLAG_CASELESS)
-        self._lens = [len(p) for p in patterns]
-        self._scratch = hyperscan.Scratch(self._db)
-
-    def matches(self, data: bytes) -> Iterable[tuple[int, int, int]]:
-        out: list[tuple[int, int, int]] = []
-        lens = self._lens
-
-        def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
-            out.append((pid, to - lens[pid], to))
-
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
-        out.sort(key=lambda m: (m[1], m[2]))
-        return out
-
-
-ENGINES = {"hyperscan": _Hyperscan, "ahocorasick": _AhoCorasick}
-
-
-def _engine(patterns: list[bytes], name: str | None):
-    if name is not None:
-        return ENGINES[name](patterns)
-    try:
-        return _Hyperscan(patterns)
-    except ImportError:
-        return _AhoCorasick(patterns)
-

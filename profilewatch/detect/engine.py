@@ -75,10 +75,11 @@ class Detector:
         extracted at all: for text formats whose segments are transformations the gate's
         surface forms cover."""
         if prefilter:
-            if self.bytegate is not None and not unit.streamed and not self.bytegate.maybe(unit.data, unit.charset):
+            verdict = None if self.bytegate is None or unit.streamed else self.bytegate.verdict(unit.data, unit.charset)
+            if verdict is False:
                 return []  # not even decoded: the bytes hold no gate spelling in any encoding
-            if not self.gate.any(unit.text().lower(), unit.text()):
-                return []
+            if verdict is None and not self.gate.any(unit.text().lower(), unit.text()):
+                return []  # (True: the bytes showed a hit the text gate passes too)
         pieces: list[_Piece] = []
         kept: list[tuple[Segment, list[_Piece]]] = []  # segments for the genre pass (not kept when streamed)
         stopped: BaseException | None = None

@@ -23,6 +23,7 @@ from functools import lru_cache
 import ahocorasick_rs
 
 from ..text.normalize import _t2s, is_cjk
+from .required import required_literals
 from .rules import RuleSet, Term
 
 
@@ -196,16 +197,20 @@ class Gate:
                 left = not a.startswith("*") and _ascii_word(word[0])
                 right = not a.endswith("*") and _ascii_word(word[-1])
                 entries[word] = (len(word), None, left, right)
-        self._words = list(entries)
+        self._words = sorted(entries)  # (a stable order: the bytes gate caches its tables by it)
         self._info = [entries[w] for w in self._words]
         self._ac = ahocorasick_rs.AhoCorasick(self._words)
+        self.finder = None
+        """A faster search giving the same ``(word index, start, stop)`` matches over lower-cased
+        text (the bytes gate installs Hyperscan's); None: the Aho-Corasick automaton above."""
 
     def _verified(self, low: str, text: str | None) -> Iterator[int]:
         if text is not None and len(text) != len(low):
             text = None
         n = len(low)
         info = self._info
-        for index, start, stop in self._ac.find_matches_as_indexes(low, overlapping=True):
+        found = self.finder(low) if self.finder is not None else self._ac.find_matches_as_indexes(low, overlapping=True)
+        for index, start, stop in found:
             length, nxt, left, right = info[index]
             end = stop - 1
             if nxt is not None:
@@ -254,8 +259,8 @@ class Matcher:
                 payloads.setdefault(w, []).append(("cue", kind))
         self._entries = [(word, items, not _has_cjk(word)) for word, items in payloads.items()]
         self._ac = ahocorasick_rs.AhoCorasick([word for word, _, _ in self._entries])
-        self._patterns = rules.patterns
-        self._required = [required_literals(p.regex) for p in rules.patterns]
+        # each pattern with the literals it cannot match without (None: always run it)
+        self._patterns = [(p, required_literals(p.regex)) for p in rules.patterns]
 
     def scan(self, text: str) -> tuple[list[Hit], list[Hit]]:
         """Return ``(terms, cues)`` found in normalised ``text``; excluded terms and muted cues are dropped."""
@@ -284,9 +289,9 @@ class Matcher:
                     muted.append((start, stop))
                 else:
                     excluded.append((start, stop))
-        for p, required in zip(self._patterns, self._required):  # a pattern may mark its term with a group ``t``
-            if required is not None and not all(any(r in flat for r in one) for one in required):
-                continue  # every match holds a string of each of these sets: one set is missing here
+        for p, need in self._patterns:  # a pattern may mark the part that is the term with a group named ``t``
+            if need is not None and not any(lit in flat for lit in need):
+                continue  # (it cannot match: a few substring searches instead of a regex pass)
             for m in p.regex.finditer(flat):
                 start, stop = m.span("t") if "t" in p.regex.groupindex and m.start("t") >= 0 else m.span()
                 terms.append(Hit(start, stop, p.name, term=Term(p.name, p.category, p.role, p.pack)))
@@ -295,59 +300,6 @@ class Matcher:
         if muted:  # a cue inside a muted phrase says nothing ("不具备参考意义" negates no capability)
             cues = [h for h in cues if not any(s <= h.start and h.end <= e for s, e in muted)]
         return _outermost(terms), cues
-
-
-def required_literals(regex: re.Pattern) -> tuple[tuple[str, ...], ...] | None:
-    """Sets of strings such that every match of ``regex`` contains a string of each set (read
-    off its parse tree), or ``None`` when none is found; a text that misses a set is not
-    searched.  Only case-sensitive literals count (a case-insensitive part requires nothing)."""
-    from re import _parser
-
-    if regex.flags & re.IGNORECASE:
-        return None
-    try:
-        options = _options(_parser.parse(regex.pattern, regex.flags))
-    except Exception:  # noqa: BLE001 - an internal parse tree we cannot read: search as before
-        return None
-    # the most selective first: the set whose shortest string is longest
-    options.sort(key=lambda o: (-min(map(len, o)), len(o)))
-    return tuple(tuple(sorted(o)) for o in options) or None
-
-
-def _options(seq) -> list[set[str]]:
-    """Sets of strings such that every match of the parsed sequence ``seq`` contains one of each."""
-    from re import _constants as c
-
-    options: list[set[str]] = []
-    run: list[str] = []
-    for op, av in seq:
-        if op is c.LITERAL:
-            run.append(chr(av))
-            continue
-        if run:
-            options.append({"".join(run)})
-            run = []
-        inner = None
-        if op is c.SUBPATTERN:
-            _, add, _, sub = av
-            inner = None if add & re.IGNORECASE else _one(sub)
-        elif op is c.ATOMIC_GROUP:
-            inner = _one(av)
-        elif op is c.BRANCH:
-            branches = [_one(b) for b in av[1]]
-            inner = set().union(*branches) if branches and all(branches) else None
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
-            inner = _one(av[2])
-        if inner:
-            options.append(inner)
-    if run:
-        options.append({"".join(run)})
-    return options
-
-
-def _one(seq) -> set[str] | None:
-    """The most selective of :func:`_options` (a branch or group needs one set to stand for it)."""
-    return max(_options(seq), key=lambda o: (min(map(len, o)), -len(o)), default=None)
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:

@@ -32,7 +32,7 @@ from functools import lru_cache
 _ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})|&#(\d{2,7});?|&#[xX]([0-9a-fA-F]{2,6});?|\\+([nrt])")
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
 _SPECIAL = re.compile("[^\x00-\x7f\u3400-\u4dbf\u4e00-\u9fff]")  # may change under NFKC, or is invisible
-_CAMEL = re.compile(r"[a-z](?=[A-Z])|[A-Z](?=[A-Z][a-z])|[A-Za-z](?=[0-9])|[0-9](?=[A-Za-z])")
+_CAMEL = re.compile(r"[a-z](?=[A-Z0-9])|[A-Z](?=[0-9]|[A-Z][a-z])|[0-9](?=[A-Za-z])")  # one character each
 # whitespace that normalisation changes: runs, non-space whitespace, a space between CJK characters
 # (a lone space elsewhere stays as it is without a callback)
 _SPACE_RUN = re.compile(r"\s{2,}|[^\S ]|(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
@@ -172,7 +172,7 @@ def normalize(text: str, keep_lines: bool = False) -> Normalized:
             maps.append(result[1])
         return result[0]
 
-    out = step(_sub(text, _ESCAPE, _unescaped))
+    out = step(_sub(text, _ESCAPE, _unescaped)) if "\\" in text or "&#" in text else text
     if not out.isascii():
         out = step(_sub(out, _SPECIAL, _compatible))
     out = step(_sub(out, _CAMEL, lambda m: m.group(0) + " "))
