@@ -1,6 +1,6 @@
 """WARC scanning throughput: FastWARC floor vs a straightforward scanner vs profilewatch.
 
-Usage: python benchmarks/bench_warc.py [--mb 500] [--seed 2] [--reps 1] [--write]
+Usage: python benchmarks/bench_warc.py [--mb 500] [--seed 2] [--reps 1] [--baseline DIR] [--write]
 
 1. generate (once; kept in benchmarks/data/) ``pages-<mb>mb.warc.gz``: a warcinfo record, then per
    page a request and a ``response`` record (HTTP/1.1 200, ``Content-Type: text/html; charset=...``)
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -132,9 +133,19 @@ def child(name: str, path: str) -> tuple[float, float, dict]:
     return wall, cpu, json.loads(proc.stdout)
 
 
-def run_profilewatch(path: Path, out: Path, manifest: dict, jobs: int = 1) -> tuple[float, float, dict]:
-    wall, cpu, proc = common.run_timed([str(VENV_BIN / "profilewatch"), "scan", str(path), "--format", "jsonl", "-o", str(out),
-                                        "--units", "--no-progress", f"-j{jobs}"], stderr=subprocess.PIPE, text=True)
+TIME = Path("/usr/bin/time")  # GNU time: the peak RSS of the largest process of a run (a worker, with -jN)
+
+
+def run_profilewatch(path: Path, out: Path, manifest: dict, jobs: int = 1, src: str | None = None) -> tuple[float, float, dict]:
+    """``src``: a source tree of another profilewatch version (``git archive COMMIT``) to run
+    instead of the installed one, with the same interpreter and packages (the "before" row)."""
+    rss_file = out.with_suffix(".rss")
+    wrap = [str(TIME), "-f", "%M", "-o", str(rss_file)] if TIME.exists() else []
+    command = [sys.executable, "-P", "-m", "profilewatch"] if src else [str(VENV_BIN / "profilewatch")]  # -P: not the cwd's copy
+    env = {**os.environ, "PYTHONPATH": src} if src else None
+    wall, cpu, proc = common.run_timed([*wrap, *command, "scan", str(path), "--format", "jsonl", "-o", str(out),
+                                        "--units", "--no-progress", f"-j{jobs}"], stderr=subprocess.PIPE, text=True, env=env)
+    rss_mb = round(int(rss_file.read_text().split()[-1]) / 1024, 1) if wrap and rss_file.exists() else None
     if proc.returncode not in (0, 1):
         raise SystemExit(f"profilewatch exited {proc.returncode}: {proc.stderr[-2000:]}")
     scanned = errors = 0
@@ -150,7 +161,7 @@ def run_profilewatch(path: Path, out: Path, manifest: dict, jobs: int = 1) -> tu
                 flagged.add((rec.get("member") or "").split(" ")[0])
     planted = {p["uri"] for p in manifest["positives"]}
     body = hashlib.sha256(STAMP.sub("", out.read_text(encoding="utf-8")).encode()).hexdigest()
-    return wall, cpu, {"records": scanned, "errors": errors, "flagged_records": len(flagged),
+    return wall, cpu, {"records": scanned, "errors": errors, "flagged_records": len(flagged), "peak_rss_mb": rss_mb,
                        "planted_found": len(planted & flagged), "planted": len(planted), "output": body}
 
 
@@ -162,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip", default="", help="comma-separated scanners to leave out: floor,straightforward,profilewatch")
     ap.add_argument("--keep", action="store_true", help="keep the generated WARC (default: kept anyway under benchmarks/data/)")
     ap.add_argument("--write", action="store_true", help="update the bench_warc section of RESULTS.md")
+    ap.add_argument("--baseline", metavar="DIR", help="also run the profilewatch source tree DIR (e.g. `git archive main | tar -x -C DIR`) "
+                    "as the (c0) row: before/after in the same run")
     ap.add_argument("--run", nargs=2, metavar=("SCANNER", "FILE"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.run:
@@ -183,13 +196,16 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(manifest['positives'])} planted positives", file=sys.stderr)
 
     skip = set(filter(None, args.skip.split(",")))
-    names = [s for s in ("floor", "straightforward", "profilewatch", "profilewatch_jn") if s not in skip]
+    names = [s for s in ("floor", "straightforward", "baseline", "profilewatch", "profilewatch_jn")
+             if s not in skip and (s != "baseline" or args.baseline)]
     runs: dict[str, list[tuple[float, float, dict]]] = {s: [] for s in names}
     out = common.DATA / "bench_warc.jsonl"
     for rep in range(args.reps):
         for name in (names if rep % 2 == 0 else names[::-1]):
             if name == "profilewatch":
                 res = run_profilewatch(path, out, manifest)
+            elif name == "baseline":
+                res = run_profilewatch(path, out, manifest, src=args.baseline)
             elif name == "profilewatch_jn":
                 res = run_profilewatch(path, out, manifest, JOBS)
             else:
@@ -201,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     med = {s: (common.median([w for w, _, _ in v]), common.median([c for _, c, _ in v]), v[-1][2]) for s, v in runs.items()}
     label = {"floor": "(a) FastWARC iteration + payload read (floor)",
              "straightforward": "(b) warcio + BeautifulSoup(html.parser) + regex",
+             "baseline": f"(c0) the same at `{Path(args.baseline or '').name}` (before)",
              "profilewatch": "(c) `profilewatch scan --format jsonl` (1 process)",
              "profilewatch_jn": f"(d) `profilewatch scan -j{JOBS}` (the WARC split into record ranges)"}
     lines = [
@@ -212,15 +229,25 @@ def main(argv: list[str] | None = None) -> int:
         f"(+ as many request records), {payload_mb:.1f} MB of payload, {file_mb:.1f} MB gzip-per-record on disk, "
         f"{len(manifest['positives'])} planted positives.",
         "",
-        "| scanner | wall s | records/s | payload MB/s | file MB/s | CPU s |",
-        "|---|---|---|---|---|---|",
+        "| scanner | wall s | records/s | payload MB/s | file MB/s | CPU s | payload MB per CPU s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s, (wall, cpu, info) in med.items():
+        rss = info.get("peak_rss_mb")
         lines.append(f"| {label[s]} | {wall:.1f} | {info.get('records', n) / wall:,.0f} | {payload_mb / wall:.1f} | "
-                     f"{file_mb / wall:.1f} | {cpu:.1f} |")
+                     f"{file_mb / wall:.1f} | {cpu:.1f} | {payload_mb / max(cpu, 1e-9):.1f} | {rss if rss is not None else '-'} |")
     lines.append("")
     if "profilewatch" in med and "floor" in med:
-        lines.append(f"profilewatch / floor wall-time ratio: **{med['profilewatch'][0] / med['floor'][0]:.1f}x** (aim: within 2x).")
+        lines.append(f"profilewatch / floor wall-time ratio: **{med['profilewatch'][0] / med['floor'][0]:.1f}x** (aim: within 2x); "
+                     f"throughput vs the floor (issue 10's bar: >= 0.5x): **{med['floor'][0] / med['profilewatch'][0]:.3f}x** by wall time, "
+                     f"**{med['floor'][1] / med['profilewatch'][1]:.3f}x** by CPU time.")
+    if "profilewatch" in med and "baseline" in med:
+        same = med["profilewatch"][2]["output"] == med["baseline"][2]["output"]
+        lines.append(f"before -> after (c0 -> c): **{med['baseline'][0] / med['profilewatch'][0]:.2f}x** faster by wall time, "
+                     f"**{med['baseline'][1] / med['profilewatch'][1]:.2f}x** by CPU time; throughput vs the floor before: "
+                     f"{med['floor'][0] / med['baseline'][0]:.3f}x wall, {med['floor'][1] / med['baseline'][1]:.3f}x CPU"
+                     if "floor" in med else "")
+        lines.append(f"output identical to (c0) apart from timestamps: **{'yes' if same else 'NO'}**.")
     if "profilewatch" in med and "profilewatch_jn" in med:
         same = med["profilewatch"][2]["output"] == med["profilewatch_jn"][2]["output"]
         lines.append(f"-j{JOBS} / -j1 speed-up: **{med['profilewatch'][0] / med['profilewatch_jn'][0]:.2f}x** wall "
@@ -243,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
             figures["jn_speedup"] = round(med["profilewatch"][0] / med["profilewatch_jn"][0], 3)
         if "profilewatch" in med and "floor" in med:
             figures["profilewatch_vs_floor_speedup"] = round(med["floor"][0] / med["profilewatch"][0], 4)
+            figures["profilewatch_vs_floor_cpu_speedup"] = round(med["floor"][1] / med["profilewatch"][1], 4)
+        for name in ("profilewatch", "profilewatch_jn"):
+            if name in med and med[name][2].get("peak_rss_mb"):
+                figures[f"{name}_peak_rss_mb"] = med[name][2]["peak_rss_mb"]
         common.write_section("bench_warc", report, figures)
     return 0
 

@@ -29,3 +29,15 @@ def test_figures_round_trip_and_a_20_percent_slowdown_is_a_regression(tmp_path, 
     assert lines[1].split()[:2] == ["ok", "wall_s:"]  # 5% longer is within 20%
     assert run_all.compare({"wall_s": 10.0}, {"wall_s": 13.0}, 0.2)[0].startswith("  REGRESSION")
     assert run_all.compare({"speed_speedup": 2.0}, {"speed_speedup": 2.5}, 0.2)[0].startswith("  ok")
+
+
+def test_run_all_knows_the_gate_and_dense_benchmarks_and_their_scripts_exist(tmp_path, monkeypatch):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n", encoding="utf-8")
+    _, run_all = _modules(monkeypatch, results)
+    assert {"bench_scan", "bench_scan_dense", "bench_gate"} <= set(run_all.BENCHES)
+    assert "--dense" in run_all.BENCHES["bench_scan_dense"][0]
+    for name in run_all.BENCHES:
+        assert (BENCH / f"{run_all.SCRIPTS.get(name, name)}.py").exists(), name
+    recorded = (BENCH / "RESULTS.md").read_text(encoding="utf-8")
+    assert "<!-- figures:bench_scan_dense " in recorded and "<!-- figures:bench_gate " in recorded

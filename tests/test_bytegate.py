@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from formats_helpers import CORPUS
 from profilewatch import api
-from profilewatch.detect import bytegate
+from profilewatch.detect import bytegate, bytesearch
 from profilewatch.detect.engine import Detector
 from profilewatch.detect.rules import load_rules
 from profilewatch.executors import shared_detector
@@ -230,13 +230,13 @@ def test_a_gated_out_unit_keeps_its_unit_record_sha256_and_counts(tmp_path, rule
 def test_without_the_hyperscan_wheel_the_gate_runs_on_ahocorasick(rules, monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setitem(sys.modules, "hyperscan", None)  # import hyperscan -> ImportError
-    bytegate._has_hyperscan.cache_clear()
+    bytesearch.has_hyperscan.cache_clear()
     try:
         gate = bytegate.build_gate(rules)
         assert gate.engine == "ahocorasick"
         assert gate.maybe("维吾尔族".encode()) and not gate.maybe(b"surveillance")
     finally:
-        bytegate._has_hyperscan.cache_clear()
+        bytesearch.has_hyperscan.cache_clear()
 
 
 def test_a_damaged_cache_file_is_rebuilt(rules, monkeypatch, tmp_path):
@@ -246,3 +246,18 @@ def test_a_damaged_cache_file_is_rebuilt(rules, monkeypatch, tmp_path):
     cached.write_bytes(b"not a pickle")
     again = bytegate.build_gate(rules, engine="ahocorasick")
     assert again.patterns == first.patterns and again.maybe("ＵＹＧＨＵＲ".encode())
+
+
+@pytest.fixture(scope="module")
+def hs_text_gate(rules):
+    if "hyperscan" not in ENGINES:
+        pytest.skip("SKIPPED LOUDLY: hyperscan not installed (extra 'gate')")
+    return Detector(rules).gate
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.sampled_from(FRAGMENTS + ["\U0001f600", "é", "İ", "ß"]), min_size=1, max_size=14))
+def test_the_hyperscan_search_over_text_finds_what_aho_corasick_finds(hs_text_gate, parts):
+    assert hs_text_gate.finder is not None
+    low = "".join(parts).lower()
+    assert sorted(hs_text_gate.finder(low)) == sorted(hs_text_gate._ac.find_matches_as_indexes(low, overlapping=True))

@@ -36,17 +36,13 @@ gate itself over the decoded bytes around the hit, cut at character boundaries.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import re
 import sys
-from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import Path
 
-from ..files import atomic_write
 
 from ..text.encoding import _BOMS, canonical, declared_charset
+from .bytesearch import ENGINES, has_hyperscan, load, save
 from .lexicon import Gate
 from .lexicon import _NEXT_ESCAPE, _SKIPPED, escaped_char, next_char_fits
 from .lexicon import _continues as _text_continues
@@ -168,11 +164,11 @@ class ByteGate:
 
     def __init__(self, gate: Gate, engine: str | None = None) -> None:
         self.gate = gate
-        name = engine or ("hyperscan" if _has_hyperscan() else "ahocorasick")
+        name = engine or ("hyperscan" if has_hyperscan() else "ahocorasick")
         key = hashlib.sha256(repr((CACHE_VERSION, name, gate._words, [
             (n, sorted(nxt) if nxt is not None else None, left, right) for n, nxt, left, right in gate._info
         ])).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        cached = _load(key)
+        cached = load(key)
         if cached is not None:
             self._tables, blobs = cached
             try:
@@ -182,9 +178,31 @@ class ByteGate:
         if cached is None:
             self._tables = _tables(gate)
             self._engines = {f: ENGINES[name](p) for f, (p, _) in self._tables.items()}
-            _save(key, self._tables, {f: e.blob() for f, e in self._engines.items()})
+            save(key, self._tables, {f: e.blob() for f, e in self._engines.items()})
         self.patterns = sum(len(p) for p, _ in self._tables.values())
         self.engine = name
+        # patterns that are only a whole Latin word needing a boundary before it: inside a word
+        # (a lower-case letter before a lower-case first letter, no escape in the unit) they cannot count
+        if name == "hyperscan":  # the text gate's own search over str, on UTF-8 bytes: same matches, faster
+            self._words = [next((w for k, w, _, _ in slots if k in (FULL, PARTIAL)), -1) for slots in self._tables["utf8"][1]]
+            gate.finder = self._text_matches
+        self._inner = {f: frozenset(i for i, (p, slots) in enumerate(zip(pats, meta))
+                                    if slots and p[:1].isalpha() and all(k == FULL and left for k, _, left, _ in slots))
+                       for f, (pats, meta) in self._tables.items()}
+
+    def _text_matches(self, low: str) -> list[tuple[int, int, int]]:
+        """``(word index, start, stop)`` of every gate word in lower-cased ``low`` (char offsets)."""
+        data = low.encode("utf-8", "surrogatepass")
+        words = self._words
+        found = [(words[pid], a, b) for pid, a, b in self._engines["utf8"].matches(data) if words[pid] >= 0]
+        if not found or len(data) == len(low):
+            return found  # ASCII: byte offsets are character offsets
+        chars: dict[int, int] = {}
+        last = count = 0
+        for offset in sorted({o for _, a, b in found for o in (a, b)}):
+            count += len(data[last:offset].decode("utf-8", "surrogatepass"))
+            chars[offset], last = count, offset
+        return [(w, chars[a], chars[b]) for w, a, b in found]
 
     # -- the question -------------------------------------------------------------------------
 
@@ -203,6 +221,10 @@ class ByteGate:
         if family is None:
             return None
         matches = self._engines[family].matches(data)
+        if matches and family in _EXACT and b"&#" not in data and b"\\" not in data:
+            inner = self._inner[family]  # "nation" inside "international": the text gate's own test, cheaply
+            matches = [m for m in matches if not (m[0] in inner and m[1] and data[m[1] - 1] in _LOWER
+                                                  and data[m[1]] in _LOWER)]
         if not matches:
             return False
         patterns, meta = self._tables[family]
@@ -228,6 +250,8 @@ class ByteGate:
                     windows[-1] = (min(windows[-1][0], max(0, start - MARGIN)), max(windows[-1][1], end + MARGIN))
                 else:
                     windows.append((max(0, start - MARGIN), end + MARGIN))
+        if len(windows) > 4 or sum(b - a for a, b in windows) > len(data) // 4:
+            return self._settled(data, 0, len(data), family)  # the whole unit: the text gate's own answer
         return None if any(self._settled(data, a, b, family) for a, b in windows) else False
 
     @staticmethod
@@ -348,91 +372,3 @@ def _aligned(data: bytes, start: int, end: int, family: str) -> tuple[int | None
             return (0, end) if floor == 0 else (None, end)
         start = safe + 1
     return start, end
-
-
-# -- engines ----------------------------------------------------------------------------------
-
-class _AhoCorasick:
-    name = "ahocorasick-rs"
-
-    def __init__(self, patterns: list[bytes], blob: bytes | None = None) -> None:
-        import ahocorasick_rs
-
-        self._ac = ahocorasick_rs.BytesAhoCorasick(patterns)
-
-    def blob(self) -> None:
-        return None  # built in milliseconds: nothing to cache
-
-    def matches(self, data: bytes) -> Iterable[tuple[int, int, int]]:
-        return self._ac.find_matches_as_indexes(data.lower(), overlapping=True)
-
-
-class _Hyperscan:
-    name = "hyperscan"
-
-    def __init__(self, patterns: list[bytes], blob: bytes | None = None) -> None:
-        import hyperscan
-
-        if blob is not None:
-            self._db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
-        else:
-            self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            # the literal API reads C strings (a NUL, as in UTF-16, would cut a pattern): escaped bytes
-            expressions = [b"".join(b"\\x%02x" % c for c in p) for p in patterns]
-            self._db.compile(expressions=expressions, ids=list(range(len(patterns))), flags=hyperscan.HS_FLAG_CASELESS)
-        self._lens = [len(p) for p in patterns]
-        self._scratch = hyperscan.Scratch(self._db)
-
-    def blob(self) -> bytes:
-        import hyperscan
-
-        return hyperscan.dumpb(self._db)
-
-    def matches(self, data: bytes) -> Iterable[tuple[int, int, int]]:
-        out: list[tuple[int, int, int]] = []
-        lens = self._lens
-
-        def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
-            out.append((pid, to - lens[pid], to))
-
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
-        out.sort(key=lambda m: (m[1], m[2]))
-        return out
-
-
-ENGINES = {"hyperscan": _Hyperscan, "ahocorasick": _AhoCorasick}
-
-
-@lru_cache(maxsize=1)
-def _has_hyperscan() -> bool:
-    try:
-        import hyperscan  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-# -- the compiled gate, cached between runs (building it costs about a second) ------------------
-
-def _cache_path(key: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "profilewatch" / f"bytegate-{key}.pickle"
-
-
-def _load(key: str):
-    try:
-        with open(_cache_path(key), "rb") as fh:
-            tables, blobs = pickle.load(fh)
-        return tables, blobs
-    except Exception:  # missing, unreadable or from another version: build it again
-        return None
-
-
-def _save(key: str, tables, blobs: dict) -> None:
-    path = _cache_path(key)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(path) as fh:
-            pickle.dump((tables, {f: b for f, b in blobs.items() if b is not None}), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError:
-        pass  # a read-only home: build each time

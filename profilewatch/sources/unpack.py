@@ -117,13 +117,16 @@ class Metered(io.RawIOBase):
         self.deadline = time.monotonic() + self.limits.unit_seconds
 
 
-def read_member(stream: BinaryIO, limits: Limits, expected: int | None = None) -> bytes:
+def read_member(stream: BinaryIO, limits: Limits, expected: int | None = None, budget: Budget | None = None) -> bytes:
     """Read ``stream`` to its end in bounded blocks; at most ``max_member_bytes``.
 
     A stream that ends early or breaks raises :class:`Truncated` with the bytes read so far.
+    With ``budget`` the bytes are counted against it and ``unit_seconds`` is checked here (what
+    :class:`Metered` does, without its extra copy: a WARC record's reader is already bounded).
     """
     chunks: list[bytes] = []
     n = 0
+    deadline = time.monotonic() + limits.unit_seconds if budget is not None else None
     while True:
         want = CHUNK if expected is None else min(CHUNK, max(expected - n, 0) or 1)
         try:
@@ -133,12 +136,16 @@ def read_member(stream: BinaryIO, limits: Limits, expected: int | None = None) -
         if not block:
             break
         n += len(block)
+        if budget is not None:
+            budget.spend(len(block), limits)
         if n > limits.max_member_bytes:
             raise LimitExceeded("max_member_bytes", f"member larger than max_member_bytes={limits.max_member_bytes}")
         chunks.append(block)
+        if deadline is not None and time.monotonic() > deadline:
+            raise LimitExceeded("unit_seconds", f"unpacking took longer than unit_seconds={limits.unit_seconds:g}")
         if expected is not None and n >= expected:
             break
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def inflate(packed: bytes, wbits: int, limits: Limits, budget: Budget) -> tuple[bytes, int]:

@@ -144,29 +144,34 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
         if ends is not None:
             ends.append(last_at)
         headers = record.headers
-        uri = headers.get("WARC-Target-URI") or headers.get("WARC-Filename") or record.record_id
+        target = headers.get("WARC-Target-URI")
+        uri = target or headers.get("WARC-Filename") or record.record_id
         date = headers.get("WARC-Date")
         member = _member(uri, date)
         last = member or f"record at offset {pos}"
         if not member:
             member = f"urn:offset:{pos}"
-        kind = str(record.record_type)
+        rtype = record.record_type
+        kind = str(rtype)
         try:
             budget.count_member(limits)
         except LimitExceeded as exc:
             yield limit(unit, exc)
             return
-        if not record.record_type & SCANNED:
+        if not rtype & SCANNED:
             yield problem(unit, "skipped", f"warc_{kind}_record", _skip_message(kind, headers), member)
             continue
         try:
-            block = read_member(Metered(record.reader, limits, budget, None), limits)
-            if len(block) < record.content_length:
+            declared = record.content_length
+            block = read_member(record.reader, limits, declared, budget)
+            if len(block) < declared:
                 last_at = None  # the cut is reported on the record itself
                 yield problem(unit, "error", "truncated", f"record block holds {len(block)} of the "
-                              f"{record.content_length} bytes its Content-Length declares; not scanned", member)
+                              f"{declared} bytes its Content-Length declares; not scanned", member)
                 continue
-            status, http, data = _split_http(block) if _is_http(headers) else (None, {}, block)
+            record_ctype = headers.get("Content-Type")
+            is_http = "application/http" in (record_ctype or "").lower()
+            status, http, data = _split_http(block) if is_http else (None, {}, block)
             data = _decode_http(data, http, limits, budget)
         except LimitExceeded as exc:
             yield limit(unit, exc, member)
@@ -180,7 +185,10 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
             yield problem(unit, "error", "bad_content_encoding", f"HTTP body does not decode as its "
                           f"Content-Encoding says: {exc}; the next records are read", member)
             continue
-        yield _unit(unit, member, data, record, status, http, budget)
+        warc = {"record_id": record.record_id, "date": date, "target_uri": target,
+                "payload_digest": headers.get("WARC-Payload-Digest"), "content_type": None,
+                "http_status": status, "record_type": kind}
+        yield _unit(unit, member, data, warc, http.get("content-type") or record_ctype, budget)
     if whole is not None and not budget.exhausted and last_at is not None and (cut := _cut_short(whole, *last_at)):
         yield problem(unit, "error", "truncated", f"WARC ends early: {cut}; the last record {last!r} may be incomplete; "
                       "records before it were scanned")
@@ -223,25 +231,12 @@ def _gzip_complete(fh: Any) -> bool:
             pending, inflater, started = inflater.unused_data, zlib.decompressobj(31), False
 
 
-def _is_http(headers: Any) -> bool:
-    return "application/http" in (headers.get("Content-Type") or "").lower()
-
-
-def _unit(unit: Unit, member: str, data: bytes, record: Any, status: int | None, http: dict[str, str],
+def _unit(unit: Unit, member: str, data: bytes, warc: dict[str, Any], content_type: str | None,
           budget: Budget) -> Unit:
-    headers = record.headers
-    content_type = http.get("content-type") or headers.get("Content-Type")
+    """The child unit of a response or resource record; ``warc``: its provenance."""
     media = content_type.split(";", 1)[0].strip().lower() if content_type else None
-    match = _CHARSET.search(content_type or "")
-    warc = {
-        "record_id": record.record_id,
-        "date": headers.get("WARC-Date"),
-        "target_uri": headers.get("WARC-Target-URI"),
-        "payload_digest": headers.get("WARC-Payload-Digest"),
-        "content_type": content_type,
-        "http_status": status,
-        "record_type": str(record.record_type),
-    }
+    match = _CHARSET.search(content_type) if content_type else None
+    warc["content_type"] = content_type
     return Unit(file=unit.file, member=child_member(unit, member), data=data, depth=unit.depth + 1,
                 meta={"warc": warc, BUDGET_KEY: budget}, hint=media,
                 charset=match.group(1) if match else None)

@@ -1,0 +1,103 @@
+"""The multi-pattern engines of the bytes-level gate, and the on-disk cache of the compiled gate.
+
+``ENGINES[name](patterns, blob=None)`` builds an engine over byte patterns; ``matches(data)``
+returns every ``(pattern index, start, end)`` of ``data`` matched ASCII case-insensitively (the
+patterns are lower-cased), sorted by position; ``blob()`` is what :func:`save` keeps so that the
+next process need not compile again (Hyperscan takes about a second).  Hyperscan is used when its
+wheel is installed (``profilewatch[gate]``), else ahocorasick-rs: the same answers.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from ..files import atomic_write
+
+
+class _AhoCorasick:
+    name = "ahocorasick-rs"
+
+    def __init__(self, patterns: list[bytes], blob: bytes | None = None) -> None:
+        import ahocorasick_rs
+
+        self._ac = ahocorasick_rs.BytesAhoCorasick(patterns)
+
+    def blob(self) -> None:
+        return None  # built in milliseconds: nothing to cache
+
+    def matches(self, data: bytes) -> Iterable[tuple[int, int, int]]:
+        return self._ac.find_matches_as_indexes(data.lower(), overlapping=True)
+
+
+class _Hyperscan:
+    name = "hyperscan"
+
+    def __init__(self, patterns: list[bytes], blob: bytes | None = None) -> None:
+        import hyperscan
+
+        if blob is not None:
+            self._db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+        else:
+            self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            # the literal API reads C strings (a NUL, as in UTF-16, would cut a pattern): escaped bytes
+            expressions = [b"".join(b"\\x%02x" % c for c in p) for p in patterns]
+            self._db.compile(expressions=expressions, ids=list(range(len(patterns))), flags=hyperscan.HS_FLAG_CASELESS)
+        self._lens = [len(p) for p in patterns]
+        self._scratch = hyperscan.Scratch(self._db)
+
+    def blob(self) -> bytes:
+        import hyperscan
+
+        return hyperscan.dumpb(self._db)
+
+    def matches(self, data: bytes) -> Iterable[tuple[int, int, int]]:
+        out: list[tuple[int, int, int]] = []
+        lens = self._lens
+
+        def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+            out.append((pid, to - lens[pid], to))
+
+        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        out.sort(key=lambda m: (m[1], m[2]))
+        return out
+
+
+ENGINES = {"hyperscan": _Hyperscan, "ahocorasick": _AhoCorasick}
+
+
+@lru_cache(maxsize=1)
+def has_hyperscan() -> bool:
+    try:
+        import hyperscan  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# -- the compiled gate, cached between runs (building it costs about a second) ------------------
+
+def _cache_path(key: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "profilewatch" / f"bytegate-{key}.pickle"
+
+
+def load(key: str):
+    try:
+        with open(_cache_path(key), "rb") as fh:
+            tables, blobs = pickle.load(fh)
+        return tables, blobs
+    except Exception:  # missing, unreadable or from another version: build it again
+        return None
+
+
+def save(key: str, tables, blobs: dict) -> None:
+    path = _cache_path(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path) as fh:
+            pickle.dump((tables, {f: b for f, b in blobs.items() if b is not None}), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        pass  # a read-only home: build each time
