@@ -1,6 +1,6 @@
 """Peak memory (RSS) of scanning single hostile inputs, each in a fresh process (issue 12).
 
-Usage: python benchmarks/bench_memory.py [--sizes 50,100]
+Usage: python benchmarks/bench_memory.py [--sizes 50,100] [--office MB [--only-office] [--unit-seconds S]]
 
 For each size N (MB), a one-page PDF whose text content stream inflates to N MB is scanned by
 ``profilewatch.scan`` in a child process, and, as the real alternative, given to pypdf's
@@ -29,7 +29,9 @@ import json, resource, sys, time
 t = time.perf_counter()
 if sys.argv[1] == "profilewatch":
     import profilewatch
-    recs = [r.to_dict() for r in profilewatch.scan([sys.argv[2]])]
+    from profilewatch.options import Limits
+    limits = Limits(unit_seconds=float(sys.argv[3])) if len(sys.argv) > 3 else Limits()
+    recs = [r.to_dict() for r in profilewatch.scan([sys.argv[2]], limits=limits)]
     out = {"findings": sum(r["type"] == "finding" for r in recs),
            "errors": [r["reason"] for r in recs if r["type"] == "error"]}
 else:
@@ -42,8 +44,9 @@ print(json.dumps(out))
 """
 
 
-def child(tool: str, path: Path) -> dict:
-    run = subprocess.run([sys.executable, "-c", CHILD, tool, str(path)], capture_output=True, text=True)
+def child(tool: str, path: Path, unit_seconds: float | None = None) -> dict:
+    extra = [str(unit_seconds)] if unit_seconds else []
+    run = subprocess.run([sys.executable, "-c", CHILD, tool, str(path), *extra], capture_output=True, text=True)
     return json.loads(run.stdout) if run.returncode == 0 else {"failed": run.stderr[-300:]}
 
 
@@ -96,6 +99,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="50,100")
     ap.add_argument("--skip-pypdf", action="store_true")
     ap.add_argument("--office", type=int, default=0, help="also a DOCX and an XLSX unpacking to this many MB")
+    ap.add_argument("--only-office", action="store_true", help="only the DOCX and XLSX (no PDFs, no zeros)")
+    ap.add_argument("--unit-seconds", type=float, default=None, help="the DOCX/XLSX scans' unit_seconds (default 60)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("docx", "xlsx") if args.office else ():
@@ -103,7 +108,9 @@ def main() -> None:
             _office(path, kind, args.office)
             t = time.perf_counter()
             print(f"{kind} unpacking to {args.office} MB ({path.stat().st_size} bytes on disk):",
-                  child("profilewatch", path), f"(wall {time.perf_counter() - t:.1f}s)")
+                  child("profilewatch", path, args.unit_seconds), f"(wall {time.perf_counter() - t:.1f}s)")
+        if args.only_office:
+            return
         for mb in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"inflate{mb}.pdf"
             path.write_bytes(inflating_pdf(CLAIM, mb << 20))

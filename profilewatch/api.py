@@ -36,14 +36,16 @@ class ScanJob:
     keep every finding before suppression in ``collected`` (for ``--write-baseline``).
     ``jobs`` (``None``: every usable core), ``executor`` (``local`` or ``dask``) and
     ``scheduler`` (a Dask scheduler address) choose where units are scanned; the records are
-    the same and in the same order whatever they are.
+    the same and in the same order whatever they are.  ``worker_timeout``: seconds a Dask scan
+    waits with no worker in the cluster before the units not done are reported ``no_workers``
+    (then ``gave_up`` says why, after the run).
     """
 
     def __init__(self, paths: Iterable[str] | str, *, rules: RuleSet | None = None, store: Store | None = None,
                  baseline: set[str] | None = None, include_dismissed: bool = False, timeline: bool = False,
                  snapshots: Manifest | None = None, keep_findings: bool = False, jobs: int | None = 1,
                  executor: str = "local", scheduler: str | None = None, output_dir: str | None = None,
-                 **options: Any) -> None:
+                 worker_timeout: float | None = None, **options: Any) -> None:
         if store is not None and output_dir is not None:
             raise ValueError("choose one: a case store or a shard folder (--output-dir)")
         self.shards = ShardFolder(output_dir) if output_dir is not None else None
@@ -65,7 +67,9 @@ class ScanJob:
             filters.append(annotate(self.decisions))
         taps = [t for t in (TimelineBuilder(snapshots) if timeline or snapshots else None, self.collected) if t]
         self.pipeline = Pipeline(self.rules, self.options, taps=taps, filters=filters)
-        self.execution = {"jobs": jobs, "executor": executor, "scheduler": scheduler}
+        self.execution = {"jobs": jobs, "executor": executor, "scheduler": scheduler, "worker_timeout": worker_timeout}
+        self.gave_up: str | None = None
+        """Set when the Dask cluster was left without workers: why the tasks not done were given up."""
 
     def __iter__(self) -> Iterator[Record]:
         if self.store is not None:  # the scan row is made when the scan starts, not before
@@ -80,6 +84,7 @@ class ScanJob:
         try:
             yield from self.pipeline.run(self.paths)
         finally:
+            self.gave_up = getattr(executor, "gave_up", None)
             executor.close()
 
     def extras(self) -> dict[str, Any]:

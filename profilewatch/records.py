@@ -59,6 +59,7 @@ REASONS = {
     "extract_failed": "the extractor failed on malformed input",
     "container_failed": "the archive opener failed on malformed input",
     "worker_lost": "the worker process died on this unit",
+    "no_workers": "a Dask scan whose cluster had no worker for --worker-timeout seconds: the unit was not scanned",
     "ocr_unavailable": "an image or scanned page that needs OCR, and no OCR engine is installed",
     "needs_extra": "an input that needs an optional extra (a URL without fsspec: the cluster extra)",
     "split_mismatch": "a WARC byte range that does not end on a record (the whole file is read instead)",

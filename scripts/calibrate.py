@@ -44,13 +44,19 @@ def _key(file: str, member: str | None) -> tuple[str, str | None]:
     return file, (member or None)
 
 
-def labelled_findings(corpus: Path) -> list[dict]:
-    """Every finding of a labelled corpus as ``{id, kind, score, confidence, correct}``."""
+def unit_labels(corpus: Path) -> dict[tuple[str, str | None], dict]:
+    """A labelled corpus's ``labels.jsonl`` by unit key ``(file, member)`` (score.py's units)."""
     labels = {}
     for line in (corpus / "labels.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
             lab = json.loads(line)
             labels[_key(lab["file"], lab.get("member"))] = lab
+    return labels
+
+
+def labelled_findings(corpus: Path) -> list[dict]:
+    """Every finding of a labelled corpus as ``{id, kind, score, confidence, correct}``."""
+    labels = unit_labels(corpus)
     out = []
     for rec in api.scan([str(corpus)]):
         if not isinstance(rec, Finding):

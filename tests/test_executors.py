@@ -159,3 +159,80 @@ def test_kill_9_of_the_parent_leaves_no_worker_behind(tmp_path):
     while time.monotonic() < deadline and _processes_mentioning(str(corpus)):
         time.sleep(0.1)
     assert _processes_mentioning(str(corpus)) == []  # no orphan worker
+
+
+def _check_no_workers_output(records: list[dict], files: list[str]) -> list[str]:
+    """Every file one unit record, every no_workers error with its error unit; returns the files
+    given up."""
+    units = [d for d in records if d["type"] == "unit"]
+    assert sorted(u["file"] for u in units) == sorted(files)
+    gone = [d for d in records if d["type"] == "error" and d["reason"] == "no_workers"]
+    assert all("no worker for" in d["message"] and "--worker-timeout" in d["message"] for d in gone)
+    assert {u["file"] for u in units if u["outcome"] == "error"} == {d["file"] for d in gone}
+    return sorted(d["file"] for d in gone)
+
+
+def test_a_dask_cluster_whose_workers_all_vanish_mid_scan_ends_with_no_workers_records(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    import threading
+
+    from profilewatch.executors import cluster as dask_executor
+
+    corpus = make_corpus(tmp_path / "corpus", n=8, with_zip=False)
+    plain = _dicts(api.scan([str(corpus)], jobs=1))
+    marker = tmp_path / "held"
+    monkeypatch.setenv("PROFILEWATCH_TEST_HOLD_WORKER", f"doc003.txt:{marker}")  # before the workers start
+    monkeypatch.setattr(dask_executor, "BATCH_TASKS", 1)  # one Dask task per file
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=40)
+
+    first_three = threading.Event()
+
+    def close_workers_once_doc003_is_held() -> None:
+        end = time.monotonic() + 120
+        while not (marker.exists() and first_three.is_set()) and time.monotonic() < end:
+            time.sleep(0.05)
+        cluster.scale(0)  # every worker closed, the one holding doc003.txt too
+
+    closer = threading.Thread(target=close_workers_once_doc003_is_held, daemon=True)
+    closer.start()
+    try:
+        job = api.ScanJob([str(corpus)], scheduler=cluster.scheduler_address, worker_timeout=2)
+        started = time.monotonic()
+        records = []
+        for record in job:
+            records.append(record.to_dict())
+            if records[-1]["type"] == "unit" and records[-1]["file"] == "doc002.txt":
+                first_three.set()  # doc000-doc002 are back in the client: the workers may go
+        waited = time.monotonic() - started
+    finally:
+        closer.join(10)
+        cluster.close()
+    assert marker.exists()
+    gone = _check_no_workers_output(records, [f"doc{i:03d}.txt" for i in range(8)])
+    assert "doc003.txt" in gone and job.gave_up and "no worker for 2 s" in job.gave_up
+    assert waited < 100  # did not wait for the held task (600 s) or forever
+    done = {d["file"] for d in records if d["type"] == "unit" and d["outcome"] == "scanned"}
+    assert {"doc000.txt", "doc001.txt", "doc002.txt"} <= done
+    # what was scanned is what -j1 gives, record for record
+    assert [d for d in records if d.get("file") in done and d["type"] not in ("header", "summary")] == \
+        [d for d in plain if d.get("file") in done and d["type"] not in ("header", "summary")]
+
+
+def test_scan_on_a_cluster_without_workers_exits_3_with_valid_output(tmp_path):
+    distributed = pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    corpus = make_corpus(tmp_path / "corpus", n=3, with_zip=False)
+    cluster = distributed.LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=40)
+    try:
+        run = subprocess.run([sys.executable, "-m", "profilewatch", "scan", str(corpus), "--format", "jsonl",
+                              "--units", "--scheduler", cluster.scheduler_address, "--worker-timeout", "2"],
+                             capture_output=True, text=True, timeout=300)
+    finally:
+        cluster.close()
+    assert run.returncode == 3, run.stderr[-2000:]
+    assert "the scan is incomplete" in run.stderr
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    assert records[0]["type"] == "header" and records[-1]["type"] == "summary"
+    assert _check_no_workers_output(records, ["doc000.txt", "doc001.txt", "doc002.txt"]) == [
+        "doc000.txt", "doc001.txt", "doc002.txt"]
+    assert records[-1]["units"]["error"] == 3

@@ -7,7 +7,8 @@ when the segment is large), terms and cues are matched, term hits are grouped in
 :mod:`.classify`).  A passage is one finding, whatever the number of categories it names: its
 ``categories`` lists them all, ``category`` is the lead term's (see ``lead_rank``).  The
 unit's genre (report, study, tooling) is judged from all of its normalised text before any
-passage is classified.
+passage is classified (for a large unit: every normalised piece, and the first ``KEEP_BYTES`` of
+its other segments -- memory stays bounded whatever the number of segments).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import bisect
 import hashlib
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..text.encoding import scrub
@@ -29,6 +30,7 @@ from .rules import RuleSet
 REGION = 1500  # characters kept on each side of a gate hit in a large segment
 LARGE = 4096  # segments longer than this are normalised only around gate hits
 GENRE_LIMIT = 1 << 20  # segments longer than this are not read again for the unit's genre
+KEEP_BYTES = 32 << 20  # about this much of a unit's segments is kept for the genre pass (memory bound)
 WIDE = 220  # cue window on each side of a passage
 SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
@@ -65,6 +67,9 @@ class Detector:
         self.bytegate: ByteGate | None = ByteGate(self.gate)
         """The bytes-level gate (:mod:`.bytegate`); ``None`` switches it off (same findings, slower)."""
         self.matcher = Matcher(rules)
+        # called with (unit, terms, near, wide, context, genre, verdict) for every classified passage,
+        # the rejected ones too (verdict None): for training and audits (scripts/train_model.py)
+        self.observer: Callable | None = None
 
     def detect(self, unit: Unit, segments: Iterable[Segment], deadline: float | None = None,
                prefilter: bool = False) -> list[Finding]:
@@ -80,8 +85,10 @@ class Detector:
                 return []  # not even decoded: the bytes hold no gate spelling in any encoding
             if verdict is None and not self.gate.any(unit.text().lower(), unit.text()):
                 return []  # (True: the bytes showed a hit the text gate passes too)
-        pieces: list[_Piece] = []
-        kept: list[tuple[Segment, list[_Piece]]] = []  # segments for the genre pass (not kept when streamed)
+        pieces: list[_Piece] = []  # only pieces with term hits: the others' cues go to the genre at once
+        genre = Genre()
+        kept: list[Segment] = []  # segments for the genre pass (not kept when streamed, nor past KEEP_BYTES)
+        budget = 0 if unit.streamed else KEEP_BYTES
         stopped: BaseException | None = None
         if deadline is not None and (unit.deadline is None or deadline < unit.deadline):
             unit.deadline = deadline  # extractors check it inside their loops (Unit.check_time)
@@ -105,15 +112,21 @@ class Detector:
                 unit.decode_errors += bad
             found = self._pieces(seg)
             unit.decode_errors += sum(_escaped_surrogates(p.norm) for p in found)
-            pieces += found
-            if not unit.streamed:
-                kept.append((seg, found))
+            for piece in found:
+                genre.add(piece.cues)
+                if piece.terms:
+                    pieces.append(piece)
+            whole = len(found) == 1 and len(found[0].norm.original) == len(seg.text)
+            if budget > 0 and not whole and len(seg.text) <= GENRE_LIMIT:  # else: read already, or too large
+                budget -= 2 * len(seg.text) + 400
+                kept.append(seg)
             try:
                 unit.check_time("between segments")
             except LimitHit as exc:
                 stopped = exc
                 break
-        genre = self._genre(pieces, kept, None if stopped is None else float("-inf"))
+        self._genre(genre, pieces, kept, None if stopped is None else float("-inf"))
+        del kept
         findings: list[Finding] = []
         seen: set[tuple] = set()
         for piece in pieces:
@@ -131,23 +144,16 @@ class Detector:
             raise PartialResult(findings, stopped)
         return findings
 
-    def _genre(self, pieces: list[_Piece], kept: list[tuple[Segment, list[_Piece]]],
-               deadline: float | None) -> Genre:
-        """What the unit is (report, study, statement...).  Only a unit with a candidate passage
-        (a strong term) pays for reading all of its text: normalised pieces are reused, other
-        text is normalised for its cues here."""
-        genre = Genre()
-        for piece in pieces:
-            genre.add(piece.cues)
+    def _genre(self, genre: Genre, pieces: list[_Piece], kept: list[Segment], deadline: float | None) -> None:
+        """What the unit is (report, study, statement...), added to ``genre`` (which holds the cues of
+        every normalised piece already).  Only a unit with a candidate passage (a strong term) pays
+        for reading the rest of its kept text for cues."""
         if not any(h.term.role in STRONG_ROLES for p in pieces for h in p.terms):
-            return genre
-        for seg, found in kept:
+            return
+        for seg in kept:
             if deadline is not None and time.monotonic() > deadline:
                 break  # out of time: the genre from the pieces already read
-            if len(seg.text) > GENRE_LIMIT or (len(found) == 1 and len(found[0].norm.original) == len(seg.text)):
-                continue  # too large to read again, or already read whole
             genre.add(self.matcher.scan(normalize(seg.text, keep_lines=seg.context != "prose").text)[1])
-        return genre
 
     def _pieces(self, seg: Segment) -> list[_Piece]:
         text = seg.text
@@ -185,6 +191,8 @@ class Detector:
         if text[s_end : s_end + 1] in ("?", "？"):
             return []  # a question claims nothing ("Can the SDK estimate ethnicity? No.")
         verdict = classify(group, near, wide, context, genre)
+        if self.observer is not None:
+            self.observer(unit, group, near, wide, context, genre, verdict)
         if verdict is None:
             return []
         return [self._build(unit, piece, group, verdict, (s_start, s_end))]

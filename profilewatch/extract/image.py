@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Iterator
 
 from ..options import ScanOptions
-from ..records import Problem, Segment, Unit
+from ..records import LimitHit, Problem, Segment, Unit
 from . import binary, ocr
 
 MIN_SIDE = 12
@@ -36,14 +36,8 @@ class BadImage(ValueError):
     reason = "corrupt"
 
 
-class ImageRefused(ValueError):
-    """An image beyond a safety limit; ``limit`` names it."""
-
-    reason = "limit_exceeded"
-
-    def __init__(self, message: str, limit: str) -> None:
-        super().__init__(message)
-        self.limit = limit
+class ImageRefused(LimitHit):
+    """An image beyond a safety limit; ``limit`` names it (``max_image_pixels``)."""
 
 
 def note(unit: Unit, kind: str, reason: str, message: str, limit: str | None = None) -> None:
@@ -66,14 +60,14 @@ def open_image(data: bytes, max_pixels: int):
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
-        raise ImageRefused(f"image refused (decompression bomb): {exc}", "max_image_pixels") from exc
+        raise ImageRefused("max_image_pixels", f"image refused (decompression bomb): {exc}") from exc
     except Exception as exc:  # PIL raises UnidentifiedImageError, SyntaxError, struct.error...
         raise BadImage(f"image cannot be opened: {type(exc).__name__}: {exc}") from exc
     width, height = image.size
     if width * height > max_pixels:
         image.close()
-        raise ImageRefused(f"image of {width}x{height} pixels refused: more than max_image_pixels={max_pixels}",
-                           "max_image_pixels")
+        raise ImageRefused("max_image_pixels",
+                           f"image of {width}x{height} pixels refused: more than max_image_pixels={max_pixels}")
     return image
 
 

@@ -4,10 +4,11 @@ Segments are grouped so the detector sees a claim with its context: one per para
 per table row (cells joined with `` | ``, ``where["cell_starts"]`` gives each cell's offset in
 the text), one per spreadsheet row, one per slide.
 
-* DOCX (python-docx): body paragraphs and tables in document order, then headers and footers
-  of every section; ``where`` = ``{"paragraph": n}``, ``{"table": t, "row": r, ...}``,
-  ``{"header": s, "paragraph": n}`` / ``{"footer": s, ...}``.
-* XLSX (openpyxl, read-only, cached values): every sheet including hidden and very hidden ones;
+* DOCX (streamed with lxml iterparse, :mod:`.wordml`): body paragraphs and tables in document
+  order, then headers and footers of every section; ``where`` = ``{"paragraph": n}``,
+  ``{"table": t, "row": r, ...}``, ``{"header": s, "paragraph": n}`` / ``{"footer": s, ...}``.
+* XLSX (openpyxl's workbook reader and cell values, each sheet streamed with lxml iterparse,
+  :mod:`.sheetml`; cached values): every sheet including hidden and very hidden ones;
   ``where`` = ``{"sheet": name, "cell": "B7", "row": 7, "cells": [...], "sheet_state": ...}``
   (``cell`` is the row's first non-empty cell, ``cells`` every cell in the text).
 * PPTX (the slide XML parts, parsed with defusedxml): ``where`` = ``{"slide": n}`` and
@@ -16,182 +17,36 @@ the text), one per spreadsheet row, one per slide.
   rows ``{"table": name, "row": r, ...}``, presentation pages ``{"slide": n}``.
 
 These formats are zip files: before any part is parsed, the sizes in the zip directory are
-checked against ``max_member_bytes`` and ``max_ratio`` (zipfile never returns more than the
-size a member declares, so the check bounds what the parsers can unpack).
+checked against ``max_member_bytes`` and ``max_ratio`` (:mod:`.ooxml`: zipfile never returns
+more than the size a member declares, so the check bounds what the parsers can unpack).
 """
 from __future__ import annotations
 
-import io
 import re
 import zipfile
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
-import defusedxml.ElementTree as SafeET
+from ..records import Segment, Unit
+from . import sheetml, wordml
+from .ooxml import OfficeError, OfficeLimitExceeded, check_zip, read_part as _read, rels as _rel_map
+from .ooxml import row_segment as _row_segment, xml as _xml
 
-from ..records import LimitHit, Segment, Unit
-from ..sources.unpack import RATIO_FLOOR
-from ..options import Limits
-
-SEP = " | "
-
-
-class OfficeError(ValueError):
-    """An Office file that cannot be read; ``reason`` goes into the error record."""
-
-    reason = "corrupt"
-
-
-class OfficeLimitExceeded(OfficeError):
-    """A part of the document would unpack beyond the safety limits."""
-
-    reason = "limit_exceeded"
-
-    def __init__(self, message: str, limit: str) -> None:
-        super().__init__(message)
-        self.limit = limit
-
-
-def check_zip(data: bytes, limits: Limits | None = None) -> zipfile.ZipFile:
-    """Open an Office zip after checking its declared sizes and ratios against the limits."""
-    limits = limits or Limits()
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise OfficeError(f"not a readable zip package: {exc}") from exc
-    total = 0
-    for info in zf.infolist():
-        if info.flag_bits & 0x1:
-            err = OfficeError(f"part {info.filename!r} is encrypted")
-            err.reason = "encrypted"
-            raise err
-        total += info.file_size
-        if info.file_size > limits.max_member_bytes:
-            raise OfficeLimitExceeded(f"part {info.filename!r} is larger than max_member_bytes={limits.max_member_bytes}",
-                                      "max_member_bytes")
-        if total > limits.max_total_bytes:
-            raise OfficeLimitExceeded(f"parts unpack to more than max_total_bytes={limits.max_total_bytes}",
-                                      "max_total_bytes")
-        if info.file_size > RATIO_FLOOR and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise OfficeLimitExceeded(f"part {info.filename!r} has a compression ratio above max_ratio={limits.max_ratio:g}",
-                                      "max_ratio")
-    return zf
-
-
-def _row_segment(cells: list[str], where: dict[str, Any], context: str = "prose") -> Segment | None:
-    cells = [c.strip() for c in cells]
-    kept = [c for c in cells if c]
-    if not kept:
-        return None
-    starts, pos = [], 0
-    for c in kept:
-        starts.append(pos)
-        pos += len(c) + len(SEP)
-    return Segment(text=SEP.join(kept), context=context, where={**where, "cell_starts": starts})
+__all__ = ["OfficeError", "OfficeLimitExceeded", "check_zip", "FORMATS", "MEDIA"]
 
 
 # -- DOCX --------------------------------------------------------------------------------------
 
 def docx(unit: Unit) -> Iterator[Segment]:
-    """Segments of a Word document."""
-    import docx as python_docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    check_zip(unit.data)
-    try:
-        document = python_docx.Document(io.BytesIO(unit.data))
-    except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors...
-        raise OfficeError(f"DOCX cannot be parsed: {type(exc).__name__}: {exc}") from exc
-    counters = {"paragraph": 0, "table": 0}
-
-    def blocks(container: Any, where: dict[str, Any]) -> Iterator[Segment]:
-        for block in container.iter_inner_content():
-            if not counters["paragraph"] & 1023:
-                unit.check_time(f"at DOCX paragraph {counters['paragraph']}")
-            if isinstance(block, Paragraph):
-                counters["paragraph"] += 1
-                if block.text.strip():
-                    yield Segment(text=block.text, context="prose",
-                                  where={**where, "paragraph": counters["paragraph"]})
-            elif isinstance(block, Table):
-                counters["table"] += 1
-                yield from _docx_table(block, {**where, "table": counters["table"]})
-
-    yield from blocks(document, {})
-    for number, section in enumerate(document.sections, 1):
-        for kind, parts in (("header", (section.header, section.first_page_header, section.even_page_header)),
-                            ("footer", (section.footer, section.first_page_footer, section.even_page_footer))):
-            seen = set()
-            for part in parts:
-                if part.is_linked_to_previous or id(part._element) in seen:
-                    continue
-                seen.add(id(part._element))
-                counters["paragraph"] = 0
-                yield from blocks(part, {kind: number})
-
-
-def _docx_table(table: Any, where: dict[str, Any]) -> Iterator[Segment]:
-    for r, row in enumerate(table.rows, 1):
-        cells, seen = [], set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:  # a merged cell is repeated for every grid column it spans
-                continue
-            seen.add(id(cell._tc))
-            cells.append(" ".join(p.text for p in cell.paragraphs))
-        segment = _row_segment(cells, {**where, "row": r})
-        if segment:
-            yield segment
-        for cell in row.cells:
-            for inner in cell.tables:
-                yield from _docx_table(inner, {**where, "row": r, "nested": True})
+    """Segments of a Word document (streamed: see :mod:`.wordml`)."""
+    yield from wordml.docx(unit, check_zip(unit.data))
 
 
 # -- XLSX --------------------------------------------------------------------------------------
 
 def xlsx(unit: Unit) -> Iterator[Segment]:
-    """Segments of an Excel workbook: one per non-empty row of every sheet, hidden ones too."""
-    import openpyxl
-    from openpyxl.utils import get_column_letter
-
-    check_zip(unit.data)
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(unit.data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise OfficeError(f"XLSX cannot be parsed: {type(exc).__name__}: {exc}") from exc
-    try:
-        yield from _sheets(workbook, get_column_letter, unit)
-    except (OfficeError, LimitHit):
-        raise
-    except Exception as exc:  # openpyxl reads sheets lazily: damage shows up while iterating
-        raise OfficeError(f"XLSX cannot be read: {type(exc).__name__}: {exc}") from exc
-    finally:
-        workbook.close()
-
-
-def _sheets(workbook: Any, get_column_letter: Any, unit: Unit) -> Iterator[Segment]:
-    for sheet in workbook.worksheets:
-        unit.check_time(f"at sheet {sheet.title!r}")
-        state = getattr(sheet, "sheet_state", "visible")
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()  # a declared A1:XFD1048576 would pad every row to 16384 cells
-        for n, row in enumerate(sheet.iter_rows()):
-            if not n & 4095:
-                unit.check_time(f"at sheet {sheet.title!r} row {n + 1}")
-            if not row:  # openpyxl yields an empty tuple for every missing row number
-                continue
-            cells, coords, r = [], [], None
-            for cell in row:
-                value = getattr(cell, "value", None)
-                if value is None or str(value).strip() == "":
-                    continue
-                r = cell.row
-                cells.append(str(value))
-                coords.append(f"{get_column_letter(cell.column)}{cell.row}")
-            if cells:
-                yield _row_segment(cells, {"sheet": sheet.title, "cell": coords[0], "row": r, "cells": coords,
-                                           "sheet_state": state}, context="data")
+    """Segments of an Excel workbook: one per non-empty row of every sheet (streamed: see :mod:`.sheetml`)."""
+    yield from sheetml.xlsx(unit, check_zip(unit.data))
 
 
 # -- PPTX --------------------------------------------------------------------------------------
@@ -199,7 +54,6 @@ def _sheets(workbook: Any, get_column_letter: Any, unit: Unit) -> Iterator[Segme
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
 def pptx(unit: Unit) -> Iterator[Segment]:
@@ -218,42 +72,9 @@ def pptx(unit: Unit) -> Iterator[Segment]:
                 yield Segment(text=text, context="prose", where={"slide": number, "notes": True})
 
 
-def _read(zf: zipfile.ZipFile, name: str) -> bytes:
-    """A part's bytes; a damaged part is an :class:`OfficeError`."""
-    try:
-        return zf.read(name)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, KeyError, ValueError) as exc:
-        raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
-
-
-def _xml(data: bytes) -> Any:
-    try:
-        return SafeET.fromstring(data)
-    except SafeET.ParseError as exc:
-        raise OfficeError(f"XML part cannot be parsed: {exc}") from exc
-
-
 def _rels(zf: zipfile.ZipFile, names: set[str], part: str) -> dict[str, str]:
-    folder, _, base = part.rpartition("/")
-    rels = f"{folder}/_rels/{base}.rels"
-    if rels not in names:
-        return {}
-    out = {}
-    for rel in _xml(_read(zf, rels)).iter(f"{_REL}Relationship"):
-        target = rel.get("Target", "")
-        out[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else _join(folder, target)
-    return out
+    return _rel_map(zf, names, part)
 
-
-def _join(folder: str, target: str) -> str:
-    parts = folder.split("/") if folder else []
-    for piece in target.split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece not in ("", "."):
-            parts.append(piece)
-    return "/".join(parts)
 
 
 def _slide_order(zf: zipfile.ZipFile, names: set[str]) -> list[str]:

@@ -1,0 +1,196 @@
+"""The task every executor runs (:func:`scan_task`: one top-level unit, or one byte range of a
+large WARC), its result, and what executors share: the plan of a unit's tasks, the joining of
+parts back into one result per unit, the records of a unit no worker could scan (:func:`lost`).
+"""
+from __future__ import annotations
+
+import collections
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..detect.engine import Detector
+from ..detect.rules import RuleSet
+from ..files import open_input
+from ..options import ScanOptions
+from ..records import Problem, Record, Unit, UnitRecord
+from ..scanner import scan_unit, scan_warc_range
+from ..sources.sniff import sniff
+from ..sources.warc import SPLIT_MISMATCH
+from ..sources.warcsplit import record_ranges
+
+ATTEMPTS = 3
+"""How often a unit is tried on a fresh worker before it is reported as ``worker_lost``."""
+@dataclass
+class TaskResult:
+    """The records of one top-level unit, and the units among them that had findings (by sha256).
+
+    ``unit`` is the parent's unit (set by the executor, never shipped back); ``fresh`` is false
+    for results that were ready before any scan (walk problems, cache hits).
+    """
+
+    records: list[Record]
+    found: dict[str, Unit] = field(default_factory=dict)
+    seconds: float = 0.0
+    unit: Unit | None = None
+    fresh: bool = True
+    lost: bool = False
+    """No worker could complete the scan (the records say why): a rerun should try again."""
+
+
+@dataclass
+class Part:
+    """Bytes ``start``..``end`` of a large top-level WARC file: one task of a file split into
+    record ranges (``index`` of ``count``); the results of its parts are joined in order."""
+
+    unit: Unit
+    start: int
+    end: int
+    index: int
+    count: int
+
+
+Task = Unit | Part
+
+
+def plan(unit: Unit, options: ScanOptions, jobs: int) -> list[Task]:
+    """The tasks of one top-level unit: the unit itself, or, with several workers, a WARC file
+    too large to hold split into record ranges of about ``options.split_bytes``."""
+    if jobs < 2 or not unit.streamed or unit.depth or unit.size <= options.split_bytes:
+        return [unit]
+    try:
+        with open_input(unit.path) as fh:
+            fmt = sniff(fh.read(512), unit.name, unit.hint)
+        ranges = record_ranges(unit.path, options.split_bytes) if fmt in ("warc", "gzip") else []
+    except OSError:
+        return [unit]  # the scan reports why it cannot be read
+    if len(ranges) < 2:
+        return [unit]
+    return [Part(unit, a, b, i, len(ranges)) for i, (a, b) in enumerate(ranges)]
+
+
+def cpu_count() -> int:
+    """The cores this process may use (affinity and cgroup-aware where Python knows how)."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return counter() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+# --------------------------------------------------------------------------- the task
+
+_WORKER: dict[str, Any] = {}
+
+
+def shared_detector(rules: RuleSet) -> Detector:
+    """This process's detector for ``rules`` (built once; forked workers inherit it)."""
+    if _WORKER.get("digest") != rules.digest:
+        _WORKER.update(digest=rules.digest, detector=Detector(rules))
+    return _WORKER["detector"]
+
+
+def scan_task(task: Task, rules: RuleSet, options: ScanOptions, keep_found: bool = True) -> TaskResult:
+    """Scan one top-level unit completely, or one part of it (runs in a worker, or inline)."""
+    import time
+
+    started = time.monotonic()
+    found: dict[str, Unit] = {}
+    hook = (lambda u: found.setdefault(u.sha256, u)) if keep_found else None
+    unit = task.unit if isinstance(task, Part) else task
+    _test_hooks(unit)
+    detector = shared_detector(rules)
+    if isinstance(task, Part):
+        records = list(scan_warc_range(unit, task.start, task.end, detector, options, on_findings=hook))
+    else:
+        records = list(scan_unit(unit, detector, options, on_findings=hook))
+    return TaskResult(records, found, time.monotonic() - started)
+
+
+def _test_hooks(unit: Unit) -> None:
+    """``PROFILEWATCH_TEST_KILL_WORKER=NAME:MARKER``: the first worker to meet unit NAME dies
+    (MARKER, a file path, records that it happened; ``always``: every worker that meets it), so a
+    test can kill a worker mid-task.  ``PROFILEWATCH_TEST_HOLD_WORKER=NAME:MARKER``: a worker that
+    meets unit NAME creates MARKER and sleeps (a test then takes the cluster's workers away)."""
+    hold = os.environ.get("PROFILEWATCH_TEST_HOLD_WORKER")
+    if hold and _WORKER.get("in_worker"):
+        name, _, marker = hold.partition(":")
+        if unit.file == name:
+            open(marker, "w").close()  # noqa: SIM115
+            time.sleep(600)
+    spec = os.environ.get("PROFILEWATCH_TEST_KILL_WORKER")
+    if spec and _WORKER.get("in_worker"):
+        name, _, marker = spec.partition(":")
+        if unit.file == name and (marker == "always" or not os.path.exists(marker)):
+            if marker != "always":
+                open(marker, "w").close()  # noqa: SIM115
+            os._exit(70)
+
+
+def _owned(result: TaskResult, unit: Unit) -> TaskResult:
+    result.unit = unit
+    return result
+
+
+def _ready(result: TaskResult) -> Future:
+    done: Future = Future()
+    done.set_result(result)
+    return done
+
+
+def _fill(pending: collections.deque, source: Iterator[Unit | TaskResult], window: int,
+          submit: Callable[[Task], Any], tasks: Callable[[Unit], list[Task]]) -> bool:
+    """Top the window of ``[task, future]`` entries up from ``source`` (a ready TaskResult gets
+    task None; a unit split into parts gets an entry per part); False once ``source`` is exhausted."""
+    while len(pending) < window:
+        item = next(source, None)
+        if item is None:
+            return False
+        if isinstance(item, TaskResult):
+            pending.append([None, _ready(item)])
+        else:
+            pending.extend([task, submit(task)] for task in tasks(item))
+    return True
+
+
+class _Joiner:
+    """Turns the results of tasks, taken in order, into one TaskResult per top-level unit."""
+
+    def __init__(self, whole: Callable[[Unit], TaskResult]) -> None:
+        self.held: list[TaskResult] = []
+        self.whole = whole
+
+    def add(self, task: Task | None, result: TaskResult) -> TaskResult | None:
+        if task is None:
+            return result
+        if not isinstance(task, Part):
+            return _owned(result, task)
+        self.held.append(result)
+        if task.index < task.count - 1:
+            return None
+        held, self.held = self.held, []
+        if any(getattr(r, "reason", None) == SPLIT_MISMATCH for h in held for r in h.records):
+            return _owned(self.whole(task.unit), task.unit)  # a cut fell inside a record: read the file whole
+        if any(not h.fresh for h in held):  # a part was lost: the file is not kept in a store
+            merged = TaskResult([r for h in held for r in h.records], fresh=False, lost=True)
+        else:
+            merged = TaskResult([r for h in held for r in h.records], {k: v for h in held for k, v in h.found.items()},
+                                sum(h.seconds for h in held))
+        return _owned(merged, task.unit)
+
+
+def lost(task: Task, message: str, reason: str = "worker_lost") -> TaskResult:
+    """The records of a unit (or part) whose scan could not be completed by any worker."""
+    unit = task.unit if isinstance(task, Part) else task
+    if isinstance(task, Part):
+        message = f"WARC records in bytes {task.start}-{task.end} not scanned: {message}"
+    problem = Problem("error", unit.file, unit.member, reason, message, None)
+    records: list[Record] = [problem]
+    if not isinstance(task, Part) or task.index == task.count - 1:
+        records.append(UnitRecord(unit.file, unit.member, None, unit.size, "unknown", "error"))
+    return TaskResult(records, unit=unit, fresh=False, lost=True)  # not kept in a store: a rescan tries again

@@ -1,0 +1,174 @@
+"""The zip package under every Office format (OOXML and OpenDocument): limits, parts, XML.
+
+* :func:`check_zip` opens the package after checking the sizes its zip directory declares
+  against ``max_member_bytes``, ``max_total_bytes`` and ``max_ratio`` (zipfile never returns more
+  than the size a member declares, so the check bounds what any parser can unpack).
+* :func:`read_part` / :func:`xml` read a small part whole (defusedxml: entities refused).
+* :func:`iter_part` streams a large part through ``lxml.etree.iterparse`` (end events of the
+  tags asked for): the caller clears what it has read, so memory stays bounded whatever the
+  part's size, and ``unit.check_time`` runs on every block read from the zip stream (a part
+  that yields no element still stops at the deadline).  Entities are not resolved, no DTD is
+  loaded and nothing is fetched.
+* Damage (bad zip, bad deflate, bad XML) is an :class:`OfficeError` (reason ``corrupt``).
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import defusedxml.ElementTree as SafeET
+
+from ..options import Limits
+from ..records import LimitHit, Segment, Unit
+from ..sources.unpack import RATIO_FLOOR
+
+SEP = " | "
+REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, KeyError, ValueError)
+
+
+class OfficeError(ValueError):
+    """An Office file that cannot be read; ``reason`` goes into the error record."""
+
+    reason = "corrupt"
+
+
+class OfficeLimitExceeded(LimitHit):
+    """A part of the document would unpack beyond the safety limits (``limit`` names the limit)."""
+
+
+def check_zip(data: bytes, limits: Limits | None = None) -> zipfile.ZipFile:
+    """Open an Office zip after checking its declared sizes and ratios against the limits."""
+    limits = limits or Limits()
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise OfficeError(f"not a readable zip package: {exc}") from exc
+    total = 0
+    for info in zf.infolist():
+        if info.flag_bits & 0x1:
+            err = OfficeError(f"part {info.filename!r} is encrypted")
+            err.reason = "encrypted"
+            raise err
+        total += info.file_size
+        if info.file_size > limits.max_member_bytes:
+            raise OfficeLimitExceeded("max_member_bytes", f"part {info.filename!r} is larger than "
+                                      f"max_member_bytes={limits.max_member_bytes}")
+        if total > limits.max_total_bytes:
+            raise OfficeLimitExceeded("max_total_bytes", f"parts unpack to more than max_total_bytes={limits.max_total_bytes}")
+        if info.file_size > RATIO_FLOOR and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise OfficeLimitExceeded("max_ratio", f"part {info.filename!r} has a compression ratio above "
+                                      f"max_ratio={limits.max_ratio:g}")
+    return zf
+
+
+def row_segment(cells: list[str], where: dict[str, Any], context: str = "prose") -> Segment | None:
+    """One segment for a table or sheet row: non-empty cells joined with :data:`SEP`,
+    ``where["cell_starts"]`` giving each cell's offset in the text."""
+    cells = [c.strip() for c in cells]
+    kept = [c for c in cells if c]
+    if not kept:
+        return None
+    starts, pos = [], 0
+    for c in kept:
+        starts.append(pos)
+        pos += len(c) + len(SEP)
+    return Segment(text=SEP.join(kept), context=context, where={**where, "cell_starts": starts})
+
+
+def read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A part's bytes; a damaged part is an :class:`OfficeError`."""
+    try:
+        return zf.read(name)
+    except _READ_ERRORS as exc:
+        raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
+
+
+def xml(data: bytes) -> Any:
+    """A small part parsed whole (defusedxml: a part declaring entities is refused)."""
+    try:
+        return SafeET.fromstring(data)
+    except SafeET.ParseError as exc:
+        raise OfficeError(f"XML part cannot be parsed: {exc}") from exc
+
+
+def join(folder: str, target: str) -> str:
+    """A relationship target resolved against the folder of its source part."""
+    parts = folder.split("/") if folder else []
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def rel_elements(zf: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[str, str, str]]:
+    """``(Id, Type, resolved target)`` of every relationship of ``part`` (``""`` = the package)."""
+    folder, _, base = part.rpartition("/")
+    rels = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    if rels not in names:
+        return []
+    out = []
+    for rel in xml(read_part(zf, rels)).iter(f"{REL}Relationship"):
+        target = rel.get("Target", "")
+        out.append((rel.get("Id", ""), rel.get("Type", ""),
+                    target.lstrip("/") if target.startswith("/") else join(folder, target)))
+    return out
+
+
+def rels(zf: zipfile.ZipFile, names: set[str], part: str) -> dict[str, str]:
+    """Relationship id -> resolved target part name, for ``part``."""
+    return {rid: target for rid, _, target in rel_elements(zf, names, part)}
+
+
+class _Checked(io.RawIOBase):
+    """A part's zip stream that checks the unit's deadline on every read (iterparse reads it in blocks)."""
+
+    def __init__(self, fh: Any, unit: Unit, where: str) -> None:
+        self.fh, self.unit, self.where = fh, unit, where
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        self.unit.check_time(self.where)
+        return self.fh.read(size)
+
+
+def iter_part(zf: zipfile.ZipFile, name: str, unit: Unit, tags: tuple[str, ...]) -> Iterator[Any]:
+    """``(event, element)`` end events of ``tags`` in part ``name``, parsed as it is unpacked.
+
+    The caller clears elements it is done with (``clear_read``); damage is an :class:`OfficeError`,
+    the deadline a :class:`~profilewatch.records.LimitHit` raised between blocks."""
+    from lxml import etree
+
+    try:
+        fh = zf.open(name)
+    except _READ_ERRORS as exc:
+        raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
+    with fh:
+        events = etree.iterparse(_Checked(fh, unit, f"in part {name}"), events=("end",), tag=tags,
+                                 resolve_entities=False, load_dtd=False, no_network=True, remove_comments=True)
+        try:
+            yield from events
+        except (LimitHit, OfficeError):
+            raise
+        except etree.XMLSyntaxError as exc:
+            raise OfficeError(f"XML part {name!r} cannot be parsed: {exc}") from exc
+        except _READ_ERRORS as exc:
+            raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
+
+
+def clear_read(elem: Any) -> None:
+    """Free an element read to its end, and the siblings before it (the iterparse idiom)."""
+    elem.clear()
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]
