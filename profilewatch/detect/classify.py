@@ -11,8 +11,9 @@ The decision, in order (each step names the cues that decided it in the explanat
    before the term or capability word it negates (``不支持``, ``does not``; ``is prohibited`` also
    after it) -> ``disclaimer``;
 2. the unit is a report or a study measuring across groups -> ``reporting`` / ``evaluation``;
-   a screening/moderation word list, skin colour as a pixel class, or a data-exchange standard's
-   field layout (GA/T 1400) -> nothing / ``record_field``;
+   a screening/moderation word list, skin colour as a pixel class, a text about peoples
+   (culture, history, genetics, census) with no face or targeting beside the term, or a
+   data-exchange standard's field layout (GA/T 1400) -> nothing / ``record_field``;
 3. ID-document cues (``身份证``, ``ID card``), unless a targeting cue and a named group share the
    sentence -> ``record_field`` (form and survey words lose to a face or an inference verb);
 4. a targeting cue (alarm, watchlist, special handling) in the sentence -- or in the paragraph when
@@ -22,8 +23,12 @@ The decision, in order (each step names the cues that decided it in the explanat
 5. a capability cue, or an attribute in code/data beside face context -> ``implementation`` in
    code and data, ``capability_claim`` in prose.  In code, generic words (model, attribute,
    value) need a face word or an inference verb; an attribute valued in colour classes of people
-   (白皮肤, 黄种人) needs neither;
+   (白皮肤, 黄种人) needs neither; three looks of a face (glasses, mask, beard: ``appearance``
+   cues) count as a face word and overrule an ID-card cue that is only nearby;
 6. otherwise nothing is reported (the words alone prove nothing).
+
+In a UI-strings bundle (``Genre.ui_strings``: an i18n/locale file) a claim or targeting reading
+becomes ``implementation``: the labels are the strings of the product's screens.
 """
 from __future__ import annotations
 
@@ -36,11 +41,13 @@ from .lexicon import Hit
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
 # prose that is really a table row, code span, JSON key or a field definition of an API document
-# ("byNation BYTE 民族：0-未知，1-汉族", "是否为少数民族：0 否，1 是"): classified as data
+# ("byNation BYTE 民族：0-未知，1-汉族", "是否为少数民族：0 否，1 是", a row "uyghur | Float | ..."): classified as data
 STRUCTURED = re.compile(r"\|[^|\n]*\|[^|\n]*\||`[^`\n]+`|\"\w+\"\s*:"
+                        r"|^[^\S\n]*[A-Za-z_][\w.\[\]]*[^\S\n]*\|[^\S\n]*(?:Integer|Float|Double|String|Boolean|Bool|Number"
+                        r"|Object|Array|Long|int|float|double|string|bool|long|number|object|array)[^\S\n]*\|"
                         r"|\b[a-z]+(?:[A-Z]\w*|_\w+)\s+(?:BYTE|WORD|DWORD|int|char|float|bool|string|String|Integer|Boolean"
                         r"|uint8_t|int32|u?int\d*|enum)\b"
-                        r"|(?<![\d.])0\s*[-:：=]?\s*(?:否|未知|无|不是|unknown|no|false)\s*[，,;；、]\s*1\s*[-:：=]?\s*\S")
+                        r"|(?<![\d.])0\s*[-:：=]?\s*(?:否|未知|无|不是|unknown|no|false)\s*[，,;；、]\s*1\s*[-:：=]?\s*\S", re.M)
 ADJACENT = 8  # a filtering cue this close to a term (normalised chars) keys the filter on it
 ADJACENT_WORDS = 24  # the same for English words
 TABLE_GROUPS = 8  # this many distinct group names in one passage make it a code table
@@ -48,6 +55,11 @@ TOPICAL_TERMS = 2  # this many distinct attribute terms make a passage about the
 BIOMETRIC_TERMS = 2  # this many distinct face/camera words make a whole unit about seeing people
 STANDARD_TERMS = 3  # this many distinct field names of a standard make a unit its schema
 IMAGING_TERMS = 2  # this many distinct image-processing words make skin colour a pixel class
+APPEARANCE_TERMS = 3  # this many distinct looks of a face (glasses, mask, beard) beside a term: a face-attribute struct
+NEGATION_REACH = 60  # a negation cue negates a term or capability word at most this far after it (normalised chars)
+CODE_REPORTING_TERMS = 5  # this many distinct news words make code a report's data (a word list, a feed), not an SDK
+DOCUMENT_TERMS = 6  # this many distinct ID-document words (OCR, 出生日期, 签发机关, passport...) make a unit a card reader
+HUMANITIES_TERMS = 3  # this many distinct culture/history/genetics/census words make a unit about peoples
 DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
 CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts", "flag", "flags"})  # ids and counters in code, not filters
 NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "features"})  # capability words that claim no act
@@ -55,6 +67,10 @@ INFERS = frozenset({"predict", "predicts", "predicted", "predicting", "predictio
                     "inferring", "inference", "estimate", "estimates", "estimated", "estimating", "derived from",
                     "impute", "imputes", "imputed", "imputation",
                     "推断", "预测", "估计"})  # verbs that say the attribute is inferred
+DESCRIBED = frozenset({"appearance", "外貌", "长相"})  # looks as a record describes them (a property label)
+EVENTS = frozenset({"alarm", "alarms", "alert", "alerts", "alerting"})
+"""event-channel words of SDK code (struFaceSnapAlarm, ALARM_INFO): with no group named they target nobody"""
+SCORES = frozenset({"置信度", "confidence", "probability", "prob", "概率"})  # the score of a class: inferred
 ASKED = frozenset({"survey", "questionnaire", "respondent", "respondents", "问卷", "调查问卷", "填写", "registration form"})
 """record cues that are answers or form words, not identity documents: inference or a face beside them wins"""
 DATA_WORDS = frozenset({"dataset", "datasets", "数据集", "样本", "测试集"})  # training data is no evaluation by itself
@@ -69,6 +85,8 @@ FAIRNESS = frozenset({"bias", "biased", "fairness", "公平性", "偏差", "偏�
                       "error rate", "error rates", "false non-match", "false non match", "fitzpatrick", "monk skin",
                       "nist", "frvt", "志愿者"})
 """evaluation words that measure across groups: a study needs one (accuracy alone is a spec sheet)"""
+GROUPWISE = FAIRNESS - {"错误率", "error rate", "error rates", "false non-match", "false non match", "nist", "志愿者"}
+"""the same without plain error rates: code (an SDK's 错误率 of a stream) needs a measure across groups"""
 IMAGING = frozenset({"ycrcb", "ycbcr", "cr分量", "cb分量", "cr 分量", "cb 分量", "像素", "pixel", "pixels", "色彩空间",
                      "color space", "colour space", "cv2", "opencv", "threshold", "阈值", "skin segmentation",
                      "skin detection", "肤色分割", "肤色模型", "肤色检测", "二值化", "hsv", "椭圆模型"})
@@ -98,15 +116,20 @@ class Genre:
     denial: set[str] = field(default_factory=set)
     standard: set[str] = field(default_factory=set)
     imaging: set[str] = field(default_factory=set)
+    humanities: set[str] = field(default_factory=set)
+    record: set[str] = field(default_factory=set)
+    ui_strings: bool = False  # the unit is a UI-strings bundle (i18n/locale file): its labels are the product's
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard"):
+            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities"):
                 getattr(self, h.cue).add(h.text)
             elif h.cue == "unrelated" and h.text in IMAGING:
                 self.imaging.add(h.text)
             elif h.cue in ("disclaimer", "removal"):
                 self.denial.add(h.text)
+            elif h.cue == "record_field" and h.text not in ASKED:
+                self.record.add(h.text)
 
     def denies(self) -> bool:
         """The unit is a statement that denies or withdraws the capability."""
@@ -117,17 +140,29 @@ class Genre:
         return len(self.standard) >= STANDARD_TERMS
 
     def about_people(self) -> bool:
-        """The unit is about seeing people (faces, cameras, video) somewhere in its text."""
-        return len(self.biometric) >= BIOMETRIC_TERMS and bool(self.biometric - MEDIA)
+        """The unit is about seeing people (faces, cameras, video) somewhere in its text -- unless
+        it is about identity documents throughout (an ID-card OCR's photos are the card's)."""
+        return len(self.biometric) >= BIOMETRIC_TERMS and bool(self.biometric - MEDIA) and not self.documentary()
 
-    def kind(self) -> str | None:
+    def documentary(self) -> bool:
+        """The unit reads identity documents (OCR of ID cards, passports: many distinct card fields)."""
+        return len(self.record) >= DOCUMENT_TERMS
+
+    def about_peoples(self) -> bool:
+        """The unit is about peoples, not persons: culture, history, genetics, census statistics."""
+        return len(self.humanities) >= HUMANITIES_TERMS
+
+    def kind(self, coded: bool = False) -> str | None:
         """``reporting``, ``evaluation`` or ``unrelated`` (a compliance or moderation tool that
-        lists the words itself) when the unit is clearly that kind of document."""
+        lists the words itself) when the unit is clearly that kind of document.  For a passage
+        of code (``coded``) a few news words do not make a report (a camera SDK says 曝光
+        "exposure", 媒体 "media stream", "according to"): it takes CODE_REPORTING_TERMS (a word
+        list or a news feed's data), and a study needs a measure *across groups*, not an error rate."""
         if len(self.tooling) >= 2:
             return "unrelated"
-        if len(self.reporting) >= 3 and len(self.reporting) >= len(self.evaluation):
+        if len(self.reporting) >= (CODE_REPORTING_TERMS if coded else 3) and len(self.reporting) >= len(self.evaluation):
             return "reporting"
-        if len(self.evaluation - DATA_WORDS) >= 3 and self.evaluation & FAIRNESS:
+        if len(self.evaluation - DATA_WORDS) >= 3 and self.evaluation & (GROUPWISE if coded else FAIRNESS):
             return "evaluation"  # accuracy figures alone (FAR, pass rate) are a spec, not a study across groups
         return None
 
@@ -154,34 +189,52 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     coded = context in ("code", "data", "binary")
     filtering = _adjacent(terms, [c for c in near if not (coded and c.text in CODE_NOISE)], ("filtering", "search"))
     topical = has_group or len({t.text for t in strong}) >= TOPICAL_TERMS  # the passage is about the group
-    pinned = near_kinds.get("targeting") or ({"watch category"} if roles["watch"] else None)  # in the sentence
+    near_targeting = near_kinds.get("targeting", set())
+    plumbing = context in ("code", "binary") and not (has_group or classes)  # an SDK's event channel, not a rule
+    if plumbing:
+        near_targeting = near_targeting - EVENTS  # struFaceSnapAlarm.byEthnic: the alarm is the event the value rides on
+    pinned = near_targeting or ({"watch category"} if roles["watch"] else None)  # in the sentence
     # a code table of attribute values (汉族, 维族...) is the attribute's definition, whatever alarms are near
     enumerated = coded and len({t.text for t in terms if t.term.role == "group"}) >= 2
     capability, biometric, schema = (wide_kinds.get(k) for k in ("capability", "biometric", "implementation"))
+    looks = wide_kinds.get("appearance", set())
+    if len(looks) >= APPEARANCE_TERMS:  # age, glasses, mask, beard, expression: the attributes of a seen face
+        biometric = (biometric or set()) | looks
     seen = biometric or genre.about_people()  # faces, cameras, bodies: people are looked at
     inferred = (capability or set()) & INFERS
+    scored = has_group and (capability or set()) & SCORES  # "是否为维族的置信度": a group with a score is a classifier's output
     if coded and capability and not (capability - GENERIC or biometric):
         capability = None  # "model", "attribute", "value" are everyday words of code; they claim nothing alone
     # a search or filter over people seen is targeting; one over fields people declared (a dating filter) is not
     filtering = filtering if seen or pinned else set()
-    targeting = pinned or (topical and not enumerated and wide_kinds.get("targeting")) or filtering
+    wide_targeting = wide_kinds.get("targeting", set()) - (EVENTS if plumbing else set())
+    targeting = pinned or (topical and not enumerated and wide_targeting) or filtering
     person = wide_kinds.get("person") or seen
     if coded and not (seen or inferred):
         person = None  # a user or customer field in code is a record until something infers it
     base = max(ROLE_WEIGHT[r] for r in roles)
 
     def verdict(kind: str, confidence: float, reason: str) -> Verdict:
+        if genre.ui_strings and kind in ("capability_claim", "targeting_rule"):
+            # an i18n bundle's attribute and alarm labels are the strings of the product's UI
+            kind, reason = "implementation", f"{reason}; the labels of a UI-strings bundle implement the product's screens"
         return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
 
     # 1. clean kinds, decided by the sentence or by the document as a whole
     if "removal" in near_kinds or _negates(near, terms):
         return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
-    if genre.kind() == "unrelated":
+    document = genre.kind(context in ("code", "binary"))
+    if document == "unrelated":
         return None
-    if genre.kind():
-        return verdict(genre.kind(), 0.6, f"the document reads as {genre.kind()}")
-    if "unrelated" in near_kinds and not (has_group and near_kinds.get("targeting")):
+    if document:
+        return verdict(document, 0.6, f"the document reads as {document}")
+    unrelated = near_kinds.get("unrelated", set())
+    if categories != ["skin_color"]:
+        unrelated = unrelated - IMAGING  # an image library (opencv) beside race says nothing of pixels
+    if unrelated and not (has_group and near_kinds.get("targeting")):
         return None
+    if genre.about_peoples() and not (biometric or near_kinds.get("targeting") or (inferred and wide_kinds.get("person"))):
+        return None  # a culture, history, genetics or census text about peoples classifies no person
     if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS:
         return None  # skin-colour pixels in image processing (skin segmentation, YCbCr thresholds)
     if "tooling" in near_kinds and not (person or capability):
@@ -190,6 +243,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if record and near_kinds.get("record_field", set()) <= ASKED and (
             near_kinds.get("capability", set()) & INFERS or near_kinds.get("biometric")):
         record = False  # "predicts it from the voice, no survey needed", "fill in the face attributes": not asked
+    if record and "record_field" not in near_kinds and len(looks) >= APPEARANCE_TERMS:
+        record = False  # a face-attribute struct beside the file's ID-card fields is still a face's attributes
     if record and not (near_kinds.get("targeting") and has_group):
         if "evaluation" in near_kinds:
             return verdict("evaluation", 0.5, "measurement cue beside the term")
@@ -199,7 +254,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
     measured = near_kinds.get("evaluation", set()) if near_kinds.get("evaluation", set()) - DATA_WORDS else set()
-    if measured and not targeting and (len(measured) >= 2 or "capability" not in near_kinds):
+    claiming = near_kinds.get("capability", set()) - (GENERIC if coded else set())  # "model", "attribute" claim nothing in code
+    if measured and not targeting and (len(measured) >= 2 or not claiming):
         return verdict("evaluation", 0.5, "measurement cue beside the term")
     if "reporting" in near_kinds:
         return verdict("reporting", 0.5, "reporting cue beside the term")
@@ -237,19 +293,22 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if coded and (roles["attribute"] or roles["identifier"]) and any(
             t.term.role == "group" and t.term.category == "skin_color" for t in terms):
         return verdict("implementation", base + 0.2, "an attribute valued in colour classes of people (白种人, 黑皮肤)")
-    seen_people = biometric or (genre.about_people() and (schema or capability))
-    if coded and ((seen_people and (roles["attribute"] or roles["identifier"])) or (roles["identifier"] and has_group)):
+    # "appearance: label: Physical appearance" is a property a record describes, not a face seen
+    seen_people = (biometric or set()) - DESCRIBED or (genre.about_people() and (schema or capability or scored))
+    if coded and ((seen_people and (roles["attribute"] or roles["identifier"] or scored)) or (roles["identifier"] and has_group)):
         conf = base + 0.15 + (0.1 if schema else 0)
         return verdict("implementation", conf, "the attribute as a field/enum beside person-attribute context")
     return None
 
 
 def _negates(near: list[Hit], terms: list[Hit]) -> bool:
-    """A negation cue before the last term or capability word of the sentence negates the claim
+    """A negation cue shortly before a term or capability word of the sentence negates the claim
     ("does not identify ethnicity"); one after it does not ("...classifies them, even when they
-    never state it")."""
-    last = max([t.end for t in terms] + [c.end for c in near if c.cue in ("capability", "targeting")])
-    return any(c.cue == "disclaimer" and (c.start < last or c.text in AFTERWARDS) for c in near)
+    never state it"), nor one that negates another verb further back ("Never answer 'unknown'.
+    Output: male, 40, asian")."""
+    heads = [t.start for t in terms] + [c.start for c in near if c.cue in ("capability", "targeting")]
+    return any(c.cue == "disclaimer" and (c.text in AFTERWARDS or any(
+        0 <= h - c.start <= NEGATION_REACH + len(c.text) for h in heads)) for c in near)
 
 
 def _adjacent(terms: list[Hit], cues: list[Hit], kinds: tuple[str, ...]) -> set[str]:

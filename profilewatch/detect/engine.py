@@ -35,6 +35,10 @@ WIDE = 220  # cue window on each side of a passage
 SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
 _WS = re.compile(r"\s+")
+# a UI-strings bundle by its path: an i18n/locale/lang folder, or a locale-named resource file
+_UI_STRINGS = re.compile(r"(?:^|[/\\])(?:i18n|l10n|locales?|lang|langs|translations?)[/\\]"
+                         r"|(?:^|[/\\._-])[a-z]{2}[-_][A-Z]{2}\.(?:json|js|properties|ya?ml|po|strings|xml|ts)$"
+                         r"|\bi18n\b[^/\\]*$")
 
 
 class PartialResult(Exception):
@@ -127,6 +131,7 @@ class Detector:
                 break
         self._genre(genre, pieces, kept, None if stopped is None else float("-inf"))
         del kept
+        genre.ui_strings = bool(_UI_STRINGS.search(unit.member or unit.file or ""))
         findings: list[Finding] = []
         seen: set[tuple] = set()
         for piece in pieces:

@@ -41,6 +41,7 @@ CUE_KINDS = (
     "search",
     "person",
     "biometric",
+    "appearance",
     "implementation",
     "disclaimer",
     "removal",
@@ -49,6 +50,7 @@ CUE_KINDS = (
     "record_field",
     "standard",
     "tooling",
+    "humanities",
     "unrelated",
 )
 
