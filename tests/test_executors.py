@@ -236,3 +236,41 @@ def test_scan_on_a_cluster_without_workers_exits_3_with_valid_output(tmp_path):
     assert _check_no_workers_output(records, ["doc000.txt", "doc001.txt", "doc002.txt"]) == [
         "doc000.txt", "doc001.txt", "doc002.txt"]
     assert records[-1]["units"]["error"] == 3
+
+
+def test_a_result_resets_the_no_worker_timer_so_a_later_outage_waits_the_full_timeout(monkeypatch):
+    """The idle timer measures one unbroken stretch without workers: a result coming back ends it."""
+    pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    from distributed import TimeoutError as DaskTimeout
+
+    from profilewatch.executors import cluster as dask_executor
+
+    clock = [1000.0]
+    monkeypatch.setattr(dask_executor.time, "monotonic", lambda: clock[0])
+
+    class Client:
+        status, workers = "running", 0
+
+        def nthreads(self):
+            return {f"w{i}": 1 for i in range(self.workers)}
+
+    class Future:
+        def __init__(self, timeouts: int) -> None:
+            self.timeouts = timeouts
+
+        def result(self, timeout=None):
+            if self.timeouts:
+                self.timeouts -= 1
+                clock[0] += timeout
+                raise DaskTimeout()
+            return "done"
+
+    ex = dask_executor.DaskExecutor.__new__(dask_executor.DaskExecutor)
+    ex._client, ex.worker_timeout, ex._idle_since = Client(), 10.0, None
+    assert ex._result(Future(3)) == "done"  # 3 polls without a worker, then the result came
+    assert ex._idle_since is None
+    clock[0] += 3600  # a long healthy stretch
+    started = clock[0]
+    with pytest.raises(dask_executor.ClusterGone, match="no worker for 10 s"):
+        ex._result(Future(10_000))  # the workers are gone for good
+    assert clock[0] - started >= 10.0  # waited the whole timeout, not the stale stretch's remainder

@@ -448,3 +448,26 @@ def test_fuzz_find_an_http_status_with_a_superscript_digit_is_not_a_crash():
     records, _ = scan_bytes("s.warc", warc_record("response", "https://v.example/a", "2024-01-01T00:00:00Z", page))
     assert not [r for r in records if r["type"] == "error"]
     assert [(r["format"], r["outcome"]) for r in records if r["type"] == "unit"] == [("html", "scanned"), ("warc", "container")]
+
+
+def test_the_genre_pass_keeps_to_the_deadline_and_a_unit_it_cuts_is_partial(monkeypatch):
+    """After the last segment the engine reads the unit's other text for its genre; past the
+    unit's deadline it stops there, and the findings are kept but marked partial."""
+    import time
+    import types
+
+    from profilewatch.detect import engine
+    from profilewatch.detect.rules import load_rules
+    from profilewatch.records import Segment, Unit
+
+    detector = engine.Detector(load_rules())
+    segments = [Segment(FLAG, line=1, column=1), *(Segment(f"Quarterly note {i}.", line=2 + i, column=1) for i in range(3))]
+    unit = Unit("spec.txt", None, b"", deadline=time.monotonic() + 3600)
+    assert detector.detect(unit, list(segments))  # in time: complete findings
+
+    late = Unit("spec.txt", None, b"", deadline=time.monotonic() + 3600)
+    monkeypatch.setattr(engine, "time", types.SimpleNamespace(monotonic=lambda: time.monotonic() + 7200))
+    with pytest.raises(engine.PartialResult) as cut:  # the segments were read in time, the genre pass was not
+        detector.detect(late, list(segments))
+    assert cut.value.findings and all(f.partial for f in cut.value.findings)
+    assert cut.value.limit == "unit_seconds" and "genre" in str(cut.value.cause)

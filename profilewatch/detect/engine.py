@@ -129,7 +129,8 @@ class Detector:
             except LimitHit as exc:
                 stopped = exc
                 break
-        self._genre(genre, pieces, kept, None if stopped is None else float("-inf"))
+        if not self._genre(genre, pieces, kept, unit.deadline if stopped is None else float("-inf")) and stopped is None:
+            stopped = LimitHit("unit_seconds", "unit took longer than unit_seconds, in the document-genre pass")
         del kept
         genre.ui_strings = bool(_UI_STRINGS.search(unit.member or unit.file or ""))
         findings: list[Finding] = []
@@ -149,16 +150,18 @@ class Detector:
             raise PartialResult(findings, stopped)
         return findings
 
-    def _genre(self, genre: Genre, pieces: list[_Piece], kept: list[Segment], deadline: float | None) -> None:
+    def _genre(self, genre: Genre, pieces: list[_Piece], kept: list[Segment], deadline: float | None) -> bool:
         """What the unit is (report, study, statement...), added to ``genre`` (which holds the cues of
         every normalised piece already).  Only a unit with a candidate passage (a strong term) pays
-        for reading the rest of its kept text for cues."""
+        for reading the rest of its kept text for cues.  False when ``deadline`` stopped it (the
+        genre is then the pieces' alone, and the unit is partial)."""
         if not any(h.term.role in STRONG_ROLES for p in pieces for h in p.terms):
-            return
+            return True
         for seg in kept:
             if deadline is not None and time.monotonic() > deadline:
-                break  # out of time: the genre from the pieces already read
+                return False
             genre.add(self.matcher.scan(normalize(seg.text, keep_lines=seg.context != "prose").text)[1])
+        return True
 
     def _pieces(self, seg: Segment) -> list[_Piece]:
         text = seg.text

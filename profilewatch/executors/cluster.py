@@ -133,7 +133,7 @@ class DaskExecutor:
 
         while True:
             try:
-                return future.result(timeout=POLL)
+                result = future.result(timeout=POLL)
             except (DaskTimeout, TimeoutError):
                 if self._workers():
                     self._idle_since = None
@@ -143,6 +143,9 @@ class DaskExecutor:
                 if now - self._idle_since >= self.worker_timeout:
                     raise ClusterGone(f"the Dask cluster had no worker for {self.worker_timeout:g} s "
                                       "(--worker-timeout)") from None
+            else:
+                self._idle_since = None  # a result came back: a worker was there, a later outage starts afresh
+                return result
 
     def _take(self, entry: list[Any], joiner: _Joiner, keep_found: bool) -> Iterator[TaskResult]:
         batch, future = entry
