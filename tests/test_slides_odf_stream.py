@@ -287,3 +287,21 @@ def test_claim_at_the_end_of_a_long_part_is_found(detector, kind):  # noqa: F811
     records, _ = scan_bytes(f"long.{kind}", data, detector=detector)
     assert [f["evidence"]["where"] for f in records if f["type"] == "finding"] == [
         {"slide": 1} if kind == "pptx" else {"paragraph": 5000}]
+
+
+@pytest.mark.parametrize("kind", ["pptx", "odp"])
+def test_a_huge_slide_or_page_is_yielded_in_windows_cut_between_paragraphs(monkeypatch, kind):
+    from profilewatch.extract import ooxml
+
+    data = _long(kind if kind == "pptx" else "odp", 50)
+    if kind == "odp":  # all 50 paragraphs on one page
+        data = _odf("application/vnd.oasis.opendocument.presentation", "<office:presentation><draw:page>" + "".join(
+            f"<text:p>{CLAIM if i == 1 else f'Maintenance log line {i}: lenses cleaned.'}</text:p>" for i in range(50))
+            + "</draw:page></office:presentation>")
+    name = f"w.{kind}"
+    (whole, where), = _old_segments(name, data)
+    monkeypatch.setattr(ooxml, "WINDOW", 300)
+    got = _new_segments(name, data)
+    assert "\n".join(t for t, _ in got) == whole
+    assert [w for _, w in got] == [{**where, "window": i} for i in range(1, len(got) + 1)] and len(got) > 5
+    assert all(len(t) <= 300 + 80 for t, _ in got) and all(not t.startswith("\n") for t, _ in got)

@@ -15,8 +15,9 @@ an element ``text:p``, ``text:h``, ``table:table`` or ``draw:page`` inside no ot
   joined with `` | ``), its rows numbered in document order across nested tables, header
   rows and row groups; a cell's text every text inside it;
 * a presentation page, ``{"slide": n}``, one line per non-blank paragraph inside it at any
-  depth (a paragraph nested in another read after it); at a limit inside a page, its text read
-  so far is yielded before the limit is raised.
+  depth (a paragraph nested in another read after it), in windows cut between paragraphs past
+  4 MB of text (``{"slide": n, "window": i}``, :class:`.ooxml.TextWindow`); at a limit inside
+  a page, its text read so far is yielded before the limit (or the damage) is raised.
 
 A part declaring entities is refused (defusedxml's ``EntitiesForbidden``, as before);
 processing instructions and comments are dropped.
@@ -28,7 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import OfficeError, clear_read, entities_forbidden, iter_part, row_segment
+from .ooxml import OfficeError, TextWindow, clear_read, entities_forbidden, iter_part, row_segment
 
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -45,19 +46,17 @@ def odf(unit: Unit, zf: zipfile.ZipFile) -> Iterator[Segment]:
     if "content.xml" not in zf.namelist():
         raise OfficeError("OpenDocument package without content.xml")
     counters = {"paragraph": 0, "slide": 0}
-    lines: list[str] = []  # the lines of the page being read
+    page = [TextWindow({"slide": 1})]  # the lines of the page being read
     events = iter_part(zf, "content.xml", unit, (*_UNITS, _ROW, *_CONTAINERS),
                        no_entities=entities_forbidden, strip_pis=True)
     try:
-        yield from _segments(unit, events, counters, lines)
-    except LimitHit:  # the page being read keeps the text read so far
-        text = "\n".join(x for x in lines if x.strip())
-        if text:
-            yield Segment(text=text, context="prose", where={"slide": counters["slide"] + 1})
+        yield from _segments(unit, events, counters, page)
+    except (LimitHit, OfficeError):  # the page being read keeps the text read so far
+        yield from page[0].flush()
         raise
 
 
-def _segments(unit: Unit, events: Iterator[Any], counters: dict[str, int], lines: list[str]) -> Iterator[Segment]:
+def _segments(unit: Unit, events: Iterator[Any], counters: dict[str, int], page: list[TextWindow]) -> Iterator[Segment]:
     table, rows = None, 0  # the top-level table being read, and its rows so far
     for n, (_, elem) in enumerate(events, 1):
         if not n & 1023:
@@ -74,10 +73,8 @@ def _segments(unit: Unit, events: Iterator[Any], counters: dict[str, int], lines
                     yield Segment(text=text, context="prose", where={"paragraph": counters["paragraph"]})
             elif tag == _PAGE:
                 counters["slide"] += 1
-                text = "\n".join(x for x in lines if x.strip())
-                lines.clear()
-                if text:
-                    yield Segment(text=text, context="prose", where={"slide": counters["slide"]})
+                yield from page[0].flush()
+                page[0] = TextWindow({"slide": counters["slide"] + 1})
             elif tag == _TBL:
                 table, rows = None, 0
         elif tag == _ROW and top.tag == _TBL and next(elem.iterancestors(_ROW), None) is None:
@@ -91,7 +88,10 @@ def _segments(unit: Unit, events: Iterator[Any], counters: dict[str, int], lines
                 if segment:
                     yield segment
         elif tag in (_P, _H) and top.tag == _PAGE and next(elem.iterancestors(_P, _H), None) is None:
-            lines.extend("".join(p.itertext()) for p in elem.iter(_P, _H))
+            for p in elem.iter(_P, _H):
+                text = "".join(p.itertext())
+                if text.strip():
+                    yield from page[0].add(text)
         else:
             continue  # read with the unit holding it
         clear_read(elem)

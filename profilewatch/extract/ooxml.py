@@ -10,6 +10,9 @@
   that yields no element still stops at the deadline).  Entities are not resolved, no DTD is
   loaded and nothing is fetched; with ``no_entities`` a part declaring entities is refused, as
   defusedxml refuses it (checked at the first element, or at the end if none was asked for).
+* :class:`TextWindow` gathers the lines of one slide or page into its segment; past
+  :data:`WINDOW` characters the text is yielded in windows cut between lines (``where`` gains
+  ``"window": i``), so a huge slide never becomes one huge segment.
 * Damage (bad zip, bad deflate, bad XML) is an :class:`OfficeError` (reason ``corrupt``).
 """
 from __future__ import annotations
@@ -65,6 +68,36 @@ def check_zip(data: bytes, limits: Limits | None = None) -> zipfile.ZipFile:
             raise OfficeLimitExceeded("max_ratio", f"part {info.filename!r} has a compression ratio above "
                                       f"max_ratio={limits.max_ratio:g}")
     return zf
+
+
+WINDOW = 4 << 20
+"""A slide or page whose text grows past this many characters is yielded in windows of about this size."""
+
+
+class TextWindow:
+    """The non-blank lines of one slide or page: one segment ``where``, or windows of :data:`WINDOW`."""
+
+    def __init__(self, where: dict[str, Any]) -> None:
+        self.where, self.lines, self.size, self.windows = where, [], 0, 0
+
+    def add(self, line: str) -> Iterator[Segment]:
+        self.lines.append(line)
+        self.size += len(line) + 1
+        if self.size > WINDOW:
+            self.windows += 1
+            yield self._segment()
+
+    def flush(self) -> Iterator[Segment]:
+        """The segment of the lines not yet yielded (the whole text unless it was windowed)."""
+        if self.lines:
+            self.windows += bool(self.windows)
+            yield self._segment()
+
+    def _segment(self) -> Segment:
+        text = "\n".join(self.lines)
+        self.lines, self.size = [], 0
+        where = {**self.where, "window": self.windows} if self.windows else self.where
+        return Segment(text=text, context="prose", where=where)
 
 
 def row_segment(cells: list[str], where: dict[str, Any], context: str = "prose") -> Segment | None:

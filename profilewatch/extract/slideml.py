@@ -13,8 +13,9 @@ The segments and locators are those the whole-part parse gave, element for eleme
   slide's relationships point at, ``{"slide": n, "notes": true}``;
 * a slide's text is its paragraphs in document order (every ``a:p`` at any depth, a
   paragraph nested in another read after it), a paragraph's text its ``a:t`` texts, one line
-  per paragraph that is not blank.  At a limit inside a part, the text read so far is yielded
-  (same ``where``) before the limit is raised.  A part declaring entities is refused (defusedxml's
+  per paragraph that is not blank.  A slide whose text grows past 4 MB is yielded in windows
+  cut between paragraphs (``{"slide": n, "window": i}``, :class:`.ooxml.TextWindow`).  At a
+  limit inside a part, the text read so far is yielded before the limit (or the damage) is raised.  A part declaring entities is refused (defusedxml's
   ``EntitiesForbidden``, as before); processing instructions and comments are dropped.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import clear_read, entities_forbidden, iter_part, read_part, rels, xml
+from .ooxml import OfficeError, TextWindow, clear_read, entities_forbidden, iter_part, read_part, rels, xml
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
@@ -49,31 +50,29 @@ def pptx(unit: Unit, zf: zipfile.ZipFile) -> Iterator[Segment]:
 
 def _part_segment(zf: zipfile.ZipFile, part: str, unit: Unit, where: dict[str, Any]) -> Iterator[Segment]:
     """The segment of one slide or notes part; at a limit, the text read so far, then the limit."""
-    lines: list[str] = []
+    window = TextWindow(where)
     try:
-        drawing_lines(zf, part, unit, lines)
-    except LimitHit:
-        if "".join(lines).strip():
-            yield Segment(text="\n".join(lines), context="prose", where=where)
+        for line in drawing_lines(zf, part, unit):
+            yield from window.add(line)
+    except (LimitHit, OfficeError):
+        yield from window.flush()
         raise
-    text = "\n".join(lines)
-    if text.strip():
-        yield Segment(text=text, context="prose", where=where)
+    yield from window.flush()
 
 
-def drawing_lines(zf: zipfile.ZipFile, part: str, unit: Unit, lines: list[str]) -> None:
-    """Append the text of every non-blank drawing paragraph of ``part`` to ``lines``, streamed."""
+def drawing_lines(zf: zipfile.ZipFile, part: str, unit: Unit) -> Iterator[str]:
+    """The text of every non-blank drawing paragraph of ``part``, streamed."""
     events = iter_part(zf, part, unit, _TAGS, no_entities=entities_forbidden, strip_pis=True)
     for n, (_, elem) in enumerate(events, 1):
         if not n & 1023:
-            unit.check_time(f"in part {part} at paragraph {len(lines)}")
+            unit.check_time(f"in part {part} at element {n}")
         if next(elem.iterancestors(_PARA), None) is not None:
             continue  # read with the paragraph it is in
         if elem.tag == _PARA:
             for para in elem.iter(_PARA):
                 text = "".join(t.text or "" for t in para.iter(_A + "t"))
                 if text.strip():
-                    lines.append(text)
+                    yield text
         clear_read(elem)
 
 
