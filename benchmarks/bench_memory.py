@@ -1,13 +1,14 @@
 """Peak memory (RSS) of scanning single hostile inputs, each in a fresh process (issue 12).
 
-Usage: python benchmarks/bench_memory.py [--sizes 50,100] [--office MB [--only-office] [--unit-seconds S]]
+Usage: python benchmarks/bench_memory.py [--sizes 50,100] [--office MB [--kinds docx,xlsx,pptx,odt] [--only-office] [--unit-seconds S]]
 
 For each size N (MB), a one-page PDF whose text content stream inflates to N MB is scanned by
 ``profilewatch.scan`` in a child process, and, as the real alternative, given to pypdf's
 ``page.extract_text()`` directly.  Each child reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss``.
 Also: 300 MB of zeros with a claim at the end (binary strings, streamed), and with ``--office MB``
-a DOCX whose ``word/document.xml`` and an XLSX whose sheet unpack to MB megabytes (just under
-``max_member_bytes``, 256 MB), the claim in the last paragraph / row.
+a DOCX whose ``word/document.xml``, an XLSX whose sheet, a PPTX whose one slide and an ODT whose
+``content.xml`` unpack to MB megabytes (just under ``max_member_bytes``, 256 MB), the claim in the
+last paragraph / row / shape (``--kinds`` picks some of them).
 """
 from __future__ import annotations
 
@@ -50,8 +51,60 @@ def child(tool: str, path: Path, unit_seconds: float | None = None) -> dict:
     return json.loads(run.stdout) if run.returncode == 0 else {"failed": run.stderr[-300:]}
 
 
+_PML = ('xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+_ODF = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def _write_part(zf: zipfile.ZipFile, part: str, head: str, row: str, last: str, tail: str, mb: int) -> None:
+    """``head``, ``row`` formatted with i = 1, 2, ... until ``mb`` MB are written, ``last``, ``tail``."""
+    with zf.open(part, "w", force_zip64=True) as fh:
+        fh.write(head.encode())
+        written, i, block = 0, 0, []
+        while written < (mb << 20):
+            i += 1
+            block.append(row.format(i=i))
+            if len(block) == 10000:
+                data = "".join(block).encode()
+                fh.write(data)
+                written += len(data)
+                block = []
+        fh.write(("".join(block) + last + tail).encode())
+
+
+def _slides_or_odt(path: Path, kind: str, mb: int) -> None:
+    """A PPTX whose one slide part, or an ODT whose content.xml, unpacks to about ``mb`` MB (the
+    claim in the last shape / paragraph)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        if kind == "odt":
+            zf.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+            para = "<text:p>{}</text:p>"
+            _write_part(zf, "content.xml", f"<office:document-content {_ODF}><office:body><office:text>",
+                        "<text:list><text:list-item>" + para.format("Maintenance log line {i}: lenses cleaned.")
+                        + "</text:list-item></text:list>", para.format(CLAIM),
+                        "</office:text></office:body></office:document-content>", mb)
+            return
+        rels = '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{}</Relationships>'
+        zf.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                    '<Default Extension="xml" ContentType="application/xml"/></Types>')
+        zf.writestr("ppt/presentation.xml", f'<p:presentation {_PML}><p:sldIdLst><p:sldId id="256" r:id="rId1"/>'
+                    '</p:sldIdLst></p:presentation>')
+        zf.writestr("ppt/_rels/presentation.xml.rels", rels.format(
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" '
+            'Target="slides/slide1.xml"/>'))
+        shape = ('<p:sp><p:nvSpPr><p:cNvPr id="{i}" name="Box {i}"/></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/>'
+                 '<a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>')
+        _write_part(zf, "ppt/slides/slide1.xml", f"<p:sld {_PML}><p:cSld><p:spTree>",
+                    shape.replace("{text}", "Maintenance log line {i}: lenses cleaned."),
+                    shape.format(i=0, text=CLAIM), "</p:spTree></p:cSld></p:sld>", mb)
+
+
 def _office(path: Path, kind: str, mb: int) -> None:
-    """A DOCX or XLSX whose main part unpacks to about ``mb`` MB; the claim comes last."""
+    """A DOCX, XLSX, PPTX or ODT whose main part unpacks to about ``mb`` MB; the claim comes last."""
+    if kind in ("pptx", "odt"):
+        return _slides_or_odt(path, kind, mb)
     if kind == "docx":
         part, ctype = "word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
         head = '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
@@ -80,30 +133,20 @@ def _office(path: Path, kind: str, mb: int) -> None:
             zf.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
                         'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
                         '2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-        with zf.open(part, "w", force_zip64=True) as fh:
-            fh.write(head.encode())
-            written, i, block = 0, 0, []
-            while written < (mb << 20):
-                i += 1
-                block.append(row.format(i=i))
-                if len(block) == 10000:
-                    data = "".join(block).encode()
-                    fh.write(data)
-                    written += len(data)
-                    block = []
-            fh.write(("".join(block) + last + tail).encode())
+        _write_part(zf, part, head, row, last, tail, mb)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="50,100")
     ap.add_argument("--skip-pypdf", action="store_true")
-    ap.add_argument("--office", type=int, default=0, help="also a DOCX and an XLSX unpacking to this many MB")
-    ap.add_argument("--only-office", action="store_true", help="only the DOCX and XLSX (no PDFs, no zeros)")
-    ap.add_argument("--unit-seconds", type=float, default=None, help="the DOCX/XLSX scans' unit_seconds (default 60)")
+    ap.add_argument("--office", type=int, default=0, help="also Office files unpacking to this many MB")
+    ap.add_argument("--kinds", default="docx,xlsx,pptx,odt", help="which Office files (default: all four)")
+    ap.add_argument("--only-office", action="store_true", help="only the Office files (no PDFs, no zeros)")
+    ap.add_argument("--unit-seconds", type=float, default=None, help="the Office scans' unit_seconds (default 60)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in ("docx", "xlsx") if args.office else ():
+        for kind in args.kinds.split(",") if args.office else ():
             path = Path(tmp) / f"big.{kind}"
             _office(path, kind, args.office)
             t = time.perf_counter()

@@ -11,10 +11,11 @@ the text), one per spreadsheet row, one per slide.
   :mod:`.sheetml`; cached values): every sheet including hidden and very hidden ones;
   ``where`` = ``{"sheet": name, "cell": "B7", "row": 7, "cells": [...], "sheet_state": ...}``
   (``cell`` is the row's first non-empty cell, ``cells`` every cell in the text).
-* PPTX (the slide XML parts, parsed with defusedxml): ``where`` = ``{"slide": n}`` and
-  ``{"slide": n, "notes": true}`` for speaker notes.
-* ODF (``content.xml`` with defusedxml): paragraphs and headings ``{"paragraph": n}``, table
-  rows ``{"table": name, "row": r, ...}``, presentation pages ``{"slide": n}``.
+* PPTX (each slide and notes part streamed with lxml iterparse, :mod:`.slideml`): ``where`` =
+  ``{"slide": n}`` and ``{"slide": n, "notes": true}`` for speaker notes.
+* ODF (``content.xml`` streamed with lxml iterparse, :mod:`.odfml`): paragraphs and headings
+  ``{"paragraph": n}``, table rows ``{"table": name, "row": r, ...}``, presentation pages
+  ``{"slide": n}``.
 
 These formats are zip files: before any part is parsed, the sizes in the zip directory are
 checked against ``max_member_bytes`` and ``max_ratio`` (:mod:`.ooxml`: zipfile never returns
@@ -22,15 +23,12 @@ more than the size a member declares, so the check bounds what the parsers can u
 """
 from __future__ import annotations
 
-import re
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
 from ..records import Segment, Unit
-from . import sheetml, wordml
-from .ooxml import OfficeError, OfficeLimitExceeded, check_zip, read_part as _read, rels as _rel_map
-from .ooxml import row_segment as _row_segment, xml as _xml
+from . import odfml, sheetml, slideml, wordml
+from .ooxml import OfficeError, OfficeLimitExceeded, check_zip, read_part as _read
 
 __all__ = ["OfficeError", "OfficeLimitExceeded", "check_zip", "FORMATS", "MEDIA"]
 
@@ -49,105 +47,16 @@ def xlsx(unit: Unit) -> Iterator[Segment]:
     yield from sheetml.xlsx(unit, check_zip(unit.data))
 
 
-# -- PPTX --------------------------------------------------------------------------------------
-
-_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-_P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
-_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-
+# -- PPTX and ODF ------------------------------------------------------------------------------
 
 def pptx(unit: Unit) -> Iterator[Segment]:
-    """Segments of a PowerPoint presentation: one per slide, one per slide's notes."""
-    zf = check_zip(unit.data)
-    names = set(zf.namelist())
-    for number, part in enumerate(_slide_order(zf, names), 1):
-        unit.check_time(f"at slide {number}")
-        text = _drawing_text(_read(zf, part))
-        if text.strip():
-            yield Segment(text=text, context="prose", where={"slide": number})
-        notes = _notes_part(zf, names, part)
-        if notes:
-            text = _drawing_text(_read(zf, notes))
-            if text.strip():
-                yield Segment(text=text, context="prose", where={"slide": number, "notes": True})
-
-
-def _rels(zf: zipfile.ZipFile, names: set[str], part: str) -> dict[str, str]:
-    return _rel_map(zf, names, part)
-
-
-
-def _slide_order(zf: zipfile.ZipFile, names: set[str]) -> list[str]:
-    order: list[str] = []
-    if "ppt/presentation.xml" in names:
-        rels = _rels(zf, names, "ppt/presentation.xml")
-        for sld in _xml(_read(zf, "ppt/presentation.xml")).iter(f"{_P}sldId"):
-            target = rels.get(sld.get(f"{_R}id", ""))
-            if target in names:
-                order.append(target)
-    if not order:
-        found = [n for n in names if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)]
-        order = sorted(found, key=lambda n: int(re.search(r"(\d+)\.xml$", n).group(1)))
-    return order
-
-
-def _notes_part(zf: zipfile.ZipFile, names: set[str], slide: str) -> str | None:
-    for target in _rels(zf, names, slide).values():
-        if "notesSlide" in target and target in names:
-            return target
-    return None
-
-
-def _drawing_text(data: bytes) -> str:
-    lines = []
-    for para in _xml(data).iter(f"{_A}p"):
-        text = "".join(t.text or "" for t in para.iter(f"{_A}t"))
-        if text.strip():
-            lines.append(text)
-    return "\n".join(lines)
-
-
-# -- ODF ---------------------------------------------------------------------------------------
-
-_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+    """Segments of a PowerPoint presentation: one per slide, one per slide's notes (streamed: see :mod:`.slideml`)."""
+    yield from slideml.pptx(unit, check_zip(unit.data))
 
 
 def odf(unit: Unit) -> Iterator[Segment]:
-    """Segments of an OpenDocument file (text, spreadsheet or presentation)."""
-    zf = check_zip(unit.data)
-    if "content.xml" not in zf.namelist():
-        raise OfficeError("OpenDocument package without content.xml")
-    root = _xml(_read(zf, "content.xml"))
-    counters = {"paragraph": 0, "slide": 0}
-    yield from _odf_walk(root, {}, counters)
-
-
-def _odf_walk(node: Any, where: dict[str, Any], counters: dict[str, int]) -> Iterator[Segment]:
-    for child in node:
-        tag = child.tag
-        if tag in (f"{_TEXT}p", f"{_TEXT}h"):
-            counters["paragraph"] += 1
-            text = "".join(child.itertext())
-            if text.strip():
-                yield Segment(text=text, context="prose", where={**where, "paragraph": counters["paragraph"]})
-        elif tag == f"{_TABLE}table":
-            name = child.get(f"{_TABLE}name") or ""
-            for r, row in enumerate(child.iter(f"{_TABLE}table-row"), 1):
-                cells = ["".join(cell.itertext()) for cell in row
-                         if cell.tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")]
-                segment = _row_segment(cells, {**where, "table": name, "row": r})
-                if segment:
-                    yield segment
-        elif tag == f"{_DRAW}page":
-            counters["slide"] += 1
-            lines = ["".join(p.itertext()) for p in child.iter() if p.tag in (f"{_TEXT}p", f"{_TEXT}h")]
-            text = "\n".join(x for x in lines if x.strip())
-            if text:
-                yield Segment(text=text, context="prose", where={**where, "slide": counters["slide"]})
-        else:
-            yield from _odf_walk(child, where, counters)
+    """Segments of an OpenDocument file, text, spreadsheet or presentation (streamed: see :mod:`.odfml`)."""
+    yield from odfml.odf(unit, check_zip(unit.data))
 
 
 MEDIA = ("word/media/", "ppt/media/", "xl/media/", "Pictures/")

@@ -8,7 +8,11 @@
   tags asked for): the caller clears what it has read, so memory stays bounded whatever the
   part's size, and ``unit.check_time`` runs on every block read from the zip stream (a part
   that yields no element still stops at the deadline).  Entities are not resolved, no DTD is
-  loaded and nothing is fetched.
+  loaded and nothing is fetched; with ``no_entities`` a part declaring entities is refused, as
+  defusedxml refuses it (checked at the first element, or at the end if none was asked for).
+* :class:`TextWindow` gathers the lines of one slide or page into its segment; past
+  :data:`WINDOW` characters the text is yielded in windows cut between lines (``where`` gains
+  ``"window": i``), so a huge slide never becomes one huge segment.
 * Damage (bad zip, bad deflate, bad XML) is an :class:`OfficeError` (reason ``corrupt``).
 """
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import defusedxml.ElementTree as SafeET
@@ -64,6 +68,36 @@ def check_zip(data: bytes, limits: Limits | None = None) -> zipfile.ZipFile:
             raise OfficeLimitExceeded("max_ratio", f"part {info.filename!r} has a compression ratio above "
                                       f"max_ratio={limits.max_ratio:g}")
     return zf
+
+
+WINDOW = 4 << 20
+"""A slide or page whose text grows past this many characters is yielded in windows of about this size."""
+
+
+class TextWindow:
+    """The non-blank lines of one slide or page: one segment ``where``, or windows of :data:`WINDOW`."""
+
+    def __init__(self, where: dict[str, Any]) -> None:
+        self.where, self.lines, self.size, self.windows = where, [], 0, 0
+
+    def add(self, line: str) -> Iterator[Segment]:
+        self.lines.append(line)
+        self.size += len(line) + 1
+        if self.size > WINDOW:
+            self.windows += 1
+            yield self._segment()
+
+    def flush(self) -> Iterator[Segment]:
+        """The segment of the lines not yet yielded (the whole text unless it was windowed)."""
+        if self.lines:
+            self.windows += bool(self.windows)
+            yield self._segment()
+
+    def _segment(self) -> Segment:
+        text = "\n".join(self.lines)
+        self.lines, self.size = [], 0
+        where = {**self.where, "window": self.windows} if self.windows else self.where
+        return Segment(text=text, context="prose", where=where)
 
 
 def row_segment(cells: list[str], where: dict[str, Any], context: str = "prose") -> Segment | None:
@@ -141,11 +175,14 @@ class _Checked(io.RawIOBase):
         return self.fh.read(size)
 
 
-def iter_part(zf: zipfile.ZipFile, name: str, unit: Unit, tags: tuple[str, ...]) -> Iterator[Any]:
+def iter_part(zf: zipfile.ZipFile, name: str, unit: Unit, tags: tuple[str, ...], *,
+              no_entities: Callable[[Any], Exception] | None = None, strip_pis: bool = False) -> Iterator[Any]:
     """``(event, element)`` end events of ``tags`` in part ``name``, parsed as it is unpacked.
 
     The caller clears elements it is done with (``clear_read``); damage is an :class:`OfficeError`,
-    the deadline a :class:`~profilewatch.records.LimitHit` raised between blocks."""
+    the deadline a :class:`~profilewatch.records.LimitHit` raised between blocks.  ``no_entities``
+    builds the exception raised for the part's first declared entity; ``strip_pis`` drops
+    processing instructions (as xml.etree does)."""
     from lxml import etree
 
     try:
@@ -154,15 +191,40 @@ def iter_part(zf: zipfile.ZipFile, name: str, unit: Unit, tags: tuple[str, ...])
         raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
     with fh:
         events = etree.iterparse(_Checked(fh, unit, f"in part {name}"), events=("end",), tag=tags,
-                                 resolve_entities=False, load_dtd=False, no_network=True, remove_comments=True)
+                                 resolve_entities=False, load_dtd=False, no_network=True, remove_comments=True,
+                                 remove_pis=strip_pis)
+        checked, refused = no_entities is None, None
         try:
-            yield from events
+            for event in events:
+                if not checked:
+                    checked, refused = True, _refused(event[1], no_entities)
+                    if refused is not None:
+                        break
+                yield event
+            if not checked and events.root is not None:
+                refused = _refused(events.root, no_entities)
         except (LimitHit, OfficeError):
             raise
         except etree.XMLSyntaxError as exc:
             raise OfficeError(f"XML part {name!r} cannot be parsed: {exc}") from exc
         except _READ_ERRORS as exc:
             raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
+    if refused is not None:
+        raise refused
+
+
+def entities_forbidden(entity: Any) -> Exception:
+    """defusedxml's ``EntitiesForbidden`` for a declared entity (what a whole-part parse raised)."""
+    from defusedxml import EntitiesForbidden
+
+    return EntitiesForbidden(entity.name, entity.content, None, entity.system_url, None, None)
+
+
+def _refused(elem: Any, error: Callable[[Any], Exception]) -> Exception | None:
+    """``error(entity)`` for the first entity the part's DTD declares, else None."""
+    dtd = elem.getroottree().docinfo.internalDTD
+    entity = next(dtd.iterentities(), None) if dtd is not None else None
+    return error(entity) if entity is not None else None
 
 
 def clear_read(elem: Any) -> None:

@@ -88,11 +88,7 @@ def _rows(unit: Unit, zf: Any, sheet: _Sheet, reader: Any, get_column_letter: An
     wb = reader.wb
     parser = WorkSheetParser(None, reader.shared_strings, data_only=True, epoch=wb.epoch,
                              date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-    first = True
-    for n, (_, elem) in enumerate(iter_part(zf, sheet.path, unit, (f"{_MAIN}row",))):
-        if first:
-            _refuse_entities(elem)
-            first = False
+    for n, (_, elem) in enumerate(iter_part(zf, sheet.path, unit, (f"{_MAIN}row",), no_entities=_entities_forbidden)):
         if not n & 4095:
             unit.check_time(f"at sheet {sheet.title!r} row {n + 1}")
         _, cells = parser.parse_row(elem)
@@ -113,8 +109,5 @@ def _rows(unit: Unit, zf: Any, sheet: _Sheet, reader: Any, get_column_letter: An
                                       "sheet_state": sheet.sheet_state}, context="data")
 
 
-def _refuse_entities(elem: Any) -> None:
-    dtd = elem.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise OfficeError("XLSX cannot be parsed: EntitiesForbidden: a worksheet declares entities")
-
+def _entities_forbidden(entity: Any) -> OfficeError:
+    return OfficeError("XLSX cannot be parsed: EntitiesForbidden: a worksheet declares entities")
