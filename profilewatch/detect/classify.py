@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..records import CATEGORIES
 from .lexicon import Hit
@@ -88,11 +88,18 @@ FAIRNESS = frozenset({"bias", "biased", "fairness", "公平性", "偏差", "偏�
 GROUPWISE = FAIRNESS - {"错误率", "error rate", "error rates", "false non-match", "false non match", "nist", "志愿者"}
 """the same without plain error rates: code (an SDK's 错误率 of a stream) needs a measure across groups"""
 IMAGING = frozenset({"ycrcb", "ycbcr", "cr分量", "cb分量", "cr 分量", "cb 分量", "像素", "pixel", "pixels", "色彩空间",
-                     "color space", "colour space", "cv2", "opencv", "threshold", "阈值", "skin segmentation",
+                     "color space", "colour space", "cv2", "cv 2", "opencv", "threshold", "阈值", "skin segmentation",
                      "skin detection", "肤色分割", "肤色模型", "肤色检测", "二值化", "hsv", "椭圆模型"})
 GENERIC = frozenset({"model", "模型", "attribute", "attributes", "属性", "feature", "features", "特征", "confidence",
                      "probability", "prob", "置信度", "概率", "reads", "scans", "提取", "返回", "输出", "labelled", "labeled",
                      "tagged", "算法", "demographic", "demographics"})  # capability words that code uses for anything
+BARE = frozenset({"race", "minority", "nationality"})
+"""bare attribute words (weak alone) that are a face's attribute among three of its looks in code"""
+OUTPUTS = frozenset({"dominant race", "race preds", "race pred", "race probs", "race prob", "race scores",
+                     "race logits", "race head", "race output", "ethnicity pred", "ethnicity preds"})
+"""identifiers that are a classifier's output for the attribute (a result key, a score per class): inferred"""
+COLOUR_CLASSES = frozenset({"race-colour-classes", "skin-colour-classes", "colour-classes-of-people"})
+"""patterns of an attribute valued in colour classes of people (EM_RACE_YELLOW/BLACK/WHITE, 1: 黄色 2: 黑色)"""
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -178,6 +185,10 @@ class Verdict:
 
 def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, genre: Genre) -> Verdict | None:
     """Classify a passage: ``near`` cues share the term's sentence, ``wide`` ones its neighbourhood."""
+    if context in ("code", "data", "binary") and len({c.text for c in wide if c.cue == "appearance"}) >= APPEARANCE_TERMS:
+        # `private String race;` among glasses, mask, beard, smile: the bare word is a seen face's attribute
+        terms = [replace(t, term=replace(t.term, role="attribute")) if t.term.role == "weak" and t.text in BARE else t
+                 for t in terms]
     roles = Counter(t.term.role for t in terms)
     strong = [t for t in terms if t.term.role in STRONG_ROLES]
     categories = sorted({t.term.category for t in (strong or terms)})
@@ -201,7 +212,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if len(looks) >= APPEARANCE_TERMS:  # age, glasses, mask, beard, expression: the attributes of a seen face
         biometric = (biometric or set()) | looks
     seen = biometric or genre.about_people()  # faces, cameras, bodies: people are looked at
-    inferred = (capability or set()) & INFERS
+    outputs = {t.text for t in terms if t.term.role == "identifier"} & OUTPUTS  # race_prob, dominant_race
+    inferred = (capability or set()) & INFERS | outputs
     scored = has_group and (capability or set()) & SCORES  # "是否为维族的置信度": a group with a score is a classifier's output
     if coded and capability and not (capability - GENERIC or biometric):
         capability = None  # "model", "attribute", "value" are everyday words of code; they claim nothing alone
@@ -291,10 +303,13 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         about = " about people" if person else ""
         return verdict(kind, base + 0.2 + (0.15 if person else 0), f"a capability cue with the attribute{about}")
     if coded and (roles["attribute"] or roles["identifier"]) and any(
-            t.term.role == "group" and t.term.category == "skin_color" for t in terms):
+            (t.term.role == "group" and t.term.category == "skin_color")
+            or (t.text in COLOUR_CLASSES and roles["identifier"]) for t in terms):  # EM_RACE_YELLOW, not "White alone"
         return verdict("implementation", base + 0.2, "an attribute valued in colour classes of people (白种人, 黑皮肤)")
     # "appearance: label: Physical appearance" is a property a record describes, not a face seen
     seen_people = (biometric or set()) - DESCRIBED or (genre.about_people() and (schema or capability or scored))
+    if coded and outputs:
+        return verdict("implementation", base + 0.3, "a classifier's output key of the attribute (dominant_race, race_prob)")
     if coded and ((seen_people and (roles["attribute"] or roles["identifier"] or scored)) or (roles["identifier"] and has_group)):
         conf = base + 0.15 + (0.1 if schema else 0)
         return verdict("implementation", conf, "the attribute as a field/enum beside person-attribute context")
