@@ -65,7 +65,7 @@ CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts", "flag
 NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "features"})  # capability words that claim no act
 INFERS = frozenset({"predict", "predicts", "predicted", "predicting", "prediction", "infer", "infers", "inferred",
                     "inferring", "inference", "estimate", "estimates", "estimated", "estimating", "derived from",
-                    "impute", "imputes", "imputed", "imputation",
+                    "impute", "imputes", "imputed", "imputation", "perceived",
                     "推断", "预测", "估计"})  # verbs that say the attribute is inferred
 DESCRIBED = frozenset({"appearance", "外貌", "长相"})  # looks as a record describes them (a property label)
 EVENTS = frozenset({"alarm", "alarms", "alert", "alerts", "alerting"})
@@ -85,6 +85,8 @@ FAIRNESS = frozenset({"bias", "biased", "fairness", "公平性", "偏差", "偏�
                       "error rate", "error rates", "false non-match", "false non match", "fitzpatrick", "monk skin",
                       "nist", "frvt", "志愿者"})
 """evaluation words that measure across groups: a study needs one (accuracy alone is a spec sheet)"""
+COMPARATIVE = frozenset({"comparison table", "comparison of", "precision rate", "racial faces in the wild"})
+"""a tester's comparison of products' accuracy for the attribute: a study, though not across groups"""
 GROUPWISE = FAIRNESS - {"错误率", "error rate", "error rates", "false non-match", "false non match", "nist", "志愿者"}
 """the same without plain error rates: code (an SDK's 错误率 of a stream) needs a measure across groups"""
 IMAGING = frozenset({"ycrcb", "ycbcr", "cr分量", "cb分量", "cr 分量", "cb 分量", "像素", "pixel", "pixels", "色彩空间",
@@ -169,7 +171,9 @@ class Genre:
             return "unrelated"
         if len(self.reporting) >= (CODE_REPORTING_TERMS if coded else 3) and len(self.reporting) >= len(self.evaluation):
             return "reporting"
-        if len(self.evaluation - DATA_WORDS) >= 3 and self.evaluation & (GROUPWISE if coded else FAIRNESS):
+        measures = self.evaluation - DATA_WORDS  # in prose "bias" and "biased" are one word (a caveat, not a study)
+        if len(measures if coded else {_lemma(w) for w in measures}) >= 3 and self.evaluation & (
+                GROUPWISE if coded else FAIRNESS | COMPARATIVE):
             return "evaluation"  # accuracy figures alone (FAR, pass rate) are a spec, not a study across groups
         return None
 
@@ -245,7 +249,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         unrelated = unrelated - IMAGING  # an image library (opencv) beside race says nothing of pixels
     if unrelated and not (has_group and near_kinds.get("targeting")):
         return None
-    if genre.about_peoples() and not (biometric or near_kinds.get("targeting") or (inferred and wide_kinds.get("person"))):
+    if genre.about_peoples() and not ((biometric or set()) - MEDIA or near_kinds.get("targeting") or (inferred and wide_kinds.get("person"))):
         return None  # a culture, history, genetics or census text about peoples classifies no person
     if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS:
         return None  # skin-colour pixels in image processing (skin segmentation, YCbCr thresholds)
@@ -266,7 +270,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
     measured = near_kinds.get("evaluation", set()) if near_kinds.get("evaluation", set()) - DATA_WORDS else set()
-    claiming = near_kinds.get("capability", set()) - (GENERIC if coded else set())  # "model", "attribute" claim nothing in code
+    claiming = near_kinds.get("capability", set()) - GENERIC  # "model", "attribute" claim nothing against a measure
     if measured and not targeting and (len(measured) >= 2 or not claiming):
         return verdict("evaluation", 0.5, "measurement cue beside the term")
     if "reporting" in near_kinds:
@@ -295,7 +299,9 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if targeting and not claimed and (has_group or person or near_kinds.get("targeting") or filtering):
         conf = base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0)
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
-    if capability and (person or ((has_group or classes) and not coded) or (coded and schema and (seen or inferred) and (
+    # a prose title "Asian Ethnicity Classifier" in a README about pictures claims the capability
+    named = not coded and roles["identifier"] and genre.biometric and near_kinds.get("capability", set()) - NOUNS - GENERIC
+    if capability and (person or ((has_group or classes) and not coded) or named or (coded and schema and (seen or inferred) and (
             roles["identifier"] or len(capability) >= 2))):
         if genre.denies() and not coded and not (has_group or roles["identifier"]):
             return verdict("disclaimer", 0.5, "an attribute named in a statement that denies or withdraws it")
@@ -314,6 +320,11 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         conf = base + 0.15 + (0.1 if schema else 0)
         return verdict("implementation", conf, "the attribute as a field/enum beside person-attribute context")
     return None
+
+
+def _lemma(word: str) -> str:
+    """A crude English lemma for counting distinct words ("bias" and "biased" are one word)."""
+    return re.sub(r"(?:ed|es|s)$", "", re.sub(r"(?:ed)$", "", word)) if word.isascii() and len(word) > 3 else word
 
 
 def _negates(near: list[Hit], terms: list[Hit]) -> bool:
