@@ -61,6 +61,7 @@ CODE_REPORTING_TERMS = 5  # this many distinct news words make code a report's d
 DOCUMENT_TERMS = 6  # this many distinct ID-document words (OCR, 出生日期, 签发机关, passport...) make a unit a card reader
 HUMANITIES_TERMS = 3  # this many distinct culture/history/genetics/census words make a unit about peoples
 DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
+CODE_RECORD_NOISE = frozenset({"id info"})  # Objective-C's generic type: `completion:(void(^)(id info, NSError *error))`
 CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts", "flag", "flags"})  # ids and counters in code, not filters
 NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "features"})  # capability words that claim no act
 INFERS = frozenset({"predict", "predicts", "predicted", "predicting", "prediction", "infer", "infers", "inferred",
@@ -193,6 +194,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         # `private String race;` among glasses, mask, beard, smile: the bare word is a seen face's attribute
         terms = [replace(t, term=replace(t.term, role="attribute")) if t.term.role == "weak" and t.text in BARE else t
                  for t in terms]
+    if context in ("code", "data", "binary"):
+        near, wide = ([c for c in hits if not (c.cue == "record_field" and c.text in CODE_RECORD_NOISE)] for hits in (near, wide))
     roles = Counter(t.term.role for t in terms)
     strong = [t for t in terms if t.term.role in STRONG_ROLES]
     categories = sorted({t.term.category for t in (strong or terms)})
