@@ -103,6 +103,9 @@ OUTPUTS = frozenset({"dominant race", "race preds", "race pred", "race probs", "
 """identifiers that are a classifier's output for the attribute (a result key, a score per class): inferred"""
 COLOUR_CLASSES = frozenset({"race-colour-classes", "skin-colour-classes", "colour-classes-of-people"})
 """patterns of an attribute valued in colour classes of people (EM_RACE_YELLOW/BLACK/WHITE, 1: 黄色 2: 黑色)"""
+EMOJI = frozenset({"smileys emotion", "people body", "animals nature", "food drink", "travel places", "emoji", "emojis"})
+"""Unicode CLDR emoji group keys: EMOJI_TERMS of them make a unit emoji metadata (skin-tone modifiers, 宗教场所)"""
+EMOJI_TERMS = 3
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -126,6 +129,7 @@ class Genre:
     denial: set[str] = field(default_factory=set)
     standard: set[str] = field(default_factory=set)
     imaging: set[str] = field(default_factory=set)
+    emoji: set[str] = field(default_factory=set)
     humanities: set[str] = field(default_factory=set)
     record: set[str] = field(default_factory=set)
     ui_strings: bool = False  # the unit is a UI-strings bundle (i18n/locale file): its labels are the product's
@@ -136,6 +140,8 @@ class Genre:
                 getattr(self, h.cue).add(h.text)
             elif h.cue == "unrelated" and h.text in IMAGING:
                 self.imaging.add(h.text)
+            elif h.cue == "unrelated" and h.text in EMOJI:
+                self.emoji.add(h.text)
             elif h.cue in ("disclaimer", "removal"):
                 self.denial.add(h.text)
             elif h.cue == "record_field" and h.text not in ASKED:
@@ -242,6 +248,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     # 1. clean kinds, decided by the sentence or by the document as a whole
     if "removal" in near_kinds or _negates(near, terms):
         return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
+    if len(genre.emoji) >= EMOJI_TERMS:
+        return None  # emoji metadata: skin-tone modifiers and place symbols name no person
     document = genre.kind(context in ("code", "binary"))
     if document == "unrelated":
         return None
