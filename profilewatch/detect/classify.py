@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..records import CATEGORIES
 from .lexicon import Hit
@@ -61,11 +61,12 @@ CODE_REPORTING_TERMS = 5  # this many distinct news words make code a report's d
 DOCUMENT_TERMS = 6  # this many distinct ID-document words (OCR, 出生日期, 签发机关, passport...) make a unit a card reader
 HUMANITIES_TERMS = 3  # this many distinct culture/history/genetics/census words make a unit about peoples
 DENIAL_TERMS = 3  # this many distinct negation/removal words make a unit a denial statement
+CODE_RECORD_NOISE = frozenset({"id info"})  # Objective-C's generic type: `completion:(void(^)(id info, NSError *error))`
 CODE_NOISE = frozenset({"track", "tracked", "tracking", "count", "counts", "flag", "flags"})  # ids and counters in code, not filters
 NOUNS = frozenset({"属性", "特征", "attribute", "attributes", "feature", "features"})  # capability words that claim no act
 INFERS = frozenset({"predict", "predicts", "predicted", "predicting", "prediction", "infer", "infers", "inferred",
                     "inferring", "inference", "estimate", "estimates", "estimated", "estimating", "derived from",
-                    "impute", "imputes", "imputed", "imputation",
+                    "impute", "imputes", "imputed", "imputation", "perceived",
                     "推断", "预测", "估计"})  # verbs that say the attribute is inferred
 DESCRIBED = frozenset({"appearance", "外貌", "长相"})  # looks as a record describes them (a property label)
 EVENTS = frozenset({"alarm", "alarms", "alert", "alerts", "alerting"})
@@ -85,14 +86,26 @@ FAIRNESS = frozenset({"bias", "biased", "fairness", "公平性", "偏差", "偏�
                       "error rate", "error rates", "false non-match", "false non match", "fitzpatrick", "monk skin",
                       "nist", "frvt", "志愿者"})
 """evaluation words that measure across groups: a study needs one (accuracy alone is a spec sheet)"""
+COMPARATIVE = frozenset({"comparison table", "comparison of", "precision rate", "racial faces in the wild"})
+"""a tester's comparison of products' accuracy for the attribute: a study, though not across groups"""
 GROUPWISE = FAIRNESS - {"错误率", "error rate", "error rates", "false non-match", "false non match", "nist", "志愿者"}
 """the same without plain error rates: code (an SDK's 错误率 of a stream) needs a measure across groups"""
 IMAGING = frozenset({"ycrcb", "ycbcr", "cr分量", "cb分量", "cr 分量", "cb 分量", "像素", "pixel", "pixels", "色彩空间",
-                     "color space", "colour space", "cv2", "opencv", "threshold", "阈值", "skin segmentation",
+                     "color space", "colour space", "cv2", "cv 2", "opencv", "threshold", "阈值", "skin segmentation",
                      "skin detection", "肤色分割", "肤色模型", "肤色检测", "二值化", "hsv", "椭圆模型"})
 GENERIC = frozenset({"model", "模型", "attribute", "attributes", "属性", "feature", "features", "特征", "confidence",
                      "probability", "prob", "置信度", "概率", "reads", "scans", "提取", "返回", "输出", "labelled", "labeled",
                      "tagged", "算法", "demographic", "demographics"})  # capability words that code uses for anything
+BARE = frozenset({"race", "minority", "nationality"})
+"""bare attribute words (weak alone) that are a face's attribute among three of its looks in code"""
+OUTPUTS = frozenset({"dominant race", "race preds", "race pred", "race probs", "race prob", "race scores",
+                     "race logits", "race head", "race output", "ethnicity pred", "ethnicity preds"})
+"""identifiers that are a classifier's output for the attribute (a result key, a score per class): inferred"""
+COLOUR_CLASSES = frozenset({"race-colour-classes", "skin-colour-classes", "colour-classes-of-people"})
+"""patterns of an attribute valued in colour classes of people (EM_RACE_YELLOW/BLACK/WHITE, 1: 黄色 2: 黑色)"""
+EMOJI = frozenset({"smileys emotion", "people body", "animals nature", "food drink", "travel places", "emoji", "emojis"})
+"""Unicode CLDR emoji group keys: EMOJI_TERMS of them make a unit emoji metadata (skin-tone modifiers, 宗教场所)"""
+EMOJI_TERMS = 3
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -116,6 +129,7 @@ class Genre:
     denial: set[str] = field(default_factory=set)
     standard: set[str] = field(default_factory=set)
     imaging: set[str] = field(default_factory=set)
+    emoji: set[str] = field(default_factory=set)
     humanities: set[str] = field(default_factory=set)
     record: set[str] = field(default_factory=set)
     ui_strings: bool = False  # the unit is a UI-strings bundle (i18n/locale file): its labels are the product's
@@ -126,6 +140,8 @@ class Genre:
                 getattr(self, h.cue).add(h.text)
             elif h.cue == "unrelated" and h.text in IMAGING:
                 self.imaging.add(h.text)
+            elif h.cue == "unrelated" and h.text in EMOJI:
+                self.emoji.add(h.text)
             elif h.cue in ("disclaimer", "removal"):
                 self.denial.add(h.text)
             elif h.cue == "record_field" and h.text not in ASKED:
@@ -162,7 +178,9 @@ class Genre:
             return "unrelated"
         if len(self.reporting) >= (CODE_REPORTING_TERMS if coded else 3) and len(self.reporting) >= len(self.evaluation):
             return "reporting"
-        if len(self.evaluation - DATA_WORDS) >= 3 and self.evaluation & (GROUPWISE if coded else FAIRNESS):
+        measures = self.evaluation - DATA_WORDS  # in prose "bias" and "biased" are one word (a caveat, not a study)
+        if len(measures if coded else {_lemma(w) for w in measures}) >= 3 and self.evaluation & (
+                GROUPWISE if coded else FAIRNESS | COMPARATIVE):
             return "evaluation"  # accuracy figures alone (FAR, pass rate) are a spec, not a study across groups
         return None
 
@@ -178,6 +196,12 @@ class Verdict:
 
 def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, genre: Genre) -> Verdict | None:
     """Classify a passage: ``near`` cues share the term's sentence, ``wide`` ones its neighbourhood."""
+    if context in ("code", "data", "binary") and len({c.text for c in wide if c.cue == "appearance"}) >= APPEARANCE_TERMS:
+        # `private String race;` among glasses, mask, beard, smile: the bare word is a seen face's attribute
+        terms = [replace(t, term=replace(t.term, role="attribute")) if t.term.role == "weak" and t.text in BARE else t
+                 for t in terms]
+    if context in ("code", "data", "binary"):
+        near, wide = ([c for c in hits if not (c.cue == "record_field" and c.text in CODE_RECORD_NOISE)] for hits in (near, wide))
     roles = Counter(t.term.role for t in terms)
     strong = [t for t in terms if t.term.role in STRONG_ROLES]
     categories = sorted({t.term.category for t in (strong or terms)})
@@ -201,7 +225,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if len(looks) >= APPEARANCE_TERMS:  # age, glasses, mask, beard, expression: the attributes of a seen face
         biometric = (biometric or set()) | looks
     seen = biometric or genre.about_people()  # faces, cameras, bodies: people are looked at
-    inferred = (capability or set()) & INFERS
+    outputs = {t.text for t in terms if t.term.role == "identifier"} & OUTPUTS  # race_prob, dominant_race
+    inferred = (capability or set()) & INFERS | outputs
     scored = has_group and (capability or set()) & SCORES  # "是否为维族的置信度": a group with a score is a classifier's output
     if coded and capability and not (capability - GENERIC or biometric):
         capability = None  # "model", "attribute", "value" are everyday words of code; they claim nothing alone
@@ -223,6 +248,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     # 1. clean kinds, decided by the sentence or by the document as a whole
     if "removal" in near_kinds or _negates(near, terms):
         return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
+    if len(genre.emoji) >= EMOJI_TERMS:
+        return None  # emoji metadata: skin-tone modifiers and place symbols name no person
     document = genre.kind(context in ("code", "binary"))
     if document == "unrelated":
         return None
@@ -233,7 +260,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         unrelated = unrelated - IMAGING  # an image library (opencv) beside race says nothing of pixels
     if unrelated and not (has_group and near_kinds.get("targeting")):
         return None
-    if genre.about_peoples() and not (biometric or near_kinds.get("targeting") or (inferred and wide_kinds.get("person"))):
+    if genre.about_peoples() and not ((biometric or set()) - MEDIA or near_kinds.get("targeting") or (inferred and wide_kinds.get("person"))):
         return None  # a culture, history, genetics or census text about peoples classifies no person
     if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS:
         return None  # skin-colour pixels in image processing (skin segmentation, YCbCr thresholds)
@@ -254,7 +281,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
     measured = near_kinds.get("evaluation", set()) if near_kinds.get("evaluation", set()) - DATA_WORDS else set()
-    claiming = near_kinds.get("capability", set()) - (GENERIC if coded else set())  # "model", "attribute" claim nothing in code
+    claiming = near_kinds.get("capability", set()) - GENERIC  # "model", "attribute" claim nothing against a measure
     if measured and not targeting and (len(measured) >= 2 or not claiming):
         return verdict("evaluation", 0.5, "measurement cue beside the term")
     if "reporting" in near_kinds:
@@ -283,7 +310,9 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if targeting and not claimed and (has_group or person or near_kinds.get("targeting") or filtering):
         conf = base + 0.25 + (0.1 if person else 0) + (0.05 if capability else 0)
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
-    if capability and (person or ((has_group or classes) and not coded) or (coded and schema and (seen or inferred) and (
+    # a prose title "Asian Ethnicity Classifier" in a README about pictures claims the capability
+    named = not coded and roles["identifier"] and genre.biometric and near_kinds.get("capability", set()) - NOUNS - GENERIC
+    if capability and (person or ((has_group or classes) and not coded) or named or (coded and schema and (seen or inferred) and (
             roles["identifier"] or len(capability) >= 2))):
         if genre.denies() and not coded and not (has_group or roles["identifier"]):
             return verdict("disclaimer", 0.5, "an attribute named in a statement that denies or withdraws it")
@@ -291,14 +320,22 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         about = " about people" if person else ""
         return verdict(kind, base + 0.2 + (0.15 if person else 0), f"a capability cue with the attribute{about}")
     if coded and (roles["attribute"] or roles["identifier"]) and any(
-            t.term.role == "group" and t.term.category == "skin_color" for t in terms):
+            (t.term.role == "group" and t.term.category == "skin_color")
+            or (t.text in COLOUR_CLASSES and roles["identifier"]) for t in terms):  # EM_RACE_YELLOW, not "White alone"
         return verdict("implementation", base + 0.2, "an attribute valued in colour classes of people (白种人, 黑皮肤)")
     # "appearance: label: Physical appearance" is a property a record describes, not a face seen
     seen_people = (biometric or set()) - DESCRIBED or (genre.about_people() and (schema or capability or scored))
+    if coded and outputs:
+        return verdict("implementation", base + 0.3, "a classifier's output key of the attribute (dominant_race, race_prob)")
     if coded and ((seen_people and (roles["attribute"] or roles["identifier"] or scored)) or (roles["identifier"] and has_group)):
         conf = base + 0.15 + (0.1 if schema else 0)
         return verdict("implementation", conf, "the attribute as a field/enum beside person-attribute context")
     return None
+
+
+def _lemma(word: str) -> str:
+    """A crude English lemma for counting distinct words ("bias" and "biased" are one word)."""
+    return re.sub(r"(?:ed|es|s)$", "", re.sub(r"(?:ed)$", "", word)) if word.isascii() and len(word) > 3 else word
 
 
 def _negates(near: list[Hit], terms: list[Hit]) -> bool:
