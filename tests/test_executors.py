@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from casecorpus import done_count, make_corpus
+from casecorpus import done_count, make_corpus, run_cli
 from formats_helpers import CORPUS
 from profilewatch import api
 from profilewatch.case.store import Store
-from profilewatch.executors import cpu_count
+from profilewatch.executors import ATTEMPTS, cpu_count
 
 DEV = CORPUS  # formats_helpers finds the dev corpus from any worktree
 CORPORA = [DEV] + sorted((Path(__file__).parent / "data").glob("redteam*"))
@@ -97,6 +97,55 @@ def test_a_unit_that_kills_every_worker_ends_as_worker_lost(tmp_path, monkeypatc
     units = [d for d in records if d["type"] == "unit"]
     assert len(units) == 6 and [u["outcome"] for u in units if u["file"] == "doc001.txt"] == ["error"]
     assert {d["file"] for d in records if d["type"] == "finding"} == {"doc000.txt", "doc003.txt", "doc004.txt"}
+
+
+POISON = "doc003.txt"
+
+
+def _jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _poisoned_scan(tmp_path: Path, monkeypatch, *where: str) -> tuple[list[dict], list[dict], int]:
+    """Scan 8 files, one of which (POISON) kills every worker process that meets it, ``where``
+    (-j2, or a Dask LocalCluster: then all 8 tasks go in one batch): the records (with unit
+    records and the summary), the records of -j1 without the poison, and how many workers died."""
+    corpus = make_corpus(tmp_path / "corpus", n=8, with_zip=False)
+    plain = _jsonl(run_cli("scan", str(corpus), "--format", "jsonl", "--units", "--no-progress", "-j1").stdout)
+    deaths = tmp_path / "deaths"
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", f"{POISON}:always:{deaths}")
+    run = run_cli("scan", str(corpus), "--format", "jsonl", "--units", "--no-progress", *where)
+    assert run.exit_code == 1, run.output  # findings (not 3: nothing was given up)
+    return _jsonl(run.stdout), plain, len(deaths.read_text().splitlines()) if deaths.exists() else 0
+
+
+def _only_the_poison_failed(records: list[dict], plain: list[dict], deaths: int) -> None:
+    assert records[0]["type"] == "header" and records[-1]["type"] == "summary"
+    body = [d for d in records if d["type"] not in ("header", "summary")]
+    good = [d for d in plain if d["type"] not in ("header", "summary") and d["file"] != POISON]
+    assert [d for d in body if d["file"] != POISON] == good  # every good unit once, in -j1 order
+    bad = [d for d in body if d["file"] == POISON]
+    assert [(d["type"], d.get("reason"), d.get("outcome")) for d in bad] == [
+        ("error", "worker_lost", None), ("unit", None, "error")]
+    assert "died 3 times" in bad[0]["message"], bad[0]["message"]
+    assert deaths == ATTEMPTS  # tried ATTEMPTS times in all: the retries do not multiply
+    units = [d for d in body if d["type"] == "unit"]
+    assert sorted(u["file"] for u in units) == [f"doc{i:03d}.txt" for i in range(8)]
+    summary, expected = records[-1], plain[-1]
+    assert summary["units"] == {**expected["units"], "scanned": 7, "error": 1}
+    assert summary["errors"] == 1 and summary["findings"] == expected["findings"] - 1
+    assert summary["findings"] == sum(d["type"] == "finding" for d in body)
+
+
+def test_a_poisoned_input_kills_its_worker_three_times_and_only_it_is_lost(tmp_path, monkeypatch):
+    _only_the_poison_failed(*_poisoned_scan(tmp_path, monkeypatch, "-j2"))
+
+
+def test_a_poisoned_input_in_a_dask_batch_loses_only_itself_not_the_batch(tmp_path, monkeypatch):
+    """All 8 tasks go in one batch; the batch fails, its tasks are retried one by one, and only
+    the poisoned input ends as worker_lost, after ATTEMPTS worker deaths (not attempts x retries)."""
+    pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    _only_the_poison_failed(*_poisoned_scan(tmp_path, monkeypatch, "--executor", "dask", "-j2"))
 
 
 

@@ -114,8 +114,9 @@ def scan_task(task: Task, rules: RuleSet, options: ScanOptions, keep_found: bool
 
 def _test_hooks(unit: Unit) -> None:
     """``PROFILEWATCH_TEST_KILL_WORKER=NAME:MARKER``: the first worker to meet unit NAME dies
-    (MARKER, a file path, records that it happened; ``always``: every worker that meets it), so a
-    test can kill a worker mid-task.  ``PROFILEWATCH_TEST_HOLD_WORKER=NAME:MARKER``: a worker that
+    (MARKER, a file path, records that it happened; ``always``: every worker that meets it;
+    ``always:COUNT``: every one, each adding a line to the file COUNT), so a test can kill a
+    worker mid-task (and count the deaths).  ``PROFILEWATCH_TEST_HOLD_WORKER=NAME:MARKER``: a worker that
     meets unit NAME creates MARKER and sleeps (a test then takes the cluster's workers away)."""
     hold = os.environ.get("PROFILEWATCH_TEST_HOLD_WORKER")
     if hold and _WORKER.get("in_worker"):
@@ -126,8 +127,13 @@ def _test_hooks(unit: Unit) -> None:
     spec = os.environ.get("PROFILEWATCH_TEST_KILL_WORKER")
     if spec and _WORKER.get("in_worker"):
         name, _, marker = spec.partition(":")
-        if unit.file == name and (marker == "always" or not os.path.exists(marker)):
-            if marker != "always":
+        always = marker == "always" or marker.startswith("always:")
+        count = marker[len("always:"):] if always else ""
+        if unit.file == name and (always or not os.path.exists(marker)):
+            if count:
+                with open(count, "a", encoding="utf-8") as fh:
+                    fh.write(f"{os.getpid()}\n")
+            elif not always:
                 open(marker, "w").close()  # noqa: SIM115
             os._exit(70)
 
