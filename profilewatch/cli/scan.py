@@ -98,6 +98,9 @@ config or PROFILEWATCH_SCAN_<OPTION> variables ('profilewatch config show').
 @click.option("--worker-timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
               help="Dask: how long to wait while the cluster has no worker at all (default 300); then every "
                    "unit not scanned is an error record no_workers and the scan exits 3.")
+@click.option("--task-attempts", type=click.IntRange(min=1), default=None, metavar="N",
+              help="-jN and Dask: how often a unit whose worker died (Dask: or whose task failed) is tried in "
+                   "all, alone, before it is an error record worker_lost (task_failed); default 3.")
 @click.option("--output-dir", type=click.Path(file_okay=False),
               help="Write one JSONL shard per top-level input under DIR, with manifest.json and summary.json "
                    "(read it with 'profilewatch report DIR'); a rerun skips shards already complete. "
@@ -124,7 +127,8 @@ def scan_command(**params: Any) -> None:
                   include=list(params["include"]), exclude=list(params["exclude"]),
                   ignore_files=not params["no_ignore"], ocr=params["ocr"],
                   jobs=params["jobs"], executor=params["executor"], scheduler=params["scheduler"],
-                  worker_timeout=params["worker_timeout"], output_dir=params["output_dir"])
+                  worker_timeout=params["worker_timeout"], task_attempts=params["task_attempts"],
+                  output_dir=params["output_dir"])
     arguments = {"paths": list(params["paths"]), "format": fmt, "min_confidence": params["min_confidence"],
                  "rules": list(params["rules_dirs"]), "strict": params["strict"], "flags_only": params["flags_only"], "ocr": params["ocr"],
                  **{k: list(params[k]) for k in ("include", "exclude") if params[k]}}
@@ -188,7 +192,7 @@ def _close_shards(job: ScanJob, head: dict[str, Any], summary: Any) -> None:
 def _open_case(params: dict[str, Any]) -> tuple[Store | None, set[str] | None]:
     """The store and baseline, checked before any output: a bad baseline or store exits 2."""
     arguments = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()
-                 if k not in ("write_baseline", "jobs", "executor", "scheduler", "worker_timeout")}  # where a scan runs changes no result
+                 if k not in ("write_baseline", "jobs", "executor", "scheduler", "worker_timeout", "task_attempts")}  # where a scan runs changes no result
     try:
         baseline = load_baseline(params["baseline"]) if params["baseline"] else None
         if params["write_baseline"]:

@@ -9,13 +9,14 @@ An executor maps :func:`scan_task` over a stream of top-level units and yields e
 * :class:`ProcessExecutor` (``-j N``): a pool of N worker processes (forked where the system can, so nothing of the
   parent's state leaks back), each building its detector once.  A worker that dies (killed, out
   of memory) is replaced and the units it may have held are scanned again, one at a time so the
-  culprit is known, up to ``ATTEMPTS`` times; a unit that kills every worker it meets ends as
-  an error record ``worker_lost``.  Workers ignore SIGINT: Ctrl-C
+  culprit is known, up to ``attempts`` times in all (``--task-attempts``, default ``ATTEMPTS``);
+  a unit that kills every worker it meets ends as an error record ``worker_lost``.  Workers ignore SIGINT: Ctrl-C
   reaches the parent, which stops the pool and kills the workers (no orphans).
 * :class:`DaskExecutor` (``--executor dask``): the same task on a ``distributed`` cluster
-  (``--scheduler tcp://HOST:8786``, or a LocalCluster of processes); Dask retries a task whose
-  worker died; a cluster left without any worker for ``worker_timeout`` seconds ends the scan,
-  every task not done reported as ``no_workers``.  Needs the ``profilewatch[cluster]`` extra.
+  (``--scheduler tcp://HOST:8786``, or a LocalCluster of processes), in batches; a batch that
+  fails has its tasks tried again alone, so only the culprit ends as ``worker_lost`` (or
+  ``task_failed``), after ``attempts`` tries; a cluster left without any worker for
+  ``worker_timeout`` seconds ends the scan, every task not done reported as ``no_workers``.  Needs the ``profilewatch[cluster]`` extra.
 
 The worker side keeps one detector per process (built on first use from the pickled rules):
 the only state a worker holds.  The task and what executors share are in :mod:`.tasks`, the
@@ -38,7 +39,7 @@ from ..options import ScanOptions
 from ..records import Unit
 from .cluster import POLL, WORKER_TIMEOUT, ClusterGone, DaskExecutor
 from .tasks import (ATTEMPTS, _WORKER, Part, Task, TaskResult, _fill, _Joiner, _owned, _ready, cpu_count, lost,
-                    plan, scan_task, shared_detector)
+                    plan, scan_task, shared_detector, tried_out)
 
 __all__ = ["ATTEMPTS", "POLL", "WORKER_TIMEOUT", "ClusterGone", "DaskExecutor", "InlineExecutor", "Part",
            "ProcessExecutor", "Task", "TaskResult", "cpu_count", "lost", "make_executor", "plan", "scan_task",
@@ -84,10 +85,12 @@ def _worker_task(unit: Unit, keep_found: bool) -> TaskResult:
 class ProcessExecutor:
     """``-j N``: N worker processes; results in input order, a bounded window in flight."""
 
-    def __init__(self, rules: RuleSet, options: ScanOptions, jobs: int, window: int | None = None) -> None:
+    def __init__(self, rules: RuleSet, options: ScanOptions, jobs: int, window: int | None = None,
+                 attempts: int | None = None) -> None:
         import multiprocessing
 
         self.rules, self.options, self.jobs = rules, options, jobs
+        self.attempts = ATTEMPTS if attempts is None else max(1, attempts)
         self.window = window or 4 * jobs
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -115,6 +118,9 @@ class ProcessExecutor:
                 except BrokenProcessPool:
                     self._restart(pending, keep_found)
                     continue
+                except Exception as exc:  # noqa: BLE001 - it raised in its worker (e.g. a result that cannot be sent back)
+                    entry[1] = self._again(entry[0], exc, keep_found)
+                    continue
                 pending.popleft()
                 joined = joiner.add(entry[0], result)
                 if joined is not None:
@@ -135,8 +141,9 @@ class ProcessExecutor:
 
     def _restart(self, pending: collections.deque, keep_found: bool) -> None:
         """A worker died.  Which of the units in flight killed it is unknown, so each unfinished
-        one is scanned again ALONE on a fresh pool (a death is then its own), up to ATTEMPTS
-        times in all; then the window fills again as before."""
+        one is scanned again ALONE on a fresh pool (a death is then its own), up to ``attempts``
+        times in all (the run the pool broke in counting as the first); then the window fills
+        again as before."""
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = self._new_pool()
         for entry in pending:
@@ -145,14 +152,31 @@ class ProcessExecutor:
                 continue  # finished before the break (or ready from the start): keep its result
             entry[1] = _ready(self._alone(unit, keep_found))
 
-    def _alone(self, unit: Unit, keep_found: bool) -> TaskResult:
-        for _ in range(ATTEMPTS - 1):
+    def _alone(self, unit: Task, keep_found: bool) -> TaskResult:
+        deaths, failure = 1, None  # the pool broke with it in flight: its first try
+        for _ in range(self.attempts - 1):
             try:
                 return self._submit(unit, keep_found).result()
             except BrokenProcessPool:
+                deaths += 1
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
-        return lost(unit, f"the worker scanning it died {ATTEMPTS} times (killed or out of memory)")
+            except Exception as exc:  # noqa: BLE001 - it raised in its worker
+                failure = exc
+        return tried_out(unit, self.attempts, deaths, failure)
+
+    def _again(self, unit: Task, failure: BaseException, keep_found: bool) -> Future:
+        """A task that raised in its worker (no death: the pool is whole), run again up to
+        ``attempts`` times in all; if the pool breaks meanwhile, :meth:`_restart` takes it on."""
+        for _ in range(self.attempts - 1):
+            future = self._submit(unit, keep_found)
+            try:
+                return _ready(future.result())
+            except BrokenProcessPool:
+                return future  # map() meets it: the pool is restarted and the task tried alone
+            except Exception as exc:  # noqa: BLE001 - it raised again
+                failure = exc
+        return _ready(tried_out(unit, self.attempts, 0, failure))
 
     def _kill(self) -> None:
         if self._pool is None:
@@ -171,11 +195,11 @@ class ProcessExecutor:
 
 
 def make_executor(rules: RuleSet, options: ScanOptions, *, jobs: int | None = None, executor: str = "local",
-                  scheduler: str | None = None, worker_timeout: float | None = None
-                  ) -> InlineExecutor | ProcessExecutor | DaskExecutor:
-    """The executor for ``--jobs``/``--executor``/``--scheduler``/``--worker-timeout`` (``jobs=None``:
-    every usable core)."""
+                  scheduler: str | None = None, worker_timeout: float | None = None,
+                  task_attempts: int | None = None) -> InlineExecutor | ProcessExecutor | DaskExecutor:
+    """The executor for ``--jobs``/``--executor``/``--scheduler``/``--worker-timeout``/``--task-attempts``
+    (``jobs=None``: every usable core; ``task_attempts=None``: ``ATTEMPTS``)."""
     if executor == "dask" or scheduler:
-        return DaskExecutor(rules, options, scheduler, jobs, worker_timeout=worker_timeout)
+        return DaskExecutor(rules, options, scheduler, jobs, worker_timeout=worker_timeout, attempts=task_attempts)
     jobs = cpu_count() if jobs is None else jobs
-    return InlineExecutor(rules, options) if jobs <= 1 else ProcessExecutor(rules, options, jobs)
+    return InlineExecutor(rules, options) if jobs <= 1 else ProcessExecutor(rules, options, jobs, attempts=task_attempts)

@@ -1,9 +1,11 @@
 """``--executor dask``: the tasks of :mod:`.tasks` on a Dask ``distributed`` cluster, results in
 input order (the ``profilewatch[cluster]`` extra).
 
-Tasks go in batches; Dask retries a task whose worker died (then ``worker_lost``); a cluster left
-without any worker for ``worker_timeout`` seconds (``--worker-timeout``) ends the scan, every task
-not done reported as ``no_workers`` (:class:`DaskExecutor`).
+Tasks go in batches.  A batch that fails (a worker died on one of its inputs, or a task raised)
+is not retried whole: each of its tasks is sent again alone, so only the culprit fails, after
+``attempts`` tries in all (then an ``error`` record ``worker_lost``, or ``task_failed``).  A
+cluster left without any worker for ``worker_timeout`` seconds (``--worker-timeout``) ends the
+scan, every task not done reported as ``no_workers`` (:class:`DaskExecutor`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any
 from ..detect.rules import RuleSet
 from ..options import ScanOptions
 from ..records import Unit
-from .tasks import _WORKER, ATTEMPTS, Task, TaskResult, _Joiner, cpu_count, lost, plan, scan_task
+from .tasks import _WORKER, ATTEMPTS, Task, TaskResult, _Joiner, cpu_count, lost, plan, scan_task, tried_out
 
 WORKER_TIMEOUT = 300.0
 """Seconds a Dask scan waits while the cluster has no worker at all (``--worker-timeout``) before
@@ -54,12 +56,48 @@ def _dask_batch(batch: list[Task], rules: RuleSet, options: ScanOptions, keep_fo
     return [scan_task(task, rules, options, keep_found) for task in batch]
 
 
+def _the_rules(rules: RuleSet) -> RuleSet:
+    """The rules as the result of a task, not scattered data: when every worker holding them has
+    died, the scheduler computes them again, where scattered data would be lost for good (and
+    every task waiting for it cancelled)."""
+    return rules
+
+
+def _killed(exc: BaseException) -> bool:
+    """The Dask task failed because the workers running it died (not because it raised)."""
+    from distributed.scheduler import KilledWorker
+
+    return isinstance(exc, KilledWorker)
+
+
+def _tries(exc: BaseException) -> int:
+    """How many times a failed Dask task was run: a ``KilledWorker`` says how many workers died
+    running it (the scheduler's ``allowed-failures`` + 1); a task that raised ran once."""
+    return getattr(exc, "allowed_failures", 0) + 1 if _killed(exc) else 1
+
+
+ALONE = 1
+"""The Dask priority of a task sent again alone: it runs before the batches queued after it,
+whose results wait for it (results come in input order)."""
+
+
 class ClusterGone(Exception):
     """The Dask cluster had no worker for ``worker_timeout`` seconds (or its scheduler went away)."""
 
 
 class DaskExecutor:
     """``--executor dask``: the same tasks on a Dask cluster, results in input order.
+
+    A batch that fails is split: each of its tasks is sent again alone (at a higher priority),
+    so a poisoned input -- one that kills every worker that reads it -- costs only its own
+    result.  A task is tried ``attempts`` times in all (``--task-attempts``, default 3), the
+    failed batch's run counting as its first, and a task of a failed batch of several is always
+    tried once alone.  Every worker death counts as a try: Dask's scheduler itself runs a task
+    again on another worker up to its ``allowed-failures`` (default 3) before it reports a
+    ``KilledWorker``, which says how many died; the LocalCluster made here sets that to 0, so
+    each death comes back at once.  Dask's own ``retries=`` is not used: the tries are counted
+    here only, never multiplied.  Then the task's result is an ``error`` record ``worker_lost``
+    (its workers died every time) or ``task_failed`` (it raised).
 
     While it waits for a result, it asks the scheduler every ``POLL`` seconds how many workers
     there are; once there has been none for ``worker_timeout`` seconds (all workers gone, the
@@ -68,29 +106,27 @@ class DaskExecutor:
     ends (the CLI exits 3).  A slow task on a live cluster is never timed out."""
 
     def __init__(self, rules: RuleSet, options: ScanOptions, scheduler: str | None = None, jobs: int | None = None,
-                 window: int | None = None, worker_timeout: float | None = None) -> None:
+                 window: int | None = None, worker_timeout: float | None = None, attempts: int | None = None) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # the cluster extra is optional
             raise RuntimeError("--executor dask needs the cluster extra: pip install 'profilewatch[cluster]'") from exc
         self.rules, self.options = rules, options
         self.worker_timeout = WORKER_TIMEOUT if worker_timeout is None else worker_timeout
+        self.attempts = ATTEMPTS if attempts is None else max(1, attempts)
         self.gave_up: str | None = None
         self._idle_since: float | None = None
         self._cluster = None
         if scheduler:
             self._client = Client(scheduler)
-        else:
+        else:  # a worker death is reported at once (allowed_failures=0): the tries are counted here
             self._cluster = LocalCluster(n_workers=jobs or cpu_count(), threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=40)
+                                         dashboard_address=None, silence_logs=40,
+                                         scheduler_kwargs={"allowed_failures": 0})
             self._client = Client(self._cluster)
         self.jobs = sum(self._client.nthreads().values()) or 1
         self.window = window or 4 * self.jobs
-        try:
-            self._rules_future = self._scatter()
-        except ClusterGone as exc:  # no worker at all: every task is reported, the output stays whole
-            self._rules_future = None
-            self._give_up(str(exc))
+        self._rules_future = self._send_rules()
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
         """Tasks go to the cluster in batches (``BATCH_TASKS`` tasks or ``BATCH_BYTES`` of shipped
@@ -105,19 +141,14 @@ class DaskExecutor:
         while pending:
             yield from self._take(pending.popleft(), joiner, keep_found)
 
-    def _submit(self, batch: list[Task], keep_found: bool) -> Any:
+    def _submit(self, batch: list[Task], keep_found: bool, priority: int = 0) -> Any:
         if self.gave_up is not None:
             return None  # the cluster is gone: nothing more is sent
         return self._client.submit(_dask_batch, batch, self._rules_future, self.options, keep_found,
-                                   pure=False, retries=ATTEMPTS - 1)
+                                   pure=False, priority=priority)
 
-    def _scatter(self) -> Any:
-        """The rules on every worker; waits for a worker at most ``worker_timeout`` seconds."""
-        try:
-            return self._client.scatter(self.rules, broadcast=True, timeout=max(self.worker_timeout, POLL))
-        except Exception as exc:  # noqa: BLE001 - no worker came, or the scheduler is gone
-            raise ClusterGone(f"the Dask cluster had no worker for {self.worker_timeout:g} s (--worker-timeout): "
-                              f"the rules could not be sent to any ({type(exc).__name__}: {exc})") from exc
+    def _send_rules(self) -> Any:
+        return self._client.submit(_the_rules, self.rules, pure=False)
 
     def _workers(self) -> int:
         if self._client.status != "running":
@@ -152,35 +183,65 @@ class DaskExecutor:
         if batch is None:
             yield future
             return
-        results = None
-        if self.gave_up is not None and future is not None and future.status == "finished":
-            results = future.result()  # done before the cluster went: kept
-        for attempt in range(ATTEMPTS):
-            if self.gave_up is not None or results is not None:
-                break
-            try:
-                results = self._result(future)
-                break
-            except ClusterGone as exc:
-                self._give_up(str(exc))
-            except Exception as exc:  # noqa: BLE001 - failed on every Dask retry, or cancelled (a lost scheduler state)
-                if attempt == ATTEMPTS - 1:
-                    message = f"Dask task failed after {ATTEMPTS} submissions: {type(exc).__name__}: {exc}"[:500]
-                    results = [lost(task, message) for task in batch]
-                    break
-                try:
-                    self._rules_future = self._scatter()  # it may have been lost with a worker
-                except ClusterGone as gone:
-                    self._give_up(str(gone))
-                    break
-                future = self._submit(batch, keep_found)
-        if results is None:
-            message = f"not scanned: {self.gave_up}"
-            results = [lost(task, message, "no_workers") for task in batch]
-        for task, result in zip(batch, results):
+        for task, result in zip(batch, self._batch(batch, future, keep_found)):
             joined = joiner.add(task, result)
             if joined is not None:
                 yield joined
+
+    def _batch(self, batch: list[Task], future: Any, keep_found: bool) -> list[TaskResult]:
+        """The results of a batch; if it failed, of each of its tasks tried again alone."""
+        try:
+            results = self._wait(future)
+        except Exception as exc:  # noqa: BLE001 - a worker died on one of its tasks, or one raised
+            if len(batch) == 1:  # it was the task alone already
+                return [self._alone(batch[0], None, exc, keep_found, tried_alone=True)]
+            self._check_rules()
+            alone = [self._submit([task], keep_found, ALONE) for task in batch]  # all sent, then waited for in order
+            return [self._alone(task, again, exc, keep_found, tried_alone=False) for task, again in zip(batch, alone)]
+        return results if results is not None else [self._not_scanned(task) for task in batch]
+
+    def _alone(self, task: Task, future: Any, failure: BaseException, keep_found: bool, tried_alone: bool) -> TaskResult:
+        """A task whose run ended in ``failure``, sent again alone (``future``: already sent) until
+        it is done or has been tried ``attempts`` times in all -- and once alone at least."""
+        tries = deaths = 0
+        raised: BaseException | None = None
+        while True:
+            tries += _tries(failure)
+            if _killed(failure):
+                deaths += _tries(failure)
+            else:
+                raised = failure
+            if tries >= self.attempts and tried_alone:
+                return tried_out(task, tries, deaths, raised)
+            if future is None:
+                self._check_rules()
+                future = self._submit([task], keep_found, ALONE)
+            tried_alone = True
+            try:
+                results = self._wait(future)
+            except Exception as exc:  # noqa: BLE001 - failed again
+                failure, future = exc, None
+                continue
+            return results[0] if results is not None else self._not_scanned(task)
+
+    def _wait(self, future: Any) -> list[TaskResult] | None:
+        """A future's results; None once the cluster is gone (unless it was done before)."""
+        if self.gave_up is None:
+            try:
+                return self._result(future)
+            except ClusterGone as exc:
+                self._give_up(str(exc))
+        if future is not None and future.status == "finished":
+            return future.result()  # done before the cluster went: kept
+        return None
+
+    def _check_rules(self) -> None:
+        """The rules' task again if the scheduler forgot it (it is recomputed when only lost)."""
+        if self._rules_future.status == "cancelled":
+            self._rules_future = self._send_rules()
+
+    def _not_scanned(self, task: Task) -> TaskResult:
+        return lost(task, f"not scanned: {self.gave_up}", "no_workers")
 
     def _give_up(self, why: str) -> None:
         if self.gave_up is None:

@@ -23,7 +23,8 @@ from ..sources.warc import SPLIT_MISMATCH
 from ..sources.warcsplit import record_ranges
 
 ATTEMPTS = 3
-"""How often a unit is tried on a fresh worker before it is reported as ``worker_lost``."""
+"""How often a unit is tried in all, by default (``--task-attempts``), before it is reported as
+``worker_lost`` (every try killed its worker) or, on Dask, ``task_failed``."""
 @dataclass
 class TaskResult:
     """The records of one top-level unit, and the units among them that had findings (by sha256).
@@ -114,9 +115,13 @@ def scan_task(task: Task, rules: RuleSet, options: ScanOptions, keep_found: bool
 
 def _test_hooks(unit: Unit) -> None:
     """``PROFILEWATCH_TEST_KILL_WORKER=NAME:MARKER``: the first worker to meet unit NAME dies
-    (MARKER, a file path, records that it happened; ``always``: every worker that meets it), so a
-    test can kill a worker mid-task.  ``PROFILEWATCH_TEST_HOLD_WORKER=NAME:MARKER``: a worker that
-    meets unit NAME creates MARKER and sleeps (a test then takes the cluster's workers away)."""
+    (MARKER, a file path, records that it happened; ``always``: every worker that meets it;
+    ``always:COUNT``: every one, each adding a line to the file COUNT), so a test can kill a
+    worker mid-task (and count the deaths).  ``PROFILEWATCH_TEST_HOLD_WORKER=NAME:MARKER``: a worker that
+    meets unit NAME creates MARKER and sleeps (a test then takes the cluster's workers away).
+    ``PROFILEWATCH_TEST_FAIL_TASK=NAME``: the task of unit NAME raises in the worker."""
+    if os.environ.get("PROFILEWATCH_TEST_FAIL_TASK") == unit.file and _WORKER.get("in_worker"):
+        raise RuntimeError(f"test hook: the task of {unit.file} fails")
     hold = os.environ.get("PROFILEWATCH_TEST_HOLD_WORKER")
     if hold and _WORKER.get("in_worker"):
         name, _, marker = hold.partition(":")
@@ -126,8 +131,13 @@ def _test_hooks(unit: Unit) -> None:
     spec = os.environ.get("PROFILEWATCH_TEST_KILL_WORKER")
     if spec and _WORKER.get("in_worker"):
         name, _, marker = spec.partition(":")
-        if unit.file == name and (marker == "always" or not os.path.exists(marker)):
-            if marker != "always":
+        always = marker == "always" or marker.startswith("always:")
+        count = marker[len("always:"):] if always else ""
+        if unit.file == name and (always or not os.path.exists(marker)):
+            if count:
+                with open(count, "a", encoding="utf-8") as fh:
+                    fh.write(f"{os.getpid()}\n")
+            elif not always:
                 open(marker, "w").close()  # noqa: SIM115
             os._exit(70)
 
@@ -194,3 +204,16 @@ def lost(task: Task, message: str, reason: str = "worker_lost") -> TaskResult:
     if not isinstance(task, Part) or task.index == task.count - 1:
         records.append(UnitRecord(unit.file, unit.member, None, unit.size, "unknown", "error"))
     return TaskResult(records, unit=unit, fresh=False, lost=True)  # not kept in a store: a rescan tries again
+
+
+def tried_out(task: Task, tries: int, deaths: int, failure: BaseException | None) -> TaskResult:
+    """The records of a task tried ``tries`` times in vain, ``deaths`` of them killing its worker:
+    ``worker_lost`` if every one did, else ``task_failed`` naming what it raised last (``failure``)."""
+    def times(n: int) -> str:
+        return f"{n} time{'' if n == 1 else 's'}"
+
+    if deaths >= tries or failure is None:
+        return lost(task, f"the worker scanning it died {times(deaths)} (killed or out of memory)")
+    died = f" ({deaths} of them a worker dying)" if deaths else ""
+    return lost(task, f"the scan task failed {times(tries)}{died}: {type(failure).__name__}: {failure}"[:500],
+                "task_failed")
