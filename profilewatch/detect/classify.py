@@ -57,6 +57,7 @@ STANDARD_TERMS = 3  # this many distinct field names of a standard make a unit i
 IMAGING_TERMS = 2  # this many distinct image-processing words make skin colour a pixel class
 APPEARANCE_TERMS = 3  # this many distinct looks of a face (glasses, mask, beard) beside a term: a face-attribute struct
 NEGATION_REACH = 60  # a negation cue negates a term or capability word at most this far after it (normalised chars)
+SOFTWARE_REPORTING_TERMS = 4  # this many in a README with install commands (prose otherwise: 3)
 CODE_REPORTING_TERMS = 5  # this many distinct news words make code a report's data (a word list, a feed), not an SDK
 DOCUMENT_TERMS = 6  # this many distinct ID-document words (OCR, 出生日期, 签发机关, passport...) make a unit a card reader
 HUMANITIES_TERMS = 3  # this many distinct culture/history/genetics/census words make a unit about peoples
@@ -106,6 +107,11 @@ COLOUR_CLASSES = frozenset({"race-colour-classes", "skin-colour-classes", "colou
 EMOJI = frozenset({"smileys emotion", "people body", "animals nature", "food drink", "travel places", "emoji", "emojis"})
 """Unicode CLDR emoji group keys: EMOJI_TERMS of them make a unit emoji metadata (skin-tone modifiers, 宗教场所)"""
 EMOJI_TERMS = 3
+CLASSIFIES = frozenset({"classify", "classifies", "classifier", "classification", "classified", "classifying", "categorize",
+                        "categorise", "categorization", "categorisation", "categorized", "categorised", "分类", "归类"})
+"""capability words that put a thing into one of several categories"""
+LABELS = frozenset({"label", "labels"})  # the category's name assigned in code ("tone_labels")
+SCALE_REACH = 40  # "according to" this close before a scale names the classification's standard, not a source
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -131,12 +137,14 @@ class Genre:
     imaging: set[str] = field(default_factory=set)
     emoji: set[str] = field(default_factory=set)
     humanities: set[str] = field(default_factory=set)
+    scale: set[str] = field(default_factory=set)
+    software: set[str] = field(default_factory=set)
     record: set[str] = field(default_factory=set)
     ui_strings: bool = False  # the unit is a UI-strings bundle (i18n/locale file): its labels are the product's
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities"):
+            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities", "scale", "software"):
                 getattr(self, h.cue).add(h.text)
             elif h.cue == "unrelated" and h.text in IMAGING:
                 self.imaging.add(h.text)
@@ -149,7 +157,7 @@ class Genre:
 
     def denies(self) -> bool:
         """The unit is a statement that denies or withdraws the capability."""
-        return len(self.denial) >= DENIAL_TERMS
+        return len(self.denial) >= DENIAL_TERMS and not self.software  # a README's "don't" and "does not" deny nothing
 
     def standardised(self) -> bool:
         """The unit is a data-exchange standard's object layout (GA/T 1400 field names throughout)."""
@@ -176,7 +184,10 @@ class Genre:
         list or a news feed's data), and a study needs a measure *across groups*, not an error rate."""
         if len(self.tooling) >= 2:
             return "unrelated"
-        if len(self.reporting) >= (CODE_REPORTING_TERMS if coded else 3) and len(self.reporting) >= len(self.evaluation):
+        # software documentation (install commands) takes one news word more: a README's citations ("Journal
+        # of ..."), an abstract quoted in a BibTeX entry and "according to your requirements" are no report
+        news = CODE_REPORTING_TERMS if coded else SOFTWARE_REPORTING_TERMS if self.software else 3
+        if len(self.reporting) >= news and len(self.reporting) >= len(self.evaluation):
             return "reporting"
         measures = self.evaluation - DATA_WORDS  # in prose "bias" and "biased" are one word (a caveat, not a study)
         if len(measures if coded else {_lemma(w) for w in measures}) >= 3 and self.evaluation & (
@@ -205,6 +216,14 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     roles = Counter(t.term.role for t in terms)
     strong = [t for t in terms if t.term.role in STRONG_ROLES]
     categories = sorted({t.term.category for t in (strong or terms)})
+    # a skin tone classified onto a scale or palette of human skin tones (Monk, Fitzpatrick, PERLA) is a person's
+    # category: the pixel work that gets there (thresholds, cv2) is no image processing for its own sake
+    scales = {c.text for c in wide if c.cue == "scale"} | genre.scale
+    scaled = "skin_color" in categories and bool(scales) and any(
+        (c.cue == "capability" and c.text in CLASSIFIES) or (c.cue == "implementation" and c.text in LABELS) for c in wide)
+    if scaled:  # "classifies the skin tone according to the Fitzpatrick scale": the scale is no news source
+        near = [c for c in near if not (c.text == "according to" and any(
+            s.cue == "scale" and 0 <= s.start - c.end <= SCALE_REACH for s in near))]
     near_kinds, wide_kinds = _by_kind(near), _by_kind(wide)
     cues = {k: sorted(v) for k, v in wide_kinds.items()}
     has_group = roles["group"] + roles["watch"] > 0
@@ -224,7 +243,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     looks = wide_kinds.get("appearance", set())
     if len(looks) >= APPEARANCE_TERMS:  # age, glasses, mask, beard, expression: the attributes of a seen face
         biometric = (biometric or set()) | looks
-    seen = biometric or genre.about_people()  # faces, cameras, bodies: people are looked at
+    seen = biometric or genre.about_people() or scaled  # faces, cameras, bodies: people are looked at
     outputs = {t.text for t in terms if t.term.role == "identifier"} & OUTPUTS  # race_prob, dominant_race
     inferred = (capability or set()) & INFERS | outputs
     scored = has_group and (capability or set()) & SCORES  # "是否为维族的置信度": a group with a score is a classifier's output
@@ -256,13 +275,13 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if document:
         return verdict(document, 0.6, f"the document reads as {document}")
     unrelated = near_kinds.get("unrelated", set())
-    if categories != ["skin_color"]:
+    if categories != ["skin_color"] or scaled:
         unrelated = unrelated - IMAGING  # an image library (opencv) beside race says nothing of pixels
     if unrelated and not (has_group and near_kinds.get("targeting")):
         return None
     if genre.about_peoples() and not ((biometric or set()) - MEDIA or near_kinds.get("targeting") or (inferred and wide_kinds.get("person"))):
         return None  # a culture, history, genetics or census text about peoples classifies no person
-    if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS:
+    if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS and not scaled:
         return None  # skin-colour pixels in image processing (skin segmentation, YCbCr thresholds)
     if "tooling" in near_kinds and not (person or capability):
         return None  # a word list of a screening or moderation tool: the words are its data
@@ -280,7 +299,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict("record_field", 0.5, "fields of a data-exchange standard's schema, no group targeted")
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
-    measured = near_kinds.get("evaluation", set()) if near_kinds.get("evaluation", set()) - DATA_WORDS else set()
+    measured = near_kinds.get("evaluation", set()) - (scales if scaled else set())  # the scale a tone is put on measures nothing
+    measured = measured if measured - DATA_WORDS else set()
     claiming = near_kinds.get("capability", set()) - GENERIC  # "model", "attribute" claim nothing against a measure
     if measured and not targeting and (len(measured) >= 2 or not claiming):
         return verdict("evaluation", 0.5, "measurement cue beside the term")

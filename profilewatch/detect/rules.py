@@ -51,6 +51,8 @@ CUE_KINDS = (
     "standard",
     "tooling",
     "humanities",
+    "scale",
+    "software",
     "unrelated",
 )
 
