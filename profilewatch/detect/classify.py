@@ -111,6 +111,9 @@ CLASSIFIES = frozenset({"classify", "classifies", "classifier", "classification"
                         "categorise", "categorization", "categorisation", "categorized", "categorised", "分类", "归类"})
 """capability words that put a thing into one of several categories"""
 LABELS = frozenset({"label", "labels"})  # the category's name assigned in code ("tone_labels")
+QUERY_FIELDS = frozenset({"minzu-query-field"})
+"""patterns of 民族 as a field of a query form (a select, an input, a value read for the query)"""
+CONTROL_TERMS = 2  # this many distinct police control-list words (重点人员, 列控, 管控对象...) make a unit a list of watched people
 SCALE_REACH = 40  # "according to" this close before a scale names the classification's standard, not a source
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
@@ -139,12 +142,15 @@ class Genre:
     humanities: set[str] = field(default_factory=set)
     scale: set[str] = field(default_factory=set)
     software: set[str] = field(default_factory=set)
+    control: set[str] = field(default_factory=set)
+    search: set[str] = field(default_factory=set)
     record: set[str] = field(default_factory=set)
     ui_strings: bool = False  # the unit is a UI-strings bundle (i18n/locale file): its labels are the product's
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities", "scale", "software"):
+            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities", "scale", "software",
+                         "control", "search"):
                 getattr(self, h.cue).add(h.text)
             elif h.cue == "unrelated" and h.text in IMAGING:
                 self.imaging.add(h.text)
@@ -154,6 +160,10 @@ class Genre:
                 self.denial.add(h.text)
             elif h.cue == "record_field" and h.text not in ASKED:
                 self.record.add(h.text)
+
+    def controls(self) -> bool:
+        """The unit is a searchable list of persons under police control (key persons, 列控/管控对象)."""
+        return len(self.control) >= CONTROL_TERMS and bool(self.search)
 
     def denies(self) -> bool:
         """The unit is a statement that denies or withdraws the capability."""
@@ -274,6 +284,11 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return None
     if document:
         return verdict(document, 0.6, f"the document reads as {document}")
+    if strong and all(t.text in QUERY_FIELDS for t in strong):
+        if genre.controls():  # 民族 as a search field over key persons / controlled persons
+            return verdict("targeting_rule", base + 0.25, "an ethnicity search field of a list of persons under police control"
+                           f" ({', '.join(sorted(genre.control))})")
+        return None  # the same field in a registration form or an HR/school register records what people state
     unrelated = near_kinds.get("unrelated", set())
     if categories != ["skin_color"] or scaled:
         unrelated = unrelated - IMAGING  # an image library (opencv) beside race says nothing of pixels

@@ -53,6 +53,7 @@ CUE_KINDS = (
     "humanities",
     "scale",
     "software",
+    "control",
     "unrelated",
 )
 
