@@ -114,7 +114,12 @@ LABELS = frozenset({"label", "labels"})  # the category's name assigned in code 
 QUERY_FIELDS = frozenset({"minzu-query-field"})
 """patterns of 民族 as a field of a query form (a select, an input, a value read for the query)"""
 CONTROL_TERMS = 2  # this many distinct police control-list words (重点人员, 列控, 管控对象...) make a unit a list of watched people
-SCALE_REACH = 40  # "according to" this close before a scale names the classification's standard, not a source
+SCALE_REACH = 40
+AMONG_LOOKS = frozenset({"race-among-face-attributes", "race-as-analysis-action"})
+"""patterns of race among a person's looks (age, gender, emotion, face) or as a face-analysis action"""
+CONCURRENCY = frozenset({"thread", "threads", "mutex", "atomic", "concurrency", "deadlock", "sanitizer", "goroutine"})
+"""unrelated cues of a race condition: away from a race among a person's looks they are the code's plumbing (asyncio.to_thread)"""
+CONCURRENCY_REACH = 60  # a concurrency word this close to that race makes it a race condition ("a race between threads")  # "according to" this close before a scale names the classification's standard, not a source
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -263,6 +268,10 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     filtering = filtering if seen or pinned else set()
     wide_targeting = wide_kinds.get("targeting", set()) - (EVENTS if plumbing else set())
     targeting = pinned or (topical and not enumerated and wide_targeting) or filtering
+    # "Race, age and gender detection": race detected among a person's looks is about people, face word or not
+    looked_at = {t.text for t in terms} & AMONG_LOOKS
+    if looked_at and not coded and near_kinds.get("capability", set()) - GENERIC - NOUNS:
+        seen = seen or looked_at
     person = wide_kinds.get("person") or seen
     if coded and not (seen or inferred):
         person = None  # a user or customer field in code is a record until something infers it
@@ -292,6 +301,9 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     unrelated = near_kinds.get("unrelated", set())
     if categories != ["skin_color"] or scaled:
         unrelated = unrelated - IMAGING  # an image library (opencv) beside race says nothing of pixels
+    if looked_at and not any(c.text in CONCURRENCY and any(
+            max(c.start - t.end, t.start - c.end) <= CONCURRENCY_REACH for t in terms if t.text in looked_at) for c in near):
+        unrelated = unrelated - CONCURRENCY  # race beside age and gender is no race condition, a thread further on no matter
     if unrelated and not (has_group and near_kinds.get("targeting")):
         return None
     if genre.about_peoples() and not ((biometric or set()) - MEDIA or near_kinds.get("targeting") or (inferred and wide_kinds.get("person"))):
