@@ -100,7 +100,8 @@ GENERIC = frozenset({"model", "模型", "attribute", "attributes", "属性", "fe
 BARE = frozenset({"race", "minority", "nationality"})
 """bare attribute words (weak alone) that are a face's attribute among three of its looks in code"""
 OUTPUTS = frozenset({"dominant race", "race preds", "race pred", "race probs", "race prob", "race scores",
-                     "race logits", "race head", "race output", "ethnicity pred", "ethnicity preds"})
+                     "race logits", "race head", "race output", "ethnicity pred", "ethnicity preds", "logits race",
+                     "logit race", "probs race", "preds race"})
 """identifiers that are a classifier's output for the attribute (a result key, a score per class): inferred"""
 COLOUR_CLASSES = frozenset({"race-colour-classes", "skin-colour-classes", "colour-classes-of-people"})
 """patterns of an attribute valued in colour classes of people (EM_RACE_YELLOW/BLACK/WHITE, 1: 黄色 2: 黑色)"""
