@@ -360,7 +360,9 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
     # a prose title "Asian Ethnicity Classifier" in a README about pictures claims the capability
     named = not coded and roles["identifier"] and genre.biometric and near_kinds.get("capability", set()) - NOUNS - GENERIC
-    if capability and (person or ((has_group or classes) and not coded) or named or (coded and schema and (seen or inferred) and (
+    # weak class names (Asian, Indian) need a real act beside them: a data file's "@attribute race {White, Asian-Pac-Islander}"
+    # names a column's values, it claims nothing
+    if capability and (person or ((has_group or (classes and capability - GENERIC)) and not coded) or named or (coded and schema and (seen or inferred) and (
             roles["identifier"] or len(capability) >= 2))):
         if genre.denies() and not coded and not (has_group or roles["identifier"]):
             return verdict("disclaimer", 0.5, "an attribute named in a statement that denies or withdraws it")
