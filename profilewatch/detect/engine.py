@@ -35,6 +35,11 @@ WIDE = 220  # cue window on each side of a passage
 SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
 _WS = re.compile(r"\s+")
+# lines of code that use nothing: an import statement, and code commented out (a comment line whose body is a
+# call or an assignment: `# "race": build_model("Race")`, `// $attrs = 'gender,age,race';`); explanatory
+# comments (`// 人种 1:黄种人 2:黑种人`) are not matched
+_UNUSED_LINE = re.compile(r"[^\S\n]*(?:from[^\S\n]+[\w. ]+[^\S\n]+import\b[^\n]*|import[^\S\n]+[\w. ,]+$"
+                          r"|(?:#|//)[^\n]*?(?:\w[^\S\n]*\([^\n]*\)|[\w\]'\"][^\S\n]*=[^\S\n]*['\"\w\[{(])[^\n]*$)", re.M)
 # a UI-strings bundle by its path: an i18n/locale/lang folder, or a locale-named resource file
 _UI_STRINGS = re.compile(r"(?:^|[/\\])(?:i18n|l10n|locales?|lang|langs|translations?)[/\\]"
                          r"|(?:^|[/\\._-])[a-z]{2}[-_][A-Z]{2}\.(?:json|js|properties|ya?ml|po|strings|xml|ts)$"
@@ -198,6 +203,8 @@ class Detector:
             context = "data"  # a table row, code span or JSON inside prose: API docs, field lists
         if text[s_end : s_end + 1] in ("?", "？"):
             return []  # a question claims nothing ("Can the SDK estimate ethnicity? No.")
+        if piece.segment.context == "code" and all(_unused(text, h.start) for h in group):
+            return []  # the terms are only imported or in code commented out: nothing runs them
         verdict = classify(group, near, wide, context, genre)
         if self.observer is not None:
             self.observer(unit, group, near, wide, context, genre, verdict)
@@ -293,6 +300,21 @@ def _word_end(text: str, i: int, limit: int) -> int:
     while limit < j < len(text) and _wordy(text[j - 1]) and _wordy(text[j]):
         j -= 1
     return j
+
+
+# a statement commented out after the code: a literal ending in ";" (`//'gender,age,race';`), not a note (`# 'a' / 'b'`)
+_TRAILING = re.compile(r"(?:^|(?<=[\s;,)]))(?://|#)[^\S\n]*(?=['\"][^\n]*['\"][^\S\n]*;[^\S\n]*$)", re.M)
+
+
+def _unused(text: str, pos: int) -> bool:
+    """Is the line of normalised code around ``pos`` an import statement or code commented out (a whole
+    line, or a literal commented out after the code: ``$p = 'none'; //'gender,age,race'``)?"""
+    start = text.rfind("\n", 0, pos) + 1
+    m = _UNUSED_LINE.match(text, start)
+    if m is not None and m.end() >= pos:
+        return True
+    end = text.find("\n", pos)
+    return any(c.start() < pos for c in _TRAILING.finditer(text, start, end if end >= 0 else len(text)))
 
 
 def _regions(hits: list[int], length: int) -> list[tuple[int, int]]:
