@@ -34,8 +34,14 @@ MAIN = {
 """kind -> (main part, head, tail)."""
 
 
-def _others(kind: str) -> dict[str, bytes]:
-    """The package's members besides the main part."""
+_SST = (f'<sst xmlns="{_SML}">', "</sst>")
+_SST_REL = f'<Relationship Id="rId9" Type="{_REL}sharedStrings" Target="sharedStrings.xml"/>'
+_SST_TYPE = ('<Override PartName="/xl/sharedStrings.xml" '
+             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+
+
+def _others(kind: str, shared: bool = False) -> dict[str, bytes]:
+    """The package's members besides the main part (and the shared strings, when ``shared``)."""
     if kind == "odt":
         return {"mimetype": b"application/vnd.oasis.opendocument.text"}
     if kind == "pptx":
@@ -50,35 +56,47 @@ def _others(kind: str) -> dict[str, bytes]:
     ctype = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml" if kind == "docx"
              else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml")
     out = {
-        "[Content_Types].xml": _TYPES.format(f'<Override PartName="/{main}" ContentType="{ctype}"/>').encode(),
+        "[Content_Types].xml": _TYPES.format(f'<Override PartName="/{main}" ContentType="{ctype}"/>'
+                                             + (_SST_TYPE if shared else "")).encode(),
         "_rels/.rels": _RELS.format(f'<Relationship Id="rId1" Type="{_REL}officeDocument" Target="{main}"/>').encode(),
     }
     if kind == "xlsx":
         out["xl/workbook.xml"] = (f'<workbook xmlns="{_SML}" xmlns:r="{_REL[:-1]}"><sheets>'
                                   '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>').encode()
         out["xl/_rels/workbook.xml.rels"] = _RELS.format(
-            f'<Relationship Id="rId1" Type="{_REL}worksheet" Target="worksheets/sheet1.xml"/>').encode()
+            f'<Relationship Id="rId1" Type="{_REL}worksheet" Target="worksheets/sheet1.xml"/>'
+            + (_SST_REL if shared else "")).encode()
     return out
 
 
-def office_members(kind: str, rows: Iterable[str]) -> dict[str, bytes]:
-    """The members of a ``kind`` package whose main part holds ``rows``."""
+def office_members(kind: str, rows: Iterable[str], shared_strings: Iterable[str] | None = None) -> dict[str, bytes]:
+    """The members of a ``kind`` package whose main part holds ``rows`` (an XLSX: and a shared-strings
+    table of ``shared_strings``, each an ``<si>``)."""
     part, head, tail = MAIN[kind]
-    return {**_others(kind), part: (head + "".join(rows) + tail).encode()}
+    out = {**_others(kind, shared_strings is not None), part: (head + "".join(rows) + tail).encode()}
+    if shared_strings is not None:
+        out["xl/sharedStrings.xml"] = (_SST[0] + "".join(shared_strings) + _SST[1]).encode()
+    return out
 
 
-def write_office(path: Path, kind: str, rows: Iterable[str]) -> None:
-    """A ``kind`` package at ``path``, its main part streamed from ``rows`` (deflated, zip64)."""
+def write_office(path: Path, kind: str, rows: Iterable[str], shared_strings: Iterable[str] | None = None) -> None:
+    """A ``kind`` package at ``path``, its main part (and shared strings) streamed (deflated, zip64)."""
     part, head, tail = MAIN[kind]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in _others(kind).items():
+        for name, data in _others(kind, shared_strings is not None).items():
             zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if name == "mimetype" else None)
-        with zf.open(part, "w", force_zip64=True) as fh:
-            fh.write(head.encode())
-            block: list[str] = []
-            for row in rows:
-                block.append(row)
-                if len(block) == 10000:
-                    fh.write("".join(block).encode())
-                    block = []
-            fh.write(("".join(block) + tail).encode())
+        if shared_strings is not None:
+            _stream(zf, "xl/sharedStrings.xml", _SST[0], shared_strings, _SST[1])
+        _stream(zf, part, head, rows, tail)
+
+
+def _stream(zf: zipfile.ZipFile, part: str, head: str, rows: Iterable[str], tail: str) -> None:
+    with zf.open(part, "w", force_zip64=True) as fh:
+        fh.write(head.encode())
+        block: list[str] = []
+        for row in rows:
+            block.append(row)
+            if len(block) == 10000:
+                fh.write("".join(block).encode())
+                block = []
+        fh.write(("".join(block) + tail).encode())

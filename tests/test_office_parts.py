@@ -245,16 +245,7 @@ def test_sheetml_uses_no_private_openpyxl_api():
 def _shared_xlsx(strings: list[str], refs: list[int]) -> bytes:
     rows = [f'<row r="{i}"><c r="A{i}" t="s"><v>{ref}</v></c><c r="B{i}"><v>{i}</v></c></row>'
             for i, ref in enumerate(refs, 1)]
-    members = office_members("xlsx", rows)
-    members["xl/sharedStrings.xml"] = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                                       + "".join(f"<si><t>{s}</t></si>" for s in strings) + "</sst>").encode()
-    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
-    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-    return make_zip(members)
+    return make_zip(office_members("xlsx", rows, [f"<si><t>{s}</t></si>" for s in strings]))
 
 
 def test_shared_strings_are_read_by_index():
@@ -292,3 +283,29 @@ def test_shared_strings_past_the_limit_are_scanned_on_their_own_and_the_limit_is
     assert findings[0]["evidence"]["where"]["part"] == "xl/sharedStrings.xml"
     assert [(p["reason"], p["limit"]) for p in problems(records)] == [("limit_exceeded", "max_shared_strings")]
     assert [r["outcome"] for r in records if r["type"] == "unit"] == ["partial"]
+
+
+def test_a_workbook_with_a_chartsheet_is_read():
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = CLAIM
+    book.create_chartsheet("Chart")
+    book.create_sheet("After")["B2"] = "after the chart"
+    buf = io.BytesIO()
+    book.save(buf)
+    records, collect = scan_bytes("c.xlsx", buf.getvalue())  # openpyxl's reader failed on the chartsheet: corrupt
+    assert problems(records) == []
+    assert [(s.text, s.where["sheet"]) for s in collect.segments[("c.xlsx", None)]] == [
+        (CLAIM, "Sheet"), ("after the chart", "After")]
+
+
+def test_a_dtd_is_refused_by_the_streaming_parse_before_any_entity_is_expanded():
+    laughs = ('<!DOCTYPE w:document [<!ENTITY a "ethnicity ethnicity"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+              '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>')
+    data = docx_package(f"<w:p><w:r><w:t>&c;{_filler()}</w:t></w:r></w:p>")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        raw = {n: zf.read(n) for n in zf.namelist()}
+    raw["word/document.xml"] = laughs.encode() + raw["word/document.xml"]
+    records, collect = scan_bytes("laughs.docx", make_zip(raw))
+    assert [(p["reason"], "declares a DTD" in p["message"]) for p in problems(records)] == [("corrupt", True)]
