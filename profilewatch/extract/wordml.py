@@ -101,7 +101,7 @@ def _part(zf: Any, part: str, unit: Unit, where: dict[str, Any], counters: dict[
           sections: list | None = None, targets: dict[str, str] | None = None) -> Iterator[Segment]:
     """Segments of one part: paragraphs and top-level table rows at their end tags."""
     tables: dict[Any, tuple[int, dict[str, Any]]] = {}  # the top-level tables being read: number, row state
-    holder, count = None, 0  # the holder of the last paragraph, and its paragraphs so far
+    holder, count, base = None, 0, where  # the holder of the last paragraph, its paragraphs so far, its locator
     for n, (event, elem) in enumerate(iter_part(zf, part, unit, _TAGS), 1):
         if not n & 1023:
             unit.check_time(f"in part {part} at element {n}")
@@ -110,19 +110,21 @@ def _part(zf: Any, part: str, unit: Unit, where: dict[str, Any], counters: dict[
             continue
         tag = elem.tag
         if tag == P:
-            outer = up(elem)
-            if outer is None or outer.tag not in _HOLDERS:
-                continue  # read with the row or paragraph it is in
-            if outer.tag == _BOX and _box(outer, counters) == 0:
-                clear_read(elem)  # the copy of a text box Office does not read
-                continue
+            outer = elem.getparent()
             if outer is not holder:
-                if holder is not None:
-                    holder.set(_COUNT, str(count))
-                holder, count = outer, int(outer.get(_COUNT, "0"))
+                outer = up(elem)
+                if outer is None or outer.tag not in _HOLDERS:
+                    continue  # read with the row or paragraph it is in
+                if outer.tag == _BOX and _box(outer, counters) == 0:
+                    clear_read(elem)  # the copy of a text box Office does not read
+                    continue
+                if outer is not holder:
+                    if holder is not None:
+                        holder.set(_COUNT, str(count))
+                    holder, count, base = outer, int(outer.get(_COUNT, "0")), _where(outer, where, counters)
             count += 1
             now, before = paragraph_texts(elem)
-            at = {**_where(outer, where, counters), "paragraph": count}
+            at = {**base, "paragraph": count}
             if now.strip():
                 yield Segment(text=now, context="prose", where=at)
             if before is not None and before.strip():
@@ -158,7 +160,7 @@ def _part(zf: Any, part: str, unit: Unit, where: dict[str, Any], counters: dict[
             if sections is not None:
                 sections.append(_section_refs(elem, targets or {}))
         elif elem is holder:  # a note or comment read to its end
-            holder = None
+            holder, base = None, where
         clear_read(elem)
 
 

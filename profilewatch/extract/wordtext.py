@@ -44,6 +44,23 @@ _NOW, _ADDED, _GONE = 0, 1, 2
 
 def paragraph_texts(p: Any) -> tuple[str, str | None]:
     """``(text now, text before its tracked deletions or None when it has none)``."""
+    plain: list[str] = []  # the common paragraph: runs only, no deletions
+    for child in p:
+        tag = child.tag
+        if tag == _RUN:
+            for e in child:
+                piece = _piece(e)
+                if piece is not None:
+                    if e.tag == _DEL_T:
+                        return _revised(p)
+                    plain.append(piece)
+        elif tag in _INLINE or tag == _ALT:
+            return _revised(p)
+    return "".join(plain), None
+
+
+def _revised(p: Any) -> tuple[str, str | None]:
+    """:func:`paragraph_texts` of a paragraph with wrappers, revisions or alternate content."""
     now: list[str] = []
     before: list[str] = []
     deleted = False
