@@ -39,7 +39,7 @@ if sys.argv[1] == "profilewatch":
     limits = Limits(unit_seconds=float(sys.argv[3])) if len(sys.argv) > 3 else Limits()
     recs = [r.to_dict() for r in profilewatch.scan([sys.argv[2]], limits=limits)]
     out = {"findings": sum(r["type"] == "finding" for r in recs),
-           "errors": [r["reason"] for r in recs if r["type"] == "error"]}
+           "errors": [r["reason"] + (f"/{r['limit']}" if r.get("limit") else "") for r in recs if r["type"] == "error"]}
 else:
     import pypdf
     text = pypdf.PdfReader(sys.argv[2]).pages[0].extract_text()
