@@ -175,11 +175,13 @@ def _giant_text(kind: str, mb: int = 11) -> bytes:
     if kind == "xlsx":
         return make_zip(office_members("xlsx", [f'<row r="1"><c r="A1" t="inlineStr"><is><t>{filler}{CLAIM}</t></is></c></row>',
                                                  '<row r="2"><c r="A2" t="inlineStr"><is><t>After.</t></is></c></row>']))
+    if kind == "odt":
+        return make_zip(office_members("odt", [f"<text:p>{t}</text:p>" for t in ("Before.", filler + CLAIM, "After.")]))
     shape = '<p:sp><p:txBody><a:p><a:r><a:t>{}</a:t></a:r></a:p></p:txBody></p:sp>'
     return make_zip(office_members("pptx", [shape.format("Before."), shape.format(filler + CLAIM), shape.format("After.")]))
 
 
-@pytest.mark.parametrize("kind", ["docx", "xlsx", "pptx"])
+@pytest.mark.parametrize("kind", ["docx", "xlsx", "pptx", "odt"])
 def test_a_text_node_over_10_mb_is_read_not_corrupt(detector, kind):
     records, _ = scan_bytes(f"giant.{kind}", _giant_text(kind), detector=detector)
     assert problems(records) == []
@@ -209,6 +211,13 @@ def test_entities_stay_refused_when_a_giant_text_node_is_streamed():
     records, _ = scan_bytes("e.xlsx", make_zip(raw))
     assert [(p["type"], p["reason"]) for p in problems(records)] == [("error", "corrupt")]
     assert "EntitiesForbidden" in problems(records)[0]["message"]
+
+
+def test_the_streaming_parse_refuses_one_markup_token_over_10_mb():
+    attribute = "x" * 11_000_000
+    data = docx_package(f"<w:p><w:r><w:t>{_filler()}</w:t></w:r></w:p><w:p w:rsidR=\"{attribute}\"/>")
+    records, _ = scan_bytes("token.docx", data)
+    assert [(p["reason"], "one markup token" in p["message"]) for p in problems(records)] == [("corrupt", True)]
 
 
 # -- the scan's limits reach the Office container check ------------------------------------------
