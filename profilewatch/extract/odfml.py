@@ -19,6 +19,9 @@ an element ``text:p``, ``text:h``, ``table:table`` or ``draw:page`` inside no ot
   4 MB of text (``{"slide": n, "window": i}``, :class:`.ooxml.TextWindow`); at a limit inside
   a page, its text read so far is yielded before the limit (or the damage) is raised.
 
+A text run over 10 MB (:mod:`.xmlstream`) comes in pieces of 4 MB: in a page, lines of the
+page; elsewhere segments ``{"part": "content.xml", "text_node": k, "window": i}``.
+
 A part declaring entities is refused (defusedxml's ``EntitiesForbidden``, as before);
 processing instructions and comments are dropped.
 """
@@ -29,7 +32,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import OfficeError, TextWindow, clear_read, entities_forbidden, iter_part, row_segment
+from .ooxml import OfficeError, TextWindow, row_segment
+from .xmlstream import clear_read, entities_forbidden, iter_part
 
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -58,9 +62,16 @@ def odf(unit: Unit, zf: zipfile.ZipFile) -> Iterator[Segment]:
 
 def _segments(unit: Unit, events: Iterator[Any], counters: dict[str, int], page: list[TextWindow]) -> Iterator[Segment]:
     table, rows = None, 0  # the top-level table being read, and its rows so far
-    for n, (_, elem) in enumerate(events, 1):
+    for n, (event, elem) in enumerate(events, 1):
         if not n & 1023:
             unit.check_time(f"at ODF paragraph {counters['paragraph']}")
+        if event == "text":  # a piece of a text run over 10 MB (streaming parse)
+            holder = elem.holder
+            if holder is not None and (holder.tag == _PAGE or next(holder.iterancestors(_PAGE), None) is not None):
+                yield from page[0].add(elem.text)
+            else:
+                yield elem.segment({"part": "content.xml"})
+            continue
         tag = elem.tag
         top = None  # the outermost unit holding elem
         for top in elem.iterancestors(*_UNITS):

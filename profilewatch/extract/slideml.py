@@ -14,7 +14,8 @@ The segments and locators are those the whole-part parse gave, element for eleme
 * a slide's text is its paragraphs in document order (every ``a:p`` at any depth, a
   paragraph nested in another read after it), a paragraph's text its ``a:t`` texts, one line
   per paragraph that is not blank.  A slide whose text grows past 4 MB is yielded in windows
-  cut between paragraphs (``{"slide": n, "window": i}``, :class:`.ooxml.TextWindow`).  At a
+  cut between paragraphs (``{"slide": n, "window": i}``, :class:`.ooxml.TextWindow`); a text
+  run over 10 MB (:mod:`.xmlstream`) comes in pieces of 4 MB, each a line of the slide.  At a
   limit inside a part, the text read so far is yielded before the limit (or the damage) is raised.  A part declaring entities is refused (defusedxml's
   ``EntitiesForbidden``, as before); processing instructions and comments are dropped.
 """
@@ -26,7 +27,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import OfficeError, TextWindow, clear_read, entities_forbidden, iter_part, read_part, rels, xml
+from .ooxml import OfficeError, TextWindow, read_part, rels, xml
+from .xmlstream import clear_read, entities_forbidden, iter_part
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
@@ -63,9 +65,12 @@ def _part_segment(zf: zipfile.ZipFile, part: str, unit: Unit, where: dict[str, A
 def drawing_lines(zf: zipfile.ZipFile, part: str, unit: Unit) -> Iterator[str]:
     """The text of every non-blank drawing paragraph of ``part``, streamed."""
     events = iter_part(zf, part, unit, _TAGS, no_entities=entities_forbidden, strip_pis=True)
-    for n, (_, elem) in enumerate(events, 1):
+    for n, (event, elem) in enumerate(events, 1):
         if not n & 1023:
             unit.check_time(f"in part {part} at element {n}")
+        if event == "text":  # a piece of a text run over 10 MB (streaming parse): a line of its own
+            yield elem.text
+            continue
         if next(elem.iterancestors(_PARA), None) is not None:
             continue  # read with the paragraph it is in
         if elem.tag == _PARA:
