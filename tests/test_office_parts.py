@@ -318,3 +318,106 @@ def test_a_dtd_is_refused_by_the_streaming_parse_before_any_entity_is_expanded()
     raw["word/document.xml"] = laughs.encode() + raw["word/document.xml"]
     records, collect = scan_bytes("laughs.docx", make_zip(raw))
     assert [(p["reason"], "declares a DTD" in p["message"]) for p in problems(records)] == [("corrupt", True)]
+
+
+# -- a damaged part ends only that part (issue 12) -----------------------------------------------
+
+UYGHUR = "The camera recognises Uyghur faces."
+_PML = ('xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+_PKG_RELS = '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{}</Relationships>'
+
+
+def _slide(inner: str) -> str:
+    return f"<p:sld {_PML}><p:cSld><p:spTree>{inner}</p:spTree></p:cSld></p:sld>"
+
+
+def _shape(text: str) -> str:
+    return f"<p:sp><p:txBody><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>"
+
+
+def _deck(*slides: str) -> bytes:
+    """A PPTX whose slides are the given ``p:sld`` parts, in order."""
+    ids = "".join(f'<p:sldId id="{256 + i}" r:id="rId{i}"/>' for i in range(1, len(slides) + 1))
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{_REL}slide" Target="slides/slide{i}.xml"/>'
+                   for i in range(1, len(slides) + 1))
+    members = {"[Content_Types].xml": b"<Types/>",
+               "ppt/presentation.xml": f"<p:presentation {_PML}><p:sldIdLst>{ids}</p:sldIdLst></p:presentation>".encode(),
+               "ppt/_rels/presentation.xml.rels": _PKG_RELS.format(rels).encode()}
+    members.update({f"ppt/slides/slide{i}.xml": s.encode() for i, s in enumerate(slides, 1)})
+    return make_zip(members)
+
+
+def _book(*sheets: str) -> bytes:
+    """An XLSX whose sheets hold the given ``<row>`` XML, in order."""
+    members = office_members("xlsx", [])
+    names = "".join(f'<sheet name="S{i}" sheetId="{i}" r:id="rId{i}"/>' for i in range(1, len(sheets) + 1))
+    members["xl/workbook.xml"] = (f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                                  f'xmlns:r="{_REL[:-1]}"><sheets>{names}</sheets></workbook>').encode()
+    members["xl/_rels/workbook.xml.rels"] = _PKG_RELS.format("".join(
+        f'<Relationship Id="rId{i}" Type="{_REL}worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, len(sheets) + 1))).encode()
+    for i, rows in enumerate(sheets, 1):
+        members[f"xl/worksheets/sheet{i}.xml"] = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                                                  f'2006/main"><sheetData>{rows}</sheetData></worksheet>').encode()
+    return make_zip(members)
+
+
+def _cell_row(n: int, text: str) -> str:
+    return f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{text}</t></is></c></row>'
+
+
+_GARBLED = "<w:p><w:r><w:t>cut off here"  # truncated XML: no end tags
+
+
+def _damaged(kind: str) -> tuple[str, bytes, str, list]:
+    """(name, package, the damaged part, the segments' ``where`` expected) of a package with a claim
+    read before a damaged part and text after it."""
+    if kind == "docx":
+        notes = f'<w:footnotes {_NS}><w:footnote w:id="1">{_p("Note before the damage.")}{_GARBLED}'
+        data = docx_package(_p(UYGHUR), {"word/footnotes.xml": ("footnotes", notes),
+                                         "word/comments.xml": ("comments", f'<w:comments {_NS}><w:comment w:id="0">'
+                                                               f'{_p("After.")}</w:comment></w:comments>')})
+        return "d.docx", data, "word/footnotes.xml", [
+            {"paragraph": 1}, {"part": "word/footnotes.xml", "footnote": 1, "paragraph": 1},
+            {"part": "word/comments.xml", "comment": 0, "paragraph": 1}]
+    if kind == "pptx":
+        data = _deck(_slide(_shape(UYGHUR)), _slide(_shape("Slide two, read before the damage") + "<p:sp><a:p>"),
+                     _slide(_shape("Slide three")))
+        return "d.pptx", data, "ppt/slides/slide2.xml", [{"slide": 1}, {"slide": 2}, {"slide": 3}]
+    if kind == "xlsx":
+        data = _book(_cell_row(1, UYGHUR), _cell_row(1, "Sheet two, row one") + "<row r=\"2\"><c r=\"A2\">",
+                     _cell_row(1, "Sheet three"))
+        return "d.xlsx", data, "xl/worksheets/sheet2.xml", [{"sheet": "S1"}, {"sheet": "S2"}, {"sheet": "S3"}]
+    content = ('<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+               f'<text:p>{UYGHUR}</text:p><text:p>cut off')
+    data = make_zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": content.encode(),
+                     "styles.xml": b"<office:document-styles garbled"})
+    return "d.odt", data, "content.xml", [{"paragraph": 1}]
+
+
+@pytest.mark.parametrize("kind", ["docx", "pptx", "xlsx", "odt"])
+def test_a_damaged_part_is_reported_and_the_other_parts_are_read(detector, kind):
+    name, data, part, expected = _damaged(kind)
+    records, collect = scan_bytes(name, data)
+    assert units(records, "partial") == [(name, None)], records
+    assert [(p["type"], p["reason"], part in p["message"]) for p in problems(records)] == [("error", "corrupt", True)]
+    got = [s.where for s in collect.segments[(name, None)]]
+    assert [{k: w[k] for k in e} for w, e in zip(got, expected)] == expected and len(got) == len(expected), got
+    records, _ = scan_bytes(name, data, detector=detector)  # the claim read before the damage is kept, partial
+    findings = [r for r in records if r["type"] == "finding" and r["kind"] == "capability_claim"]
+    assert len(findings) == 1 and findings[0]["partial"] is True, records
+    assert [(r["outcome"], r.get("partial")) for r in records if r["type"] == "unit"] == [("partial", True)]
+
+
+def test_a_text_box_in_alternate_content_is_read_once_in_a_slide(detector):
+    box = (f'<mc:AlternateContent><mc:Choice Requires="a14">{_shape(UYGHUR)}</mc:Choice>'
+           f'<mc:Fallback>{_shape(UYGHUR)}</mc:Fallback></mc:AlternateContent>')
+    data = _deck(_slide(_shape("Title") + box))
+    records, collect = scan_bytes("alt.pptx", data)
+    assert [s.text for s in collect.segments[("alt.pptx", None)]] == ["Title\n" + UYGHUR]
+    records, _ = scan_bytes("alt.pptx", data, detector=detector)
+    assert len([r for r in records if r["type"] == "finding" and r["kind"] == "capability_claim"]) == 1, records

@@ -17,6 +17,11 @@ checked against the scan's ``max_member_bytes``, ``max_total_bytes`` and ``max_r
 member declares, so the check bounds what the parsers can unpack).  Parts are streamed
 (:mod:`.xmlstream`); a part with a text node over libxml2's 10 MB cap makes the document be read
 again with the streaming parse (:func:`read_twice`), the segments already yielded skipped.
+
+A damaged part (bad XML or deflate in one part, an embedded image that cannot be read) gets an
+error record naming it and ends only that part: the parts before and after it are read, the
+unit ends ``partial`` (:func:`.ooxml.guarded`, issue 12).  Damage to the package (the zip, the
+parts listing the others) leaves nothing to read: the unit is an ``error``.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ from typing import Any
 from ..options import Limits
 from ..records import Segment, Unit
 from . import odfml, sheetml, slideml, wordml
-from .ooxml import OfficeError, OfficeLimitExceeded, Package, check_zip, read_part as _read
+from .ooxml import OfficeError, OfficeLimitExceeded, Package, check_zip, damaged, read_part as _read
 from .xmlstream import LongText
 
 __all__ = ["OfficeError", "OfficeLimitExceeded", "check_zip", "FORMATS", "MEDIA"]
@@ -35,15 +40,16 @@ __all__ = ["OfficeError", "OfficeLimitExceeded", "check_zip", "FORMATS", "MEDIA"
 def read_twice(read: Callable[[Unit, Package], Iterator[Segment]], unit: Unit, limits: Limits) -> Iterator[Segment]:
     """``read``'s segments of the package; if a part holds a text node over libxml2's cap
     (:class:`~.xmlstream.LongText`), the package is read again with the streaming parse and the
-    segments already yielded are skipped (both parses give the same segments up to that node)."""
-    done = 0
+    segments already yielded are skipped (both parses give the same segments up to that node), and
+    the damaged parts the first read reported are reported by the second only."""
+    done, reported = 0, len(unit.meta.get("problems", ()))
     try:
         for segment in read(unit, check_zip(unit.data, limits)):
             done += 1
             yield segment
         return
     except LongText:
-        pass
+        del unit.meta.get("problems", [])[reported:]  # the second read reports its damaged parts again
     zf = check_zip(unit.data, limits)
     zf.stream_text = True
     for n, segment in enumerate(read(unit, zf)):
@@ -69,7 +75,11 @@ def _extractor(read: Callable[[Unit, Package], Iterator[Segment]], doc: str) -> 
         zf = check_zip(unit.data, limits)
         for name in zf.namelist():
             if name.startswith(MEDIA) and not name.endswith("/"):
-                data = _read(zf, name)
+                try:
+                    data = _read(zf, name)
+                except OfficeError as exc:  # a damaged image: reported, the next one read
+                    damaged(unit, name, exc)
+                    continue
                 if sniff(data, name) == "image":
                     yield from image.embedded(unit, data, options, {"media": name})
 

@@ -10,7 +10,13 @@
 * :class:`TextWindow` gathers the lines of one slide or page into its segment; past
   :data:`WINDOW` characters the text is yielded in windows cut between lines (``where`` gains
   ``"window": i``), so a huge slide never becomes one huge segment.
-* Damage (bad zip, bad deflate, bad XML) is an :class:`OfficeError` (reason ``corrupt``).
+* Damage (bad zip, bad deflate, bad XML) is an :class:`OfficeError` (reason ``corrupt``).  Damage
+  in one part ends that part only (:func:`guarded`): the part gets an error record naming it
+  (:func:`damaged`), the segments read before are kept, the next part is read, and the unit ends
+  ``partial`` (issue 12).  Damage to the package itself (the zip, the parts that list the
+  others) is still the unit's error.
+* :func:`chosen` / :func:`unchosen`: of an ``mc:AlternateContent`` (markup compatibility, in
+  every OOXML format) only the branch an Office reader takes is read.
 """
 from __future__ import annotations
 
@@ -23,11 +29,13 @@ from typing import Any
 import defusedxml.ElementTree as SafeET
 
 from ..options import Limits
-from ..records import LimitHit, Segment
+from ..records import LimitHit, Problem, Segment, Unit
 from ..sources.unpack import RATIO_FLOOR
 
 SEP = " | "
 REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_CHOICE, _FALLBACK = MC + "Choice", MC + "Fallback"
 OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, KeyError, ValueError)
 
@@ -166,3 +174,43 @@ def rel_elements(zf: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[
 def rels(zf: zipfile.ZipFile, names: set[str], part: str) -> dict[str, str]:
     """Relationship id -> resolved target part name, for ``part``."""
     return {rid: target for rid, _, target in rel_elements(zf, names, part)}
+
+
+def damaged(unit: Unit, part: str, exc: BaseException) -> None:
+    """Report damage in ``part`` on ``unit``: an error record (the error's ``reason``, ``corrupt``
+    for an :class:`OfficeError`) joins ``unit.meta["problems"]`` and ``unit.meta["partial"]`` is
+    set, so the scanner ends the unit ``partial`` with its findings marked so."""
+    reason = getattr(exc, "reason", None)
+    unit.meta.setdefault("problems", []).append(Problem(
+        "error", unit.file, unit.member, reason if isinstance(reason, str) else "corrupt",
+        f"part {part!r} is damaged and was read only up to the damage ({exc}); "
+        "the other parts are read, the unit is partial"[:500], unit.sha256))
+    unit.meta["partial"] = True
+
+
+def guarded(unit: Unit, part: str, segments: Iterator[Segment]) -> Iterator[Segment]:
+    """``segments`` of one part; damage in it (an :class:`OfficeError`) ends only this part
+    (:func:`damaged`), the segments yielded before it stand.  Limits are raised as they come."""
+    try:
+        yield from segments
+    except OfficeError as exc:
+        damaged(unit, part, exc)
+
+
+def chosen(alternate: Any) -> Any:
+    """The branch of an ``mc:AlternateContent`` that is read: its first ``mc:Choice``, else its ``mc:Fallback``."""
+    fallback = None
+    for child in alternate:
+        if child.tag == _CHOICE:
+            return child
+        if child.tag == _FALLBACK and fallback is None:
+            fallback = child
+    return fallback
+
+
+def unchosen(elem: Any) -> bool:
+    """True when ``elem`` is inside a branch of an ``mc:AlternateContent`` that is not read."""
+    for anc in elem.iterancestors(_CHOICE, _FALLBACK):
+        if chosen(anc.getparent()) is not anc:
+            return True
+    return False

@@ -30,6 +30,11 @@ deletions, a second segment gives it as it read before them (``"revision": "dele
 text run over 10 MB (streaming parse, :mod:`.xmlstream`) comes in segments of its own
 ``{"part": name, "text_node": k, "window": i}``.
 
+A damaged part (bad XML, bad deflate) is read up to the damage and reported, and the next part
+is read (:func:`.ooxml.guarded`: the unit ends ``partial``); the main part's damage leaves the
+sections after it unknown, so the headers and footers are then read as parts no section
+references.  A package without a readable main part, relationships or content types is an error.
+
 Not read: the glossary document (building blocks), charts, SmartArt diagrams, equations
 (``m:oMath``), embedded objects (``w:object``, ``altChunk``) and field codes.
 """
@@ -39,8 +44,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records import Segment, Unit
-from .ooxml import OFFICE_DOCUMENT, OfficeError, read_part, rel_elements, xml
-from .wordtext import P, TBL, TR, W, paragraph_texts, row_segments, unchosen, up
+from .ooxml import OFFICE_DOCUMENT, OfficeError, guarded, read_part, rel_elements, unchosen, xml
+from .wordtext import P, TBL, TR, W, paragraph_texts, row_segments, up
 from .xmlstream import clear_read, iter_part
 
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -64,19 +69,19 @@ def docx(unit: Unit, zf: Any) -> Iterator[Segment]:
     targets = {rid: target for rid, _, target in relations}
     counters = {"table": 0, "textbox": 0}
     sections: list[dict[str, list[str]]] = []
-    yield from _part(zf, main, unit, {}, counters, sections, targets)
+    yield from guarded(unit, main, _part(zf, main, unit, {}, counters, sections, targets))
     done = {main}
     for number, refs in enumerate(sections, 1):
         for kind, _ in _KINDS:
             for part in refs[kind]:
                 if part in names and part not in done:
                     done.add(part)
-                    yield from _part(zf, part, unit, {kind: number, "part": part}, counters)
+                    yield from guarded(unit, part, _part(zf, part, unit, {kind: number, "part": part}, counters))
     for kind in _OTHERS:
         for _, rtype, part in relations:
             if rtype.rpartition("/")[2] == kind and part in names and part not in done:
                 done.add(part)
-                yield from _part(zf, part, unit, {"part": part}, counters)
+                yield from guarded(unit, part, _part(zf, part, unit, {"part": part}, counters))
 
 
 def _main_part(zf: Any, names: set[str]) -> str:

@@ -8,7 +8,7 @@ Contract:
   hyperlinks, content controls (``w:sdt``), smart tags, custom XML, simple fields,
   bidirectional overrides and revisions (``w:ins``, ``w:del``, ``w:moveTo``, ``w:moveFrom``);
   of an ``mc:AlternateContent`` only the branch an Office reader takes (:func:`chosen`: the
-  first ``mc:Choice``, else ``mc:Fallback``).  A run's text is its ``w:t`` and ``w:delText``,
+  first ``mc:Choice``, else ``mc:Fallback``; shared with the other OOXML formats, :mod:`.ooxml`).  A run's text is its ``w:t`` and ``w:delText``,
   ``w:tab``/``w:ptab`` (tab), ``w:br`` (newline for a text-wrapping break, nothing for page
   and column breaks), ``w:cr`` (newline) and ``w:noBreakHyphen`` (``-``).  Field codes
   (``w:instrText``) are not text; drawings are not read here (their text boxes are paragraphs
@@ -26,10 +26,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records import Segment
-from .ooxml import row_segment
+from .ooxml import MC, chosen, row_segment
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 P, TBL, TR, TC = W + "p", W + "tbl", W + "tr", W + "tc"
 _RUN, _T, _DEL_T, _BR = W + "r", W + "t", W + "delText", W + "br"
 _RUN_TEXT = {W + "tab": "\t", W + "ptab": "\t", W + "cr": "\n", W + "noBreakHyphen": "-"}
@@ -38,7 +37,7 @@ _DELETED = frozenset((W + "del", W + "moveFrom"))
 _INLINE = frozenset((*_INSERTED, *_DELETED, *(W + t for t in (
     "hyperlink", "smartTag", "customXml", "sdt", "sdtContent", "fldSimple", "bdo", "dir"))))
 _BLOCK_WRAP = frozenset(W + t for t in ("sdt", "sdtContent", "customXml"))
-_ALT, _CHOICE, _FALLBACK = MC + "AlternateContent", MC + "Choice", MC + "Fallback"
+_ALT = MC + "AlternateContent"
 _NOW, _ADDED, _GONE = 0, 1, 2
 
 
@@ -101,25 +100,6 @@ def _piece(e: Any) -> str | None:
     if tag == _BR:
         return "\n" if e.get(W + "type", "textWrapping") == "textWrapping" else None
     return _RUN_TEXT.get(tag)
-
-
-def chosen(alternate: Any) -> Any:
-    """The branch of an ``mc:AlternateContent`` that is read: its first ``mc:Choice``, else its ``mc:Fallback``."""
-    fallback = None
-    for child in alternate:
-        if child.tag == _CHOICE:
-            return child
-        if child.tag == _FALLBACK and fallback is None:
-            fallback = child
-    return fallback
-
-
-def unchosen(elem: Any) -> bool:
-    """True when ``elem`` is inside a branch of an ``mc:AlternateContent`` that is not read."""
-    for anc in elem.iterancestors(_CHOICE, _FALLBACK):
-        if chosen(anc.getparent()) is not anc:
-            return True
-    return False
 
 
 def children(elem: Any, tag: str) -> Iterator[Any]:
