@@ -369,7 +369,7 @@ def _cell_row(n: int, text: str) -> str:
     return f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{text}</t></is></c></row>'
 
 
-_GARBLED = "<w:p><w:r><w:t>cut off here"  # truncated XML: no end tags
+_GARBLED = "<w:p><w:r><w:t>garbled</w:r></w:p>"  # the end tags do not match
 
 
 def _damaged(kind: str) -> tuple[str, bytes, str, list]:

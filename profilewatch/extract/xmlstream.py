@@ -3,13 +3,15 @@
 Contract of :func:`iter_part`: ``("end", element)`` for every element whose tag is asked for, in
 document order, from a tree the caller clears as it reads (:func:`clear_read`), so memory holds
 what the caller has not cleared.  The unit's deadline is checked on every block read from the zip
-stream.  Entities are never resolved, no DTD is loaded, nothing is fetched; with ``no_entities`` a
+stream.  Damage is raised after the elements that end before it (a damaged part keeps what was
+read, :func:`.ooxml.guarded`).  Entities are never resolved, no DTD is loaded, nothing is fetched; with ``no_entities`` a
 part declaring entities is refused (the exception it builds).  Damage is an
 :class:`~.ooxml.OfficeError`.
 
 Two parses, one tree shape:
 
-* **fast** (the default): ``lxml.etree.iterparse``, the tree built in C.  libxml2's own cap on
+* **fast** (the default): lxml's pull parser (the parser of ``lxml.etree.iterparse``), the tree
+  built in C; the elements read before damage are given before the damage is raised.  libxml2's own cap on
   one text node (10 MB, ``huge_tree`` off) is its memory bound: with ``huge_tree=True`` a text
   node of a 240 MB part is held whole, then copied into a Python string (502 MB measured for the
   extraction alone).  A part whose text node passes the cap raises :class:`LongText`, and the
@@ -29,7 +31,6 @@ Two parses, one tree shape:
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -80,45 +81,43 @@ def iter_part(zf: Any, name: str, unit: Unit, tags: tuple[str, ...], *,
 
 def _fast(fh: Any, name: str, unit: Unit, tags: tuple[str, ...], no_entities: Callable[[Any], Exception] | None,
           strip_pis: bool) -> Iterator[Any]:
+    """The fast parse: lxml's pull parser fed block by block (iterparse's parser).  Unlike
+    iterparse, the events parsed before damage in the same block are still given, then the damage."""
     from lxml import etree
 
-    events = etree.iterparse(_Checked(fh, unit, f"in part {name}"), events=("end",), tag=tags,
-                             resolve_entities=False, load_dtd=False, no_network=True, remove_comments=True,
-                             remove_pis=strip_pis)
-    checked, refused = no_entities is None, None
-    try:
-        for event in events:
+    parser = etree.XMLPullParser(events=("end",), tag=tags, resolve_entities=False, load_dtd=False,
+                                 no_network=True, remove_comments=True, remove_pis=strip_pis)
+    checked, refused, damage, root, where = no_entities is None, None, None, None, f"in part {name}"
+    while refused is None:
+        try:
+            unit.check_time(where)
+            block = fh.read(_BLOCK)
+            if block:
+                parser.feed(block)
+            else:
+                root = parser.close()
+        except (LimitHit, OfficeError):
+            raise
+        except etree.XMLSyntaxError as exc:
+            if any(m in str(exc) for m in _HUGE_MESSAGES):
+                raise LongText(f"part {name!r} has a text node over {HUGE_TEXT} bytes") from exc
+            damage = OfficeError(f"XML part {name!r} cannot be parsed: {exc}")
+        except READ_ERRORS as exc:
+            damage = OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}")
+        for event in parser.read_events():
             if not checked:
                 checked, refused = True, _refused(event[1], no_entities)
                 if refused is not None:
                     break
             yield event
-        if not checked and events.root is not None:
-            refused = _refused(events.root, no_entities)
-    except (LimitHit, OfficeError):
-        raise
-    except etree.XMLSyntaxError as exc:
-        if any(m in str(exc) for m in _HUGE_MESSAGES):
-            raise LongText(f"part {name!r} has a text node over {HUGE_TEXT} bytes") from exc
-        raise OfficeError(f"XML part {name!r} cannot be parsed: {exc}") from exc
-    except READ_ERRORS as exc:
-        raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
+        if damage is not None:
+            raise damage
+        if not block:
+            if not checked and root is not None:
+                refused = _refused(root, no_entities)
+            break
     if refused is not None:
         raise refused
-
-
-class _Checked(io.RawIOBase):
-    """A part's zip stream that checks the unit's deadline on every read (iterparse reads it in blocks)."""
-
-    def __init__(self, fh: Any, unit: Unit, where: str) -> None:
-        self.fh, self.unit, self.where = fh, unit, where
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        self.unit.check_time(self.where)
-        return self.fh.read(size)
 
 
 class _Builder:
