@@ -408,7 +408,7 @@ def test_a_damaged_part_is_reported_and_the_other_parts_are_read(detector, kind)
     got = [s.where for s in collect.segments[(name, None)]]
     assert [{k: w[k] for k in e} for w, e in zip(got, expected)] == expected and len(got) == len(expected), got
     records, _ = scan_bytes(name, data, detector=detector)  # the claim read before the damage is kept, partial
-    findings = [r for r in records if r["type"] == "finding" and r["kind"] == "capability_claim"]
+    findings = [r for r in records if r["type"] == "finding" and r["flag"]]  # a claim in a row: "implementation"
     assert len(findings) == 1 and findings[0]["partial"] is True, records
     assert [(r["outcome"], r.get("partial")) for r in records if r["type"] == "unit"] == [("partial", True)]
 
@@ -421,3 +421,11 @@ def test_a_text_box_in_alternate_content_is_read_once_in_a_slide(detector):
     assert [s.text for s in collect.segments[("alt.pptx", None)]] == ["Title\n" + UYGHUR]
     records, _ = scan_bytes("alt.pptx", data, detector=detector)
     assert len([r for r in records if r["type"] == "finding" and r["kind"] == "capability_claim"]) == 1, records
+
+
+def test_a_damaged_shared_strings_part_keeps_the_strings_before_the_damage():
+    data = _shared_xlsx(["zero", "one", "two</t></x>"], [1, 2, 0])  # the third string is garbled
+    records, collect = scan_bytes("s.xlsx", data)
+    assert units(records, "partial") == [("s.xlsx", None)]
+    assert [(p["reason"], "xl/sharedStrings.xml" in p["message"]) for p in problems(records)] == [("corrupt", True)]
+    assert [s.text for s in collect.segments[("s.xlsx", None)]] == ["one | 1", "2", "zero | 3"]

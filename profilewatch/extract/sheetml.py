@@ -26,6 +26,12 @@ line ``{"part": name, "strings": [first, last]}`` (0-based indexes, as cells giv
 cell refers to a string not kept, the rows are still all read, and at the end the unit stops at
 a :class:`LimitHit` ``max_shared_strings``: its findings are kept and marked partial.
 
+A damaged sheet (bad XML, bad deflate, a cell that cannot be converted) keeps the rows read before
+the damage, gets an error record naming the part, and the next sheet is read; a damaged
+shared-strings part keeps the strings read before the damage (cells referring to later ones read
+empty), a damaged ``styles.xml`` leaves dates as numbers: each is reported and the unit ends
+``partial`` (issue 12).  A damaged workbook part or its relationships is the unit's error.
+
 A sheet or shared-strings part declaring entities is refused (``EntitiesForbidden``, as
 openpyxl's defusedxml parser did).  A text run over 10 MB in a sheet comes in segments of its
 own ``{"sheet": name, "part": path, "text_node": k, "window": i}``.
@@ -37,7 +43,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import OFFICE_DOCUMENT, WINDOW, OfficeError, read_part, rel_elements, row_segment, xml
+from .ooxml import OFFICE_DOCUMENT, WINDOW, OfficeError, damaged, guarded, read_part, rel_elements, row_segment, xml
 from .xmlstream import clear_read, iter_part
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -61,16 +67,26 @@ def xlsx(unit: Unit, zf: Any) -> Iterator[Segment]:
     strings = _Strings(zf.limits.max_shared_strings)
     part = _related(relations, "sharedStrings") or _by_content_type(zf, names, _STRINGS_TYPE)
     if part in names:
-        yield from strings.read(zf, part, unit)
+        try:
+            yield from strings.read(zf, part, unit)
+        except OfficeError as exc:  # the strings after the damage are not known: their cells read empty
+            strings.broken = True
+            damaged(unit, part, exc)
     styles = _related(relations, "styles") or "xl/styles.xml"
-    cells = _Cells(strings, epoch, *(_date_styles(zf, styles) if styles in names else (set(), set())))
+    dates: tuple[set[int], set[int]] = (set(), set())
+    if styles in names:
+        try:
+            dates = _date_styles(zf, styles)
+        except OfficeError as exc:  # no date formats known: dates read as numbers
+            damaged(unit, styles, exc)
+    cells = _Cells(strings, epoch, *dates)
     for sheet in root.iter(_MAIN + "sheet"):
         kind, path = targets.get(sheet.get(_R + "id", ""), ("", ""))
         if kind == "chartsheet" or path not in names:
             continue
         title = sheet.get("name", "")
         unit.check_time(f"at sheet {title!r}")
-        yield from _rows(unit, zf, path, {"sheet": title}, sheet.get("state", "visible"), cells)
+        yield from guarded(unit, path, _rows(unit, zf, path, {"sheet": title}, sheet.get("state", "visible"), cells))
     if strings.missed:
         raise LimitHit("max_shared_strings", strings.message())
 
@@ -133,6 +149,7 @@ class _Strings:
         self.budget, self.blob, self.ends = budget, bytearray(), array("Q")
         self.kept = -1  # strings kept for their cells (-1: all of them so far)
         self.total = self.missed = 0
+        self.broken = False  # the part was damaged: the strings after the damage read as empty
 
     def read(self, zf: Any, part: str, unit: Unit) -> Iterator[Segment]:
         """Read the table; yield the strings not kept, one per line, in windows."""
@@ -170,6 +187,8 @@ class _Strings:
 
     def __getitem__(self, index: int) -> str | None:
         """The string at ``index``, or None (counted in ``missed``) when it was not kept."""
+        if index >= self.total and self.broken:
+            return None
         if index < 0 or index >= self.total:
             raise IndexError(f"shared string {index} of {self.total}")
         if 0 <= self.kept <= index:
