@@ -396,7 +396,7 @@ def _damaged(kind: str) -> tuple[str, bytes, str, list]:
                f'<text:p>{UYGHUR}</text:p><text:p>cut off')
     data = make_zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": content.encode(),
                      "styles.xml": b"<office:document-styles garbled"})
-    return "d.odt", data, "content.xml", [{"paragraph": 1}]
+    return "d.odt", data, "content.xml", [{"paragraph": 1}, {"paragraph": 2}]  # the cut paragraph: read to the cut
 
 
 @pytest.mark.parametrize("kind", ["docx", "pptx", "xlsx", "odt"])
