@@ -111,7 +111,8 @@ def _part(zf: Any, part: str, unit: Unit, where: dict[str, Any], counters: dict[
         if not n & 1023:
             unit.check_time(f"in part {part} at element {n}")
         if event == "text":  # a piece of a text run over 10 MB (streaming parse)
-            yield elem.segment({"part": part, **where})
+            if elem.holder is None or not unchosen(elem.holder):
+                yield elem.segment({"part": part, **where})
             continue
         tag = elem.tag
         if tag == P:
