@@ -9,18 +9,22 @@ An executor maps :func:`scan_task` over a stream of top-level units and yields e
 * :class:`ProcessExecutor` (``-j N``): a pool of N worker processes (forked where the system can, so nothing of the
   parent's state leaks back), each building its detector once.  A worker that dies (killed, out
   of memory) is replaced and the units it may have held are scanned again, one at a time so the
-  culprit is known, up to ``attempts`` times in all (``--task-attempts``, default ``ATTEMPTS``);
-  a unit that kills every worker it meets ends as an error record ``worker_lost``.  Workers ignore SIGINT: Ctrl-C
+  culprit is known, up to ``attempts`` times in all (``--task-attempts``, default ``ATTEMPTS``)
+  and alone once at least; a unit that kills every worker it meets ends as an error record
+  ``worker_lost`` (``task_failed`` if it raised).  One :class:`~.tasks.Tries` per unit carries
+  its count; a :class:`~.tasks.Breaker` stops the scan when every worker fails
+  (``workers_failing``, ``gave_up``).  Workers ignore SIGINT: Ctrl-C
   reaches the parent, which stops the pool and kills the workers (no orphans).
 * :class:`DaskExecutor` (``--executor dask``): the same task on a ``distributed`` cluster
   (``--scheduler tcp://HOST:8786``, or a LocalCluster of processes), in batches; a batch that
   fails has its tasks tried again alone, so only the culprit ends as ``worker_lost`` (or
-  ``task_failed``), after ``attempts`` tries; a cluster left without any worker for
+  ``task_failed``), after ``attempts`` tries (a death charged only to the task running); the same
+  breaker; a cluster left without any worker for
   ``worker_timeout`` seconds ends the scan, every task not done reported as ``no_workers``.  Needs the ``profilewatch[cluster]`` extra.
 
 The worker side keeps one detector per process (built on first use from the pickled rules):
 the only state a worker holds.  The task and what executors share are in :mod:`.tasks`, the
-Dask executor in :mod:`.cluster`.
+Dask executor in :mod:`.cluster` (what it installs in its workers in :mod:`.daskplugin`).
 """
 from __future__ import annotations
 

@@ -93,10 +93,13 @@ class DaskExecutor:
     so a poisoned input -- one that kills every worker that reads it -- costs only its own
     result.  A task is tried ``attempts`` times in all (``--task-attempts``, default 3), the
     failed batch's run counting as its first, and a task of a failed batch of several is always
-    tried once alone.  Every worker death counts as a try: Dask's scheduler itself runs a task
+    tried once alone.  A worker death is charged only to the task it was running (each task
+    tells the scheduler it runs, :mod:`.daskplugin`): the others queued on that worker are sent
+    again uncharged.  Each death of the task counts as a try: Dask's scheduler itself runs a task
     again on another worker up to its ``allowed-failures`` (default 3) before it reports a
     ``KilledWorker``, which says how many died; the LocalCluster made here sets that to 0, so
-    each death comes back at once.  Dask's own ``retries=`` is not used: the tries are counted
+    each death comes back at once.  The rules are in every worker by a plugin, not a task.
+    A :class:`~.tasks.Breaker` stops the scan when every worker fails (``workers_failing``).  Dask's own ``retries=`` is not used: the tries are counted
     here only, never multiplied.  Then the task's result is an ``error`` record ``worker_lost``
     (its workers died every time) or ``task_failed`` (it raised).
 
