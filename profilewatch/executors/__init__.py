@@ -165,7 +165,7 @@ class ProcessExecutor:
             if failure is None:
                 continue  # finished before the break (or ready from the start): keep its result
             if isinstance(failure, BrokenProcessPool):
-                tries.died()
+                tries.died(in_company=True)
             else:  # it raised before the break: a try, not a death
                 tries.raised(failure)
             entry[1] = _ready(self._alone(unit, tries, keep_found))
@@ -175,7 +175,7 @@ class ProcessExecutor:
         while tries.more(self.attempts):
             if self._breaker.why is not None:
                 return self._breaker.lost(unit)
-            tries.alone = True
+            tries.owed = False
             try:
                 result = self._submit(unit, keep_found).result()
             except BrokenProcessPool:

@@ -68,13 +68,15 @@ def _killed(exc: BaseException) -> bool:
     return isinstance(exc, KilledWorker)
 
 
-def _count(tries: Tries, exc: BaseException) -> None:
-    """A failed run of a Dask task: a ``KilledWorker`` says how many workers died running it
-    (the scheduler's ``allowed-failures`` + 1); a task that raised ran once."""
+def _count(tries: Tries, exc: BaseException, in_company: bool = False) -> None:
+    """A failed run of a Dask task (``in_company``: in a batch of several, so it is owed a try
+    alone): a ``KilledWorker`` says how many workers died running it (the scheduler's
+    ``allowed-failures`` + 1); a task that raised ran once."""
     if _killed(exc):
-        tries.died(exc.allowed_failures + 1)
+        tries.died(exc.allowed_failures + 1, in_company)
     else:
         tries.raised(exc)
+        tries.owed = in_company
 
 
 ALONE = 1
@@ -201,10 +203,10 @@ class DaskExecutor:
         try:
             results = self._wait(future)
         except Exception as exc:  # noqa: BLE001 - a worker died on one of its tasks, or one raised
-            tries = [Tries(alone=len(batch) == 1) for _ in batch]  # a batch of one: it was the task alone
+            tries = [Tries() for _ in batch]
             if self._ran(exc):
                 for each in tries:
-                    _count(each, exc)
+                    _count(each, exc, in_company=len(batch) > 1)  # a batch of one: it was the task alone
             alone = [self._submit([task], keep_found, ALONE) for task in batch]  # all sent, then waited for in order
             return [self._alone(task, again, each, keep_found) for task, again, each in zip(batch, alone, tries)]
         self._breaker.record(batch[0], True)
@@ -223,7 +225,6 @@ class DaskExecutor:
             except Exception as exc:  # noqa: BLE001 - failed again
                 future = None
                 if self._ran(exc) or spared >= self.attempts:
-                    tries.alone = True
                     _count(tries, exc)
                     self._breaker.record(task, False)
                     if self._breaker.why is not None:  # every worker fails: nothing more is sent

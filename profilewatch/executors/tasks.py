@@ -231,20 +231,21 @@ class Tries:
     tries: int = 0
     deaths: int = 0
     failure: BaseException | None = None
-    alone: bool = False
-    """It has been tried alone at least once (a death in company may have been another's)."""
+    owed: bool = False
+    """It is owed a try alone: its last death was in company (it may have been another's)."""
 
-    def died(self, times: int = 1) -> None:
+    def died(self, times: int = 1, in_company: bool = False) -> None:
         self.tries += times
         self.deaths += times
+        self.owed = in_company
 
     def raised(self, exc: BaseException) -> None:
         self.tries += 1
         self.failure = exc
 
     def more(self, attempts: int) -> bool:
-        """Try it again: fewer than ``attempts`` tries, or never alone yet."""
-        return self.tries < attempts or not self.alone
+        """Try it again: fewer than ``attempts`` tries, or a try alone owed."""
+        return self.tries < attempts or self.owed
 
     def given_up(self, task: Task) -> TaskResult:
         return tried_out(task, self.tries, self.deaths, self.failure)
