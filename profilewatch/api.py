@@ -38,8 +38,10 @@ class ScanJob:
     ``scheduler`` (a Dask scheduler address) choose where units are scanned; the records are
     the same and in the same order whatever they are.  ``worker_timeout``: seconds a Dask scan
     waits with no worker in the cluster before the units not done are reported ``no_workers``
-    (then ``gave_up`` says why, after the run).  ``task_attempts``: how often a unit whose worker
-    died (or, on Dask, whose task raised) is tried in all before it is an error record (default 3).
+    (then ``gave_up`` says why, after the run; it is also set when every worker fails and the
+    scan stops, the units not done reported ``workers_failing``).  ``task_attempts``: how often a
+    unit whose worker died or whose task raised is tried in all before it is an error record
+    (default 3).
     """
 
     def __init__(self, paths: Iterable[str] | str, *, rules: RuleSet | None = None, store: Store | None = None,
@@ -71,7 +73,8 @@ class ScanJob:
         self.execution = {"jobs": jobs, "executor": executor, "scheduler": scheduler, "worker_timeout": worker_timeout,
                           "task_attempts": task_attempts}
         self.gave_up: str | None = None
-        """Set when the Dask cluster was left without workers: why the tasks not done were given up."""
+        """Set when the Dask cluster was left without workers, or every worker failed: why the tasks
+        not done were given up."""
 
     def __iter__(self) -> Iterator[Record]:
         if self.store is not None:  # the scan row is made when the scan starts, not before

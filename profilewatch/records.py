@@ -59,7 +59,9 @@ REASONS = {
     "extract_failed": "the extractor failed on malformed input",
     "container_failed": "the archive opener failed on malformed input",
     "worker_lost": "the worker process died on this unit, on every try (--task-attempts)",
-    "task_failed": "a Dask scan task that raised on this unit, on every try (--task-attempts)",
+    "task_failed": "the scan task of this unit raised in its worker (-jN or Dask), on every try (--task-attempts)",
+    "workers_failing": "-jN or Dask: tries of units alone failed in a row on every worker, so the scan stopped: "
+                       "the unit was not scanned",
     "no_workers": "a Dask scan whose cluster had no worker for --worker-timeout seconds: the unit was not scanned",
     "ocr_unavailable": "an image or scanned page that needs OCR, and no OCR engine is installed",
     "needs_extra": "an input that needs an optional extra (a URL without fsspec: the cluster extra)",

@@ -3,6 +3,7 @@ order; a worker killed mid-task is replaced and its unit scanned again; Ctrl-C l
 behind and a consistent, resumable store."""
 from __future__ import annotations
 
+import collections
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -177,6 +179,71 @@ def test_a_dask_batch_of_one_task_counts_its_run_as_the_tasks_first(tmp_path, mo
 
     monkeypatch.setattr(dask_executor, "BATCH_TASKS", 1)
     _only_the_poison_failed(*_poisoned_scan(tmp_path, monkeypatch, "--executor", "dask", "-j2"))
+
+
+
+
+def test_one_task_attempt_still_tries_every_unit_in_flight_alone_once(tmp_path, monkeypatch):
+    """--task-attempts 1: the pool broke with ~8 units in flight, the death not theirs: each is
+    tried alone once, so only the poison is lost (after its own death alone: 2 in all)."""
+    _only_the_poison_failed(*_poisoned_scan(tmp_path, monkeypatch, "-j2", "--task-attempts", "1"),
+                            attempts=2, message="the worker scanning it died 2 times")
+
+
+def _dask_poisons(tmp_path: Path, monkeypatch, dirs: int, n: int, *args: str) -> tuple[Any, list[dict], int]:
+    """``dirs`` folders of ``n`` files, POISON in each killing every worker that meets it, on a
+    Dask LocalCluster of 2 workers in batches of 4: the run, its error records, the deaths."""
+    from profilewatch.executors import cluster as dask_executor
+
+    monkeypatch.setattr(dask_executor, "BATCH_TASKS", 4)
+    roots = [str(make_corpus(tmp_path / f"c{i}", n=n, with_zip=False)) for i in range(dirs)]
+    deaths = tmp_path / "deaths"
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", f"{POISON}:always:{deaths}")
+    run = run_cli("scan", *roots, "--format", "jsonl", "--no-progress", "--executor", "dask", "-j2", *args)
+    errors = [d for d in _jsonl(run.stdout) if d["type"] == "error"]
+    return run, errors, len(deaths.read_text().splitlines()) if deaths.exists() else 0
+
+
+def test_dask_poisons_lose_only_themselves_never_a_unit_queued_beside_them(tmp_path, monkeypatch):
+    """4 poisons among 40 files: a worker's death is charged only to the task it was running
+    (not to the one queued behind it), and the rules come with every worker (a plugin), not
+    from a task that fails with the workers that held it."""
+    pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    run, errors, deaths = _dask_poisons(tmp_path, monkeypatch, 4, 10, "--task-attempts", "2")
+    assert run.exit_code == 1, run.output
+    assert sorted((d["file"], d["reason"]) for d in errors) == [(POISON, "worker_lost")] * 4
+    assert deaths == 8  # each poison twice, alone
+
+
+def test_every_worker_failing_trips_the_breaker_and_exits_3(tmp_path, monkeypatch):
+    """Every input kills its worker: after 4 failed tries alone in a row (2 workers) the scan
+    stops; the units not done are workers_failing records, not sent, far from 3 deaths a unit."""
+    corpus = make_corpus(tmp_path / "corpus", n=16, with_zip=False)
+    deaths = tmp_path / "deaths"
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", f"*:always:{deaths}")
+    run = run_cli("scan", str(corpus), "--format", "jsonl", "--units", "--no-progress", "-j2")
+    assert run.exit_code == 3, run.output
+    assert "every worker seems to fail" in run.stderr
+    records = _jsonl(run.stdout)
+    assert records[-1]["type"] == "summary" and records[-1]["units"]["error"] == 16
+    reasons = collections.Counter(d["reason"] for d in records if d["type"] == "error")
+    assert set(reasons) == {"worker_lost", "workers_failing"} and reasons["workers_failing"] >= 10
+    assert len(deaths.read_text().splitlines()) <= 8  # not 3 x 16
+
+
+def test_every_dask_worker_failing_trips_the_breaker_and_exits_3(tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    from profilewatch.executors import cluster as dask_executor
+
+    monkeypatch.setattr(dask_executor, "BATCH_TASKS", 4)
+    corpus = make_corpus(tmp_path / "corpus", n=16, with_zip=False)
+    deaths = tmp_path / "deaths"
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", f"*:always:{deaths}")
+    run = run_cli("scan", str(corpus), "--format", "jsonl", "--no-progress", "--executor", "dask", "-j2")
+    assert run.exit_code == 3, run.output
+    reasons = collections.Counter(d["reason"] for d in _jsonl(run.stdout) if d["type"] == "error")
+    assert sum(reasons.values()) == 16 and reasons["workers_failing"] >= 8, reasons
+    assert len(deaths.read_text().splitlines()) <= 16  # not 3 x 16
 
 
 

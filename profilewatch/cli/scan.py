@@ -99,8 +99,9 @@ config or PROFILEWATCH_SCAN_<OPTION> variables ('profilewatch config show').
               help="Dask: how long to wait while the cluster has no worker at all (default 300); then every "
                    "unit not scanned is an error record no_workers and the scan exits 3.")
 @click.option("--task-attempts", type=click.IntRange(min=1), default=None, metavar="N",
-              help="-jN and Dask: how often a unit whose worker died (Dask: or whose task failed) is tried in "
-                   "all, alone, before it is an error record worker_lost (task_failed); default 3.")
+              help="-jN and Dask: how often a unit whose worker died or whose task raised is tried in "
+                   "all before it is an error record worker_lost (task_failed); one in flight when a worker "
+                   "died is tried alone at least once; default 3.")
 @click.option("--output-dir", type=click.Path(file_okay=False),
               help="Write one JSONL shard per top-level input under DIR, with manifest.json and summary.json "
                    "(read it with 'profilewatch report DIR'); a rerun skips shards already complete. "
@@ -158,8 +159,8 @@ def scan_command(**params: Any) -> None:
         if job.shards is not None:
             _close_shards(job, head, summary)
     if job.gave_up:
-        note(f"the scan is incomplete: {job.gave_up}; the units not scanned are error records no_workers")
-        sys.exit(EXIT_FAILED_INPUTS)  # a cluster that went away never ends as a clean or flagged scan
+        note(f"the scan is incomplete: {job.gave_up}")  # it names the reason of the units not scanned
+        sys.exit(EXIT_FAILED_INPUTS)  # a cluster that went away, or failing workers, never end as a clean or flagged scan
     if params["strict"] and (summary.errors or summary.units["error"]):
         sys.exit(EXIT_FAILED_INPUTS)
     if summary.units["error"] and not (summary.units["scanned"] + summary.units["partial"]):

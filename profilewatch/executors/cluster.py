@@ -17,7 +17,7 @@ from typing import Any
 from ..detect.rules import RuleSet
 from ..options import ScanOptions
 from ..records import Unit
-from .tasks import _WORKER, ATTEMPTS, Task, TaskResult, _Joiner, cpu_count, lost, plan, scan_task, tried_out
+from .tasks import _WORKER, ATTEMPTS, WORKERS_FAILING, Breaker, Task, TaskResult, Tries, _Joiner, cpu_count, lost, plan, scan_task
 
 WORKER_TIMEOUT = 300.0
 """Seconds a Dask scan waits while the cluster has no worker at all (``--worker-timeout``) before
@@ -50,17 +50,15 @@ def _batched(items: Iterable[Unit | TaskResult], tasks: Callable[[Unit], list[Ta
         yield batch
 
 
-def _dask_batch(batch: list[Task], rules: RuleSet, options: ScanOptions, keep_found: bool) -> list[TaskResult]:
-    """A Dask worker's task: a batch of tasks (marked as running in a worker, for the test hooks)."""
+def _dask_batch(batch: list[Task], digest: str, options: ScanOptions, keep_found: bool) -> list[TaskResult]:
+    """A Dask worker's task: a batch of tasks with the rules the plugin installed (marked as
+    running in a worker, for the test hooks; the scheduler told it runs, see :mod:`.daskplugin`)."""
+    from .daskplugin import record_running, worker_rules
+
     _WORKER["in_worker"] = True
+    rules = worker_rules(digest)
+    record_running()
     return [scan_task(task, rules, options, keep_found) for task in batch]
-
-
-def _the_rules(rules: RuleSet) -> RuleSet:
-    """The rules as the result of a task, not scattered data: when every worker holding them has
-    died, the scheduler computes them again, where scattered data would be lost for good (and
-    every task waiting for it cancelled)."""
-    return rules
 
 
 def _killed(exc: BaseException) -> bool:
@@ -70,10 +68,15 @@ def _killed(exc: BaseException) -> bool:
     return isinstance(exc, KilledWorker)
 
 
-def _tries(exc: BaseException) -> int:
-    """How many times a failed Dask task was run: a ``KilledWorker`` says how many workers died
-    running it (the scheduler's ``allowed-failures`` + 1); a task that raised ran once."""
-    return getattr(exc, "allowed_failures", 0) + 1 if _killed(exc) else 1
+def _count(tries: Tries, exc: BaseException, in_company: bool = False) -> None:
+    """A failed run of a Dask task (``in_company``: in a batch of several, so it is owed a try
+    alone): a ``KilledWorker`` says how many workers died running it (the scheduler's
+    ``allowed-failures`` + 1); a task that raised ran once."""
+    if _killed(exc):
+        tries.died(exc.allowed_failures + 1, in_company)
+    else:
+        tries.raised(exc)
+        tries.owed = in_company
 
 
 ALONE = 1
@@ -92,10 +95,13 @@ class DaskExecutor:
     so a poisoned input -- one that kills every worker that reads it -- costs only its own
     result.  A task is tried ``attempts`` times in all (``--task-attempts``, default 3), the
     failed batch's run counting as its first, and a task of a failed batch of several is always
-    tried once alone.  Every worker death counts as a try: Dask's scheduler itself runs a task
+    tried once alone.  A worker death is charged only to the task it was running (each task
+    tells the scheduler it runs, :mod:`.daskplugin`): the others queued on that worker are sent
+    again uncharged.  Each death of the task counts as a try: Dask's scheduler itself runs a task
     again on another worker up to its ``allowed-failures`` (default 3) before it reports a
     ``KilledWorker``, which says how many died; the LocalCluster made here sets that to 0, so
-    each death comes back at once.  Dask's own ``retries=`` is not used: the tries are counted
+    each death comes back at once.  The rules are in every worker by a plugin, not a task.
+    A :class:`~.tasks.Breaker` stops the scan when every worker fails (``workers_failing``).  Dask's own ``retries=`` is not used: the tries are counted
     here only, never multiplied.  Then the task's result is an ``error`` record ``worker_lost``
     (its workers died every time) or ``task_failed`` (it raised).
 
@@ -115,6 +121,7 @@ class DaskExecutor:
         self.worker_timeout = WORKER_TIMEOUT if worker_timeout is None else worker_timeout
         self.attempts = ATTEMPTS if attempts is None else max(1, attempts)
         self.gave_up: str | None = None
+        self._gave_up_reason = "no_workers"
         self._idle_since: float | None = None
         self._cluster = None
         if scheduler:
@@ -126,7 +133,11 @@ class DaskExecutor:
             self._client = Client(self._cluster)
         self.jobs = sum(self._client.nthreads().values()) or 1
         self.window = window or 4 * self.jobs
-        self._rules_future = self._send_rules()
+        self._breaker = Breaker(self.jobs)
+        from .daskplugin import RulesPlugin
+
+        self._plugin = RulesPlugin(rules)
+        self._client.register_plugin(self._plugin)  # run again on every worker that joins later
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
         """Tasks go to the cluster in batches (``BATCH_TASKS`` tasks or ``BATCH_BYTES`` of shipped
@@ -144,11 +155,8 @@ class DaskExecutor:
     def _submit(self, batch: list[Task], keep_found: bool, priority: int = 0) -> Any:
         if self.gave_up is not None:
             return None  # the cluster is gone: nothing more is sent
-        return self._client.submit(_dask_batch, batch, self._rules_future, self.options, keep_found,
+        return self._client.submit(_dask_batch, batch, self.rules.digest, self.options, keep_found,
                                    pure=False, priority=priority)
-
-    def _send_rules(self) -> Any:
-        return self._client.submit(_the_rules, self.rules, pure=False)
 
     def _workers(self) -> int:
         if self._client.status != "running":
@@ -189,40 +197,52 @@ class DaskExecutor:
                 yield joined
 
     def _batch(self, batch: list[Task], future: Any, keep_found: bool) -> list[TaskResult]:
-        """The results of a batch; if it failed, of each of its tasks tried again alone."""
+        """The results of a batch; if it failed, of each of its tasks tried again alone (the
+        failed run charged to each, unless the batch was only queued on a worker another task
+        killed)."""
         try:
             results = self._wait(future)
         except Exception as exc:  # noqa: BLE001 - a worker died on one of its tasks, or one raised
-            if len(batch) == 1:  # it was the task alone already
-                return [self._alone(batch[0], None, exc, keep_found, tried_alone=True)]
-            self._check_rules()
+            tries = [Tries() for _ in batch]
+            if self._ran(exc):
+                for each in tries:
+                    _count(each, exc, in_company=len(batch) > 1)  # a batch of one: it was the task alone
             alone = [self._submit([task], keep_found, ALONE) for task in batch]  # all sent, then waited for in order
-            return [self._alone(task, again, exc, keep_found, tried_alone=False) for task, again in zip(batch, alone)]
+            return [self._alone(task, again, each, keep_found) for task, again, each in zip(batch, alone, tries)]
+        self._breaker.record(batch[0], True)
         return results if results is not None else [self._not_scanned(task) for task in batch]
 
-    def _alone(self, task: Task, future: Any, failure: BaseException, keep_found: bool, tried_alone: bool) -> TaskResult:
-        """A task whose run ended in ``failure``, sent again alone (``future``: already sent) until
-        it is done or has been tried ``attempts`` times in all -- and once alone at least."""
-        tries = deaths = 0
-        raised: BaseException | None = None
-        while True:
-            tries += _tries(failure)
-            if _killed(failure):
-                deaths += _tries(failure)
-            else:
-                raised = failure
-            if tries >= self.attempts and tried_alone:
-                return tried_out(task, tries, deaths, raised)
+    def _alone(self, task: Task, future: Any, tries: Tries, keep_found: bool) -> TaskResult:
+        """A task sent again alone (``future``: already sent) until it is done or ``tries``
+        says no more.  A death it was only queued for is not its own: not charged (``spared``
+        such runs at most ``attempts``, so a try is never repeated forever)."""
+        spared = 0
+        while tries.more(self.attempts):
             if future is None:
-                self._check_rules()
                 future = self._submit([task], keep_found, ALONE)
-            tried_alone = True
             try:
                 results = self._wait(future)
             except Exception as exc:  # noqa: BLE001 - failed again
-                failure, future = exc, None
+                future = None
+                if self._ran(exc) or spared >= self.attempts:
+                    _count(tries, exc)
+                    self._breaker.record(task, False)
+                    if self._breaker.why is not None:  # every worker fails: nothing more is sent
+                        self._give_up(self._breaker.why, WORKERS_FAILING)
+                else:
+                    spared += 1
                 continue
+            self._breaker.record(task, True)
             return results[0] if results is not None else self._not_scanned(task)
+        return tries.given_up(task)
+
+    def _ran(self, exc: BaseException) -> bool:
+        """The failed task ran (raised, or was running when its worker died)."""
+        if not _killed(exc):
+            return True
+        from .daskplugin import ran
+
+        return ran(self._client, exc)
 
     def _wait(self, future: Any) -> list[TaskResult] | None:
         """A future's results; None once the cluster is gone (unless it was done before)."""
@@ -230,24 +250,26 @@ class DaskExecutor:
             try:
                 return self._result(future)
             except ClusterGone as exc:
-                self._give_up(str(exc))
+                self._give_up(f"{exc}; the units not scanned are error records no_workers")
         if future is not None and future.status == "finished":
             return future.result()  # done before the cluster went: kept
+        if future is not None:
+            future.cancel()  # sent before the scan stopped: not waited for, not run if not yet
         return None
 
-    def _check_rules(self) -> None:
-        """The rules' task again if the scheduler forgot it (it is recomputed when only lost)."""
-        if self._rules_future.status == "cancelled":
-            self._rules_future = self._send_rules()
-
     def _not_scanned(self, task: Task) -> TaskResult:
-        return lost(task, f"not scanned: {self.gave_up}", "no_workers")
+        return lost(task, f"not scanned: {self.gave_up}", self._gave_up_reason)
 
-    def _give_up(self, why: str) -> None:
+    def _give_up(self, why: str, reason: str = "no_workers") -> None:
         if self.gave_up is None:
-            self.gave_up = why
+            self.gave_up, self._gave_up_reason = why, reason
 
     def close(self) -> None:
+        if self._cluster is None:  # a cluster of yours: its workers forget these rules
+            try:
+                self._client.unregister_worker_plugin(self._plugin.name)
+            except Exception:  # noqa: BLE001 - the scheduler is gone: nothing to forget
+                pass
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
