@@ -55,8 +55,7 @@ def test_matcher_finds_the_same_pattern_hits_with_and_without_the_shortcut():
     texts = ["the camera reads race: white, black, asian faces", "if nation == 3 then alert", "民族 布控 预警 系统",
              "party members and the opposition party", "likely conservative voters", "skin colour: white or brown",
              "wzry sfwz lookup", "nationality from face photos", "nothing here at all", "race condition in the face detector"]
-    plain = Matcher(RULES)
-    plain._patterns = [(p, None) for p, _ in plain._patterns]
+    plain = Matcher(RULES, prefilter=False)
     for text in texts:
         a, b = matcher.scan(text), plain.scan(text)
         assert [(h.start, h.end, h.text) for h in a[0]] == [(h.start, h.end, h.text) for h in b[0]]

@@ -13,6 +13,7 @@ Two automata are built per rule set:
 """
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import unicodedata
@@ -232,9 +233,11 @@ class Gate:
         return False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Hit:
-    """A term or cue found in normalised text: ``[start, end)``."""
+    """A term or cue found in normalised text: ``[start, end)``.  Never changed once made
+    (``dataclasses.replace`` for a variant); not ``frozen`` only because a frozen dataclass's
+    ``__init__`` costs five ``object.__setattr__`` calls, and the matcher makes one per match."""
 
     start: int
     end: int
@@ -243,24 +246,40 @@ class Hit:
     cue: str | None = None
 
 
-class Matcher:
-    """Terms, excludes and cues over normalised text, with word boundaries for Latin words."""
+_TERM, _CUE, _MUTE, _EXCLUDE = 0, 1, 2, 3
+_KINDS = {"term": _TERM, "cue": _CUE, "mute": _MUTE, "exclude": _EXCLUDE}
 
-    def __init__(self, rules: RuleSet) -> None:
-        payloads: dict[str, list[tuple[str, object]]] = {}
+
+class Matcher:
+    """Terms, excludes and cues over normalised text, with word boundaries for Latin words.
+
+    One Aho-Corasick pass finds the words of every kind and, in the same pass, the literals the
+    rule patterns cannot match without (:mod:`.required`): a pattern's regex runs only over text
+    holding one of its literals (``prefilter=False``: every pattern runs over every text)."""
+
+    def __init__(self, rules: RuleSet, prefilter: bool = True) -> None:
+        payloads: dict[str, list[tuple[int, object]]] = {}
         for t in rules.terms:
-            payloads.setdefault(t.text, []).append(("term", t))
+            payloads.setdefault(t.text, []).append((_TERM, t))
         for e in rules.excludes:
-            payloads.setdefault(e, []).append(("exclude", e))
+            payloads.setdefault(e, []).append((_EXCLUDE, e))
         for e in rules.muted:
-            payloads.setdefault(e, []).append(("mute", e))
+            payloads.setdefault(e, []).append((_MUTE, e))
         for kind, words in rules.cues.items():
             for w in words:
-                payloads.setdefault(w, []).append(("cue", kind))
-        self._entries = [(word, items, not _has_cjk(word)) for word, items in payloads.items()]
-        self._ac = ahocorasick_rs.AhoCorasick([word for word, _, _ in self._entries])
+                payloads.setdefault(w, []).append((_CUE, kind))
         # each pattern with the literals it cannot match without (None: always run it)
-        self._patterns = [(p, required_literals(p.regex)) for p in rules.patterns]
+        self._patterns = [(p, required_literals(p.regex) if prefilter else None, Term(p.name, p.category, p.role, p.pack),
+                           "t" in p.regex.groupindex) for p in rules.patterns]
+        needs: dict[str, set[int]] = {}  # literal -> the patterns it lets run
+        for i, (_, need, _, _) in enumerate(self._patterns):
+            for lit in need or ():
+                needs.setdefault(lit, set()).add(i)
+        self._always = [i for i, (_, need, _, _) in enumerate(self._patterns) if need is None]
+        words = list(payloads) + [w for w in needs if w not in payloads]
+        # (word, items, bounded, patterns its presence lets run)
+        self._entries = [(w, tuple(payloads.get(w, ())), not _has_cjk(w), frozenset(needs.get(w, ()))) for w in words]
+        self._ac = ahocorasick_rs.AhoCorasick(words)
 
     def scan(self, text: str) -> tuple[list[Hit], list[Hit]]:
         """Return ``(terms, cues)`` found in normalised ``text``; excluded terms and muted cues are dropped."""
@@ -269,37 +288,71 @@ class Matcher:
         excluded: list[tuple[int, int]] = []
         muted: list[tuple[int, int]] = []
         flat = text.replace("\n", " ")
+        n = len(flat)
         entries = self._entries
+        runs: set[int] = set()
         for index, start, stop in self._ac.find_matches_as_indexes(flat, overlapping=True):
-            word, items, bounded = entries[index]
-            if bounded:  # alphabetic words (Latin, Cyrillic...) need word boundaries
-                if start > 0 and _word_char(flat[start - 1]):
-                    continue
-                if stop < len(flat) and _word_char(flat[stop]):
-                    if flat[stop] == "s" and (stop + 1 == len(flat) or not _word_char(flat[stop + 1])):
+            word, items, bounded, lets = entries[index]
+            if lets:
+                runs |= lets  # a literal of a pattern: present, whatever the boundaries
+            if not items:
+                continue
+            if bounded:  # alphabetic words (Latin, Cyrillic...) need word boundaries (_word_char, inlined)
+                if start > 0:
+                    c = flat[start - 1]
+                    if c.isalnum() and not ("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
+                                            or "\uf900" <= c <= "\ufaff" or "\U00020000" <= c <= "\U0002fa1f"):
+                        continue
+                if stop < n and _word_char(flat[stop]):
+                    if flat[stop] == "s" and (stop + 1 == n or not _word_char(flat[stop + 1])):
                         stop += 1
                     else:
                         continue
             for kind, payload in items:
-                if kind == "term":
-                    terms.append(Hit(start, stop, word, term=payload))
-                elif kind == "cue":
-                    cues.append(Hit(start, stop, word, cue=payload))
-                elif kind == "mute":
+                if kind == _TERM:
+                    terms.append(Hit(start, stop, word, payload))
+                elif kind == _CUE:
+                    cues.append(Hit(start, stop, word, None, payload))
+                elif kind == _MUTE:
                     muted.append((start, stop))
                 else:
                     excluded.append((start, stop))
-        for p, need in self._patterns:  # a pattern may mark the part that is the term with a group named ``t``
-            if need is not None and not any(lit in flat for lit in need):
-                continue  # (it cannot match: a few substring searches instead of a regex pass)
-            for m in p.regex.finditer(flat):
-                start, stop = m.span("t") if "t" in p.regex.groupindex and m.start("t") >= 0 else m.span()
-                terms.append(Hit(start, stop, p.name, term=Term(p.name, p.category, p.role, p.pack)))
+        if runs or self._always:
+            patterns = self._patterns
+            for i in sorted(runs.union(self._always)):  # in rule order, as each pattern's hits were
+                p, _, term, marked = patterns[i]
+                for m in p.regex.finditer(flat):  # a pattern may mark the part that is the term with a group named ``t``
+                    start, stop = m.span("t") if marked and m.start("t") >= 0 else m.span()
+                    terms.append(Hit(start, stop, p.name, term))
         if excluded:
-            terms = [h for h in terms if not any(s <= h.start and h.end <= e for s, e in excluded)]
+            terms = [h for h in terms if not _inside(h, excluded)] if len(excluded) < 4 else _outside(terms, excluded)
         if muted:  # a cue inside a muted phrase says nothing ("不具备参考意义" negates no capability)
-            cues = [h for h in cues if not any(s <= h.start and h.end <= e for s, e in muted)]
+            cues = [h for h in cues if not _inside(h, muted)] if len(muted) < 4 else _outside(cues, muted)
         return _outermost(terms), cues
+
+
+def _inside(h: Hit, spans: list[tuple[int, int]]) -> bool:
+    for s, e in spans:
+        if s <= h.start and h.end <= e:
+            return True
+    return False
+
+
+def _outside(hits: list[Hit], spans: list[tuple[int, int]]) -> list[Hit]:
+    """The hits inside none of ``spans`` (``[h for h in hits if not _inside(h, spans)]`` with a
+    bisect over the spans sorted by start and the furthest end among them so far)."""
+    spans = sorted(spans)
+    starts = [s for s, _ in spans]
+    reach, furthest = [], -1
+    for _, e in spans:
+        furthest = max(furthest, e)
+        reach.append(furthest)
+    out = []
+    for h in hits:
+        k = bisect.bisect_right(starts, h.start)
+        if not (k and reach[k - 1] >= h.end):
+            out.append(h)
+    return out
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:
