@@ -136,16 +136,24 @@ class Genre:
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities"):
-                getattr(self, h.cue).add(h.text)
-            elif h.cue == "unrelated" and h.text in IMAGING:
-                self.imaging.add(h.text)
-            elif h.cue == "unrelated" and h.text in EMOJI:
-                self.emoji.add(h.text)
-            elif h.cue in ("disclaimer", "removal"):
-                self.denial.add(h.text)
-            elif h.cue == "record_field" and h.text not in ASKED:
-                self.record.add(h.text)
+            name = self.slot(h.cue, h.text)
+            if name is not None:
+                getattr(self, name).add(h.text)
+
+    @staticmethod
+    def slot(cue: str, word: str) -> str | None:
+        """The set a cue word of kind ``cue`` goes to, or None: the genre ignores it."""
+        if cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities"):
+            return cue
+        if cue == "unrelated" and word in IMAGING:
+            return "imaging"
+        if cue == "unrelated" and word in EMOJI:
+            return "emoji"
+        if cue in ("disclaimer", "removal"):
+            return "denial"
+        if cue == "record_field" and word not in ASKED:
+            return "record"
+        return None
 
     def denies(self) -> bool:
         """The unit is a statement that denies or withdraws the capability."""

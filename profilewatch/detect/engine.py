@@ -24,7 +24,7 @@ from ..text.normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, LimitHit, Segment, Unit
 from .classify import STRONG_ROLES, STRUCTURED as _STRUCTURED, Genre, Verdict, classify, lead_rank
 from .bytegate import ByteGate
-from .lexicon import Gate, Hit, Matcher
+from .lexicon import CueMatcher, Gate, Hit, Matcher
 from .rules import RuleSet
 
 REGION = 1500  # characters kept on each side of a gate hit in a large segment
@@ -71,6 +71,8 @@ class Detector:
         self.bytegate: ByteGate | None = ByteGate(self.gate)
         """The bytes-level gate (:mod:`.bytegate`); ``None`` switches it off (same findings, slower)."""
         self.matcher = Matcher(rules)
+        self.genre_cues = CueMatcher(rules, lambda kind, word: Genre.slot(kind, word) is not None)
+        """The cues the genre reads (:meth:`Genre.add`), alone: the genre pass over a unit's other text."""
         # called with (unit, terms, near, wide, context, genre, verdict) for every classified passage,
         # the rejected ones too (verdict None): for training and audits (scripts/train_model.py)
         self.observer: Callable | None = None
@@ -160,7 +162,7 @@ class Detector:
         for seg in kept:
             if deadline is not None and time.monotonic() > deadline:
                 return False
-            genre.add(self.matcher.scan(normalize(seg.text, keep_lines=seg.context != "prose").text)[1])
+            genre.add(self.genre_cues.scan(normalize(seg.text, keep_lines=seg.context != "prose").text))
         return True
 
     def _pieces(self, seg: Segment) -> list[_Piece]:

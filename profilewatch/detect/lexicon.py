@@ -17,7 +17,7 @@ import bisect
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -297,17 +297,10 @@ class Matcher:
                 runs |= lets  # a literal of a pattern: present, whatever the boundaries
             if not items:
                 continue
-            if bounded:  # alphabetic words (Latin, Cyrillic...) need word boundaries (_word_char, inlined)
-                if start > 0:
-                    c = flat[start - 1]
-                    if c.isalnum() and not ("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
-                                            or "\uf900" <= c <= "\ufaff" or "\U00020000" <= c <= "\U0002fa1f"):
-                        continue
-                if stop < n and _word_char(flat[stop]):
-                    if flat[stop] == "s" and (stop + 1 == n or not _word_char(flat[stop + 1])):
-                        stop += 1
-                    else:
-                        continue
+            if bounded:  # alphabetic words (Latin, Cyrillic...) need word boundaries
+                stop = _bounded(flat, start, stop, n)
+                if stop < 0:
+                    continue
             for kind, payload in items:
                 if kind == _TERM:
                     terms.append(Hit(start, stop, word, payload))
@@ -329,6 +322,63 @@ class Matcher:
         if muted:  # a cue inside a muted phrase says nothing ("不具备参考意义" negates no capability)
             cues = [h for h in cues if not _inside(h, muted)] if len(muted) < 4 else _outside(cues, muted)
         return _outermost(terms), cues
+
+
+def _bounded(flat: str, start: int, stop: int, n: int) -> int:
+    """Where a bounded word matched at ``flat[start:stop]`` ends (``stop``, or ``stop + 1`` for a
+    plural ``s``), or -1 when a word character touches it (``_word_char``, written out: it runs
+    on most matches)."""
+    if start > 0:
+        c = flat[start - 1]
+        if c.isalnum() and not ("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
+                                or "\uf900" <= c <= "\ufaff" or "\U00020000" <= c <= "\U0002fa1f"):
+            return -1
+    if stop < n and _word_char(flat[stop]):
+        if flat[stop] == "s" and (stop + 1 == n or not _word_char(flat[stop + 1])):
+            return stop + 1
+        return -1
+    return stop
+
+
+class CueMatcher:
+    """Only the cues that ``wanted(kind, word)`` keeps, with the muted phrases that silence them:
+    the cues :meth:`Matcher.scan` finds in a text, less the others, without terms, excludes
+    or patterns (the unit's genre pass reads only such cues, from all of its text)."""
+
+    def __init__(self, rules: RuleSet, wanted: Callable[[str, str], bool]) -> None:
+        payloads: dict[str, list[str | None]] = {}
+        for kind, words in rules.cues.items():
+            for w in words:
+                if wanted(kind, w):
+                    payloads.setdefault(w, []).append(kind)
+        for e in rules.muted:
+            payloads.setdefault(e, []).append(None)  # None: a muted phrase
+        self._entries = [(w, kinds, not _has_cjk(w)) for w, kinds in payloads.items()]
+        self._ac = ahocorasick_rs.AhoCorasick(list(payloads)) if payloads else None
+
+    def scan(self, text: str) -> list[Hit]:
+        """The wanted cues of normalised ``text``, in the order :meth:`Matcher.scan` gives them."""
+        if self._ac is None:
+            return []
+        cues: list[Hit] = []
+        muted: list[tuple[int, int]] = []
+        flat = text.replace("\n", " ")
+        n = len(flat)
+        entries = self._entries
+        for index, start, stop in self._ac.find_matches_as_indexes(flat, overlapping=True):
+            word, kinds, bounded = entries[index]
+            if bounded:
+                stop = _bounded(flat, start, stop, n)
+                if stop < 0:
+                    continue
+            for kind in kinds:
+                if kind is None:
+                    muted.append((start, stop))
+                else:
+                    cues.append(Hit(start, stop, word, None, kind))
+        if muted and cues:
+            cues = [h for h in cues if not _inside(h, muted)] if len(muted) < 4 else _outside(cues, muted)
+        return cues
 
 
 def _inside(h: Hit, spans: list[tuple[int, int]]) -> bool:
