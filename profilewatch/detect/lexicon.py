@@ -24,7 +24,7 @@ from functools import lru_cache
 import ahocorasick_rs
 
 from ..text.normalize import _t2s, is_cjk
-from .required import required_literals
+from .required import literal_window, required_literals
 from .rules import RuleSet, Term
 
 
@@ -270,12 +270,12 @@ class Matcher:
                 payloads.setdefault(w, []).append((_CUE, kind))
         # each pattern with the literals it cannot match without (None: always run it)
         self._patterns = [(p, required_literals(p.regex) if prefilter else None, Term(p.name, p.category, p.role, p.pack),
-                           "t" in p.regex.groupindex) for p in rules.patterns]
+                           "t" in p.regex.groupindex, literal_window(p.regex) if prefilter else None) for p in rules.patterns]
         needs: dict[str, set[int]] = {}  # literal -> the patterns it lets run
-        for i, (_, need, _, _) in enumerate(self._patterns):
+        for i, (_, need, _, _, _) in enumerate(self._patterns):
             for lit in need or ():
                 needs.setdefault(lit, set()).add(i)
-        self._always = [i for i, (_, need, _, _) in enumerate(self._patterns) if need is None]
+        self._always = [i for i, (_, need, _, _, _) in enumerate(self._patterns) if need is None]
         words = list(payloads) + [w for w in needs if w not in payloads]
         # (word, items, bounded, patterns its presence lets run)
         self._entries = [(w, tuple(payloads.get(w, ())), not _has_cjk(w), frozenset(needs.get(w, ()))) for w in words]
@@ -290,11 +290,11 @@ class Matcher:
         flat = text.replace("\n", " ")
         n = len(flat)
         entries = self._entries
-        runs: set[int] = set()
+        found: dict[int, list[int]] = {}  # pattern -> where its literals start
         for index, start, stop in self._ac.find_matches_as_indexes(flat, overlapping=True):
             word, items, bounded, lets = entries[index]
-            if lets:
-                runs |= lets  # a literal of a pattern: present, whatever the boundaries
+            for i in lets:  # a literal of a pattern: present, whatever the boundaries
+                found.setdefault(i, []).append(start)
             if not items:
                 continue
             if bounded:  # alphabetic words (Latin, Cyrillic...) need word boundaries
@@ -310,11 +310,13 @@ class Matcher:
                     muted.append((start, stop))
                 else:
                     excluded.append((start, stop))
-        if runs or self._always:
+        if found or self._always:
             patterns = self._patterns
-            for i in sorted(runs.union(self._always)):  # in rule order, as each pattern's hits were
-                p, _, term, marked = patterns[i]
-                for m in p.regex.finditer(flat):  # a pattern may mark the part that is the term with a group named ``t``
+            for i in sorted(found.keys() | self._always):  # in rule order, as each pattern's hits were
+                p, _, term, marked, window = patterns[i]
+                at = found.get(i)
+                for m in p.regex.finditer(flat) if at is None or window is None else _windowed(p.regex, flat, at, *window):
+                    # a pattern may mark the part that is the term with a group named ``t``
                     start, stop = m.span("t") if marked and m.start("t") >= 0 else m.span()
                     terms.append(Hit(start, stop, p.name, term))
         if excluded:
@@ -322,6 +324,37 @@ class Matcher:
         if muted:  # a cue inside a muted phrase says nothing ("不具备参考意义" negates no capability)
             cues = [h for h in cues if not _inside(h, muted)] if len(muted) < 4 else _outside(cues, muted)
         return _outermost(terms), cues
+
+
+def _windowed(regex: re.Pattern, text: str, at: list[int], reach: int, extent: int | None) -> list[re.Match]:
+    """``list(regex.finditer(text))``, searched from just before each place ``at`` where one of
+    the pattern's required literals starts (:func:`~.required.literal_window`: a match starting
+    at ``s`` has one in ``[s, s + reach]``, so none starts before ``literal - reach``; with an
+    ``extent``, a search through one literal stops where no match starting before it can read).
+    ``pos``/``endpos`` searches see the whole text behind them (lookbehinds, ``\\b``), so each
+    match found is the one ``finditer`` finds: Python's ``re`` has no skip of its own for a
+    pattern that starts with a branch or a lookaround and tries it at every character."""
+    at.sort()
+    n = len(text)
+    out: list[re.Match] = []
+    pos = k = 0
+    while k < len(at):
+        lit = at[k]
+        if lit < pos:
+            k += 1
+            continue
+        start = max(pos, lit - reach)
+        m = regex.search(text, start) if extent is None else regex.search(text, start, min(n, lit + extent + 1))
+        if m is not None and m.end() == m.start():
+            return list(regex.finditer(text))  # an empty match: finditer's own rules for what follows it
+        if m is None and extent is None:
+            break  # no match from start to the end of the text
+        if extent is not None and (m is None or m.start() > lit):  # a match after lit is looked for again,
+            pos, k = lit + 1, k + 1  # with the whole text its attempt may read
+            continue
+        out.append(m)
+        pos = m.end()
+    return out
 
 
 def _bounded(flat: str, start: int, stop: int, n: int) -> int:

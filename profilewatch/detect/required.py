@@ -22,56 +22,142 @@ _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT} | ({_c.POSSESSIVE_REPEAT} if hasattr(_
 
 def required_literals(regex: re.Pattern) -> frozenset[str] | None:
     """Strings one of which every text holding a match of ``regex`` contains (None: unknown)."""
+    found = _analysed(regex)
+    return found[0] if found else None
+
+
+def literal_window(regex: re.Pattern) -> tuple[int, int | None] | None:
+    """``(reach, extent)`` for the literals of :func:`required_literals`: every match starting at
+    ``s`` holds one of them starting in ``[s, s + reach]`` (lookaheads included), and no match
+    attempt at ``s`` reads a character at or past ``s + extent`` (``\\b`` and lookaheads included;
+    None: unbounded).  None when the reach is unbounded or a literal may sit in a lookbehind.
+    The matcher uses it to start searching just before a literal and, with an extent, to stop
+    where no match through that literal can reach (:meth:`profilewatch.detect.lexicon.Matcher.scan`)."""
+    found = _analysed(regex)
+    if not found or found[1] is None:
+        return None
+    return found[1], _extent(_tree(regex))
+
+
+def _tree(regex: re.Pattern) -> list:
+    return list(_p.parse(regex.pattern, regex.flags))
+
+
+def _analysed(regex: re.Pattern) -> tuple[frozenset[str], int | None] | None:
     if regex.flags & re.IGNORECASE or not isinstance(regex.pattern, str):
         return None
     try:
-        tree = _p.parse(regex.pattern, regex.flags)
+        tree = _tree(regex)
     except Exception:  # an internal parser change: no shortcut, run the regex
         return None
-    found = _sequence(list(tree))
-    return frozenset(found) if found else None
+    found = _sequence(tree)
+    return (frozenset(found[0]), found[1]) if found else None
 
 
-def _best(candidates: list[set[str]]) -> set[str] | None:
+# A requirement is ``(literals, reach)``: ``reach`` is the furthest a literal can start after the
+# point where the requirement's sequence starts (None: unbounded, or inside a lookbehind).
+Need = tuple[set[str], "int | None"]
+
+
+def _best(candidates: list[Need]) -> Need | None:
     """The most selective requirement: literals of 4 characters or more, then the fewest."""
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (min(4, min(len(s) for s in c)), -len(c)))
+    return max(candidates, key=lambda c: (min(4, min(len(s) for s in c[0])), -len(c[0])))
 
 
-def _sequence(items: list) -> set[str] | None:
-    candidates: list[set[str]] = []
+def _width(items: list) -> int | None:
+    """The most characters ``items`` consume (None: unbounded)."""
+    hi = _p.SubPattern(_p.State(), items).getwidth()[1] if items else 0
+    return None if hi >= _c.MAXREPEAT else hi
+
+
+def _shifted(need: Need | None, by: int | None) -> Need | None:
+    if need is None:
+        return None
+    return need[0], (None if need[1] is None or by is None else need[1] + by)
+
+
+def _sequence(items: list) -> Need | None:
+    candidates: list[Need] = []
     run: list[str] = []
-    for op, av in items:
+    run_at = 0
+    for i, (op, av) in enumerate(items):
         if op is _c.LITERAL:
+            if not run:
+                run_at = i
             run.append(chr(av))
             continue
         if run:
-            candidates.append({"".join(run)})
+            candidates.append(({"".join(run)}, _width(items[:run_at])))
             run = []
-        need = _node(op, av)
+        need = _shifted(_node(op, av), _width(items[:i]))
         if need:
             candidates.append(need)
     if run:
-        candidates.append({"".join(run)})
+        candidates.append(({"".join(run)}, _width(items[:run_at])))
     return _best(candidates)
 
 
-def _node(op, av) -> set[str] | None:
+def _node(op, av) -> Need | None:
     if op is _c.SUBPATTERN:
         _group, add_flags, _del_flags, pattern = av
         return None if add_flags & re.IGNORECASE else _sequence(list(pattern))
     if op is _c.BRANCH:
         out: set[str] = set()
+        reach: int | None = 0
         for branch in av[1]:
             need = _sequence(list(branch))
             if not need:
                 return None  # a branch that needs nothing: the alternation needs nothing
-            out |= need
-        return out
+            out |= need[0]
+            reach = None if reach is None or need[1] is None else max(reach, need[1])
+        return out, reach
     if op in _REPEATS:
         low, _high, item = av
-        return _sequence(list(item)) if low >= 1 else None
+        return _sequence(list(item)) if low >= 1 else None  # (the literal of the first repetition)
     if op is _c.ASSERT:  # a lookaround's text must be there too
-        return _sequence(list(av[1]))
+        need = _sequence(list(av[1]))
+        return need if av[0] >= 0 or need is None else (need[0], None)  # in a lookbehind: before the match
     return None  # classes, anchors, negative lookarounds, back references: no literal
+
+
+def _extent(items: list) -> int | None:
+    """How far past its start a match attempt of ``items`` may read: consumed characters, the
+    character a ``\\b``/``$`` looks at, lookahead text (None: unbounded or unknown)."""
+    at = reach = 0
+    for op, av in items:
+        if op in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY, _c.CATEGORY):
+            at += 1
+            reach = max(reach, at)
+        elif op is _c.AT:
+            reach = max(reach, at + 1)
+        elif op is _c.SUBPATTERN or op is _c.ATOMIC_GROUP:
+            inner = list(av[-1]) if op is _c.SUBPATTERN else list(av)
+            sub, width = _extent(inner), _width(inner)
+            if sub is None or width is None:
+                return None
+            reach, at = max(reach, at + sub), at + width
+        elif op is _c.BRANCH:
+            subs = [_extent(list(b)) for b in av[1]]
+            widths = [_width(list(b)) for b in av[1]]
+            if None in subs or None in widths:
+                return None
+            reach, at = max(reach, at + max(subs)), at + max(widths)
+        elif op in _REPEATS:
+            _low, high, item = av
+            sub, width = _extent(list(item)), _width(list(item))
+            if sub is None or width is None or high >= _c.MAXREPEAT:
+                return None
+            reach = max(reach, at + max(0, high - 1) * width + sub)
+            at += high * width
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            direction, sub_items = av
+            if direction >= 0:  # a lookahead reads on from here; a lookbehind only before
+                sub = _extent(list(sub_items))
+                if sub is None:
+                    return None
+                reach = max(reach, at + sub)
+        else:  # back references, conditionals, anything else: unknown
+            return None
+    return reach
