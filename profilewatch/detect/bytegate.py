@@ -171,6 +171,7 @@ class ByteGate:
         cached = load(key)
         if cached is not None:
             self._tables, blobs = cached
+            blobs = blobs or {}
             try:
                 self._engines = {f: ENGINES[name](p, blobs.get(f)) for f, (p, _) in self._tables.items()}
             except Exception:  # a database of another Hyperscan build or CPU: compile it again

@@ -14,12 +14,14 @@ Two automata are built per rule set:
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import ahocorasick_rs
 
@@ -178,6 +180,29 @@ class Gate:
     """
 
     def __init__(self, rules: RuleSet) -> None:
+        from .bytesearch import load_object, save_object  # (the cache lives beside the bytes gate's)
+
+        key = _spellings_key(rules)
+        cached = load_object(key, "gate")
+        if cached is None:
+            cached = self._spellings(rules)
+            save_object(key, cached, "gate")
+        self._words, self._info = cached
+        self._automaton = None
+        self.finder = None
+        """A faster search giving the same ``(word index, start, stop)`` matches over lower-cased
+        text (the bytes gate installs Hyperscan's); None: an Aho-Corasick automaton of the words."""
+
+    @property
+    def _ac(self):
+        if self._automaton is None:  # (built on first use: with Hyperscan installed, never)
+            self._automaton = ahocorasick_rs.AhoCorasick(self._words)
+        return self._automaton
+
+    @staticmethod
+    def _spellings(rules: RuleSet) -> tuple[list[str], list[tuple]]:
+        """The gate's words, sorted, and for each ``(length, next characters of a partial form,
+        left boundary needed, right boundary needed)``."""
         forms: dict[str, frozenset[str] | None] = {}
         for t in rules.terms:
             if t.role == "weak":  # weak terms count only beside a strong one, which the gate finds
@@ -198,12 +223,8 @@ class Gate:
                 left = not a.startswith("*") and _ascii_word(word[0])
                 right = not a.endswith("*") and _ascii_word(word[-1])
                 entries[word] = (len(word), None, left, right)
-        self._words = sorted(entries)  # (a stable order: the bytes gate caches its tables by it)
-        self._info = [entries[w] for w in self._words]
-        self._ac = ahocorasick_rs.AhoCorasick(self._words)
-        self.finder = None
-        """A faster search giving the same ``(word index, start, stop)`` matches over lower-cased
-        text (the bytes gate installs Hyperscan's); None: the Aho-Corasick automaton above."""
+        words = sorted(entries)  # (a stable order: the bytes gate caches its tables by it)
+        return words, [entries[w] for w in words]
 
     def _verified(self, low: str, text: str | None) -> Iterator[int]:
         if text is not None and len(text) != len(low):
@@ -231,6 +252,23 @@ class Gate:
         for _ in self._verified(raw_lower, text):
             return True
         return False
+
+
+def _spellings_key(rules: RuleSet) -> str:
+    """What the gate's spellings depend on: the terms and anchors, the code that spells them
+    (this module and text/normalize.py, read as bytes) and OpenCC's version (its conversions)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        opencc_version = version("opencc")
+    except PackageNotFoundError:
+        opencc_version = "?"
+    code = [Path(__file__).read_bytes(), (Path(__file__).parent.parent / "text" / "normalize.py").read_bytes()]
+    what = repr(([(t.text, t.role) for t in rules.terms], [p.anchors for p in rules.patterns], opencc_version))
+    digest = hashlib.sha256(what.encode("utf-8", "surrogatepass"))
+    for blob in code:
+        digest.update(blob)
+    return digest.hexdigest()[:32]
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -29,9 +29,6 @@ import re
 import time
 from collections.abc import Iterator
 
-import pypdf
-from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
-
 from ..records import LimitHit, Segment, Unit
 from ..text.layout import split_rows
 from ..options import ScanOptions
@@ -85,6 +82,9 @@ def layer(text: str) -> str | None:
 
 def extract(unit: Unit, options: ScanOptions | None = None, seconds: float | None = None) -> Iterator[Segment]:
     """Segments of a PDF unit: metadata, then one per page (OCR text for pages without text)."""
+    import pypdf  # here, not at import time: pypdf (with cryptography) costs ~0.1 s of every scan's start
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
+
     options = options or ScanOptions()
     if seconds is None:
         seconds = options.limits.unit_seconds
@@ -146,7 +146,7 @@ def extract(unit: Unit, options: ScanOptions | None = None, seconds: float | Non
         reader_ocr.finish(missing, bad)
 
 
-def _metadata(reader: pypdf.PdfReader) -> list[tuple[str, str]]:
+def _metadata(reader: "pypdf.PdfReader") -> list[tuple[str, str]]:
     try:
         info = reader.metadata
     except Exception:  # damaged info dictionaries are common and harmless
