@@ -10,6 +10,7 @@ costs a few substring searches where the regex costs a pass of Python's backtrac
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 try:  # Python 3.11+
     from re import _constants as _c, _parser as _p
@@ -43,6 +44,7 @@ def _tree(regex: re.Pattern) -> list:
     return list(_p.parse(regex.pattern, regex.flags))
 
 
+@lru_cache(maxsize=256)
 def _analysed(regex: re.Pattern) -> tuple[frozenset[str], int | None] | None:
     if regex.flags & re.IGNORECASE or not isinstance(regex.pattern, str):
         return None
