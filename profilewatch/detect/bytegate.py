@@ -5,6 +5,7 @@ Contract (stable; the WARC reader and the scanner rely on it)::
 
     gate = build_gate(rules)                  # or ByteGate(Gate(rules)) to share a text Gate
     gate.maybe(data: bytes, charset: str | None = None) -> bool
+    gate.decided(data, charset) -> (verdict, text)   # text: the decode the judgement needed, or None
 
 ``maybe`` returns False only when the text gate (:class:`~profilewatch.detect.lexicon.Gate`) would
 find nothing in ``data`` decoded as the text layer decodes it
@@ -216,11 +217,25 @@ class ByteGate:
         """:meth:`maybe`, in three: False (no gate term, certain), True (the text gate passes the
         decoded text too, certain: a whole spelling in UTF-8 or cp1252 with exact boundaries, or
         a partial form whose next character is read on the bytes), None (may be: ask the text gate)."""
+        return self.decided(data, charset)[0]
+
+    def decided(self, data: bytes, charset: str | None = None) -> tuple[bool | None, str | None]:
+        """:meth:`verdict`, and the text of ``data`` when judging it meant decoding it (to tell its
+        encoding): the text layer's own decode of it (``decode_counted``: the same codec, strict,
+        nothing replaced), which the unit need not decode again.  In GB18030 and Big5 the text
+        gate itself answers, over that text: their two-byte capitals and trail bytes match byte
+        patterns across character boundaries, which settling costs more than the text gate."""
         if not data:
-            return False
-        family = self._family(data, charset)
+            return False, None
+        family, text = self._family(data, charset)
         if family is None:
-            return None
+            return None, None
+        if family in _MULTIBYTE and text is not None:
+            return self.gate.any(text.lower(), text), text
+        return self._judged(data, family), text
+
+    def _judged(self, data: bytes, family: str) -> bool | None:
+        """:meth:`verdict` of ``data`` in ``family``, on the bytes."""
         matches = self._engines[family].matches(data)
         if matches and family in _EXACT and b"&#" not in data and b"\\" not in data:
             inner = self._inner[family]  # "nation" inside "international": the text gate's own test, cheaply
@@ -281,47 +296,48 @@ class ByteGate:
                 return 0  # not an entity cut by the window's end
         return 0
 
-    def _family(self, data: bytes, charset: str | None) -> str | None:
-        """The encoding family the text layer will decode ``data`` with; None if not cheaply known."""
+    def _family(self, data: bytes, charset: str | None) -> tuple[str | None, str | None]:
+        """The encoding family the text layer will decode ``data`` with (None if not cheaply known),
+        and ``data`` decoded when telling it took a strict decode (None otherwise)."""
         for bom, enc in _BOMS:
             if data.startswith(bom):
                 if enc == "utf-32":
-                    return None
+                    return None, None
                 if enc == "utf-16":
                     enc = "utf-16-le" if bom == b"\xff\xfe" else "utf-16-be"
                     try:
                         data[2:].decode(enc)
                     except UnicodeDecodeError:
-                        return None
-                    return _KNOWN[enc]
+                        return None, None
+                    return _KNOWN[enc], None
                 try:
                     data.decode("utf-8-sig")
                 except UnicodeDecodeError:
-                    return None
-                return "utf8"
+                    return None, None
+                return "utf8", None
         ascii_only = data.isascii()
         for enc in (canonical(charset), declared_charset(data)):
             if not enc:
                 continue
             family = _KNOWN.get(enc)
             if family is None:
-                return None
+                return None, None
             if ascii_only and family in _ASCII_COMPATIBLE:
-                return "utf8"
+                return "utf8", None
             try:
-                data.decode(enc)
+                text = data.decode(enc)
             except UnicodeDecodeError:
                 continue
-            return family
+            return family, text
         if ascii_only:
-            return "utf8"
+            return "utf8", None
         try:
-            data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             if exc.start > len(data) - 4 and len(data) > 4:  # a character cut at the end: decoded without it
-                return "utf8"
-            return None
-        return "utf8"
+                return "utf8", None
+            return None, None
+        return "utf8", text
 
     def _settled(self, data: bytes, start: int, end: int, family: str) -> bool:
         """The text gate over ``data[start:end]`` decoded, cut at character boundaries."""
