@@ -34,6 +34,7 @@ KEEP_BYTES = 32 << 20  # about this much of a unit's segments is kept for the ge
 WIDE = 220  # cue window on each side of a passage
 SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
+_BOUNDARY_AT = re.compile(r"(?=[。！？；!?;\n]|\.\s)")  # every position _BOUNDARY matches at, overlapping
 _WS = re.compile(r"\s+")
 # a UI-strings bundle by its path: an i18n/locale/lang folder, or a locale-named resource file
 _UI_STRINGS = re.compile(r"(?:^|[/\\])(?:i18n|l10n|locales?|lang|langs|translations?)[/\\]"
@@ -60,6 +61,24 @@ class _Piece:
     norm: Normalized
     terms: list[Hit]
     cues: list[Hit]
+    cue_ends: list[int] | None = None
+    """The cues' ends when they come in order of their ends (the matcher's order), for
+    :func:`_within`; ``[]``: not in that order (set on first use)."""
+
+
+def _within(piece: _Piece, start: int, end: int) -> list[Hit]:
+    """``[c for c in piece.cues if start <= c.start and c.end <= end]``: in the cues ordered by
+    their ends, the ones ending in ``[start, end]`` found by bisection, then filtered by start
+    (a passage's neighbourhood is a few hundred characters of a piece with many cues)."""
+    cues = piece.cues
+    if piece.cue_ends is None:
+        ends = [c.end for c in cues]
+        piece.cue_ends = ends if all(a <= b for a, b in zip(ends, ends[1:])) else []
+    ends = piece.cue_ends
+    if not ends:
+        return [c for c in cues if start <= c.start and c.end <= end]
+    lo, hi = bisect.bisect_left(ends, start), bisect.bisect_right(ends, end)
+    return [c for c in cues[lo:hi] if start <= c.start]
 
 
 class Detector:
@@ -195,8 +214,8 @@ class Detector:
             w_start = max(w_start, text.rfind("\n", 0, s_start) + 1)
             stop = text.find("\n", s_end)
             w_end = min(w_end, stop if stop >= 0 else len(text))
-        near = [c for c in piece.cues if s_start <= c.start and c.end <= s_end]
-        wide = [c for c in piece.cues if w_start <= c.start and c.end <= w_end]
+        near = _within(piece, s_start, s_end)
+        wide = _within(piece, w_start, w_end)
         context = piece.segment.context
         if context == "prose" and _STRUCTURED.search(piece.norm.original, *piece.norm.span(s_start, s_end)):
             context = "data"  # a table row, code span or JSON inside prose: API docs, field lists
@@ -333,14 +352,15 @@ def _passages(text: str, terms: list[Hit], lines: int) -> list[tuple[list[Hit], 
 def _sentence(text: str, start: int, end: int, lines: int = 0) -> tuple[int, int]:
     """The sentence of normalised text around ``[start, end)``; in code and data, plus
     ``lines`` lines on each side (a statement's meaning spans lines there)."""
-    left = start
     floor = max(0, start - 300)
-    while left > floor and not _BOUNDARY.match(text, left - 1):
-        left -= 1
-    right = end
+    left = floor  # just after the last boundary in [floor, start): matches overlap, so every position is tried
+    for m in _BOUNDARY_AT.finditer(text, floor, start + 1):  # (". " at start - 1 reads text[start])
+        if m.start() >= start:
+            break
+        left = m.start() + 1
     ceiling = min(len(text), end + 300)
-    while right < ceiling and not _BOUNDARY.match(text, right):
-        right += 1
+    m = _BOUNDARY.search(text, end, ceiling + 1)  # (". " at ceiling - 1 reads text[ceiling])
+    right = min(m.start(), ceiling) if m is not None and end < ceiling else (ceiling if end < ceiling else end)
     for _ in range(lines):
         prev = text.rfind("\n", floor, max(left - 1, floor))
         left = prev + 1 if prev >= 0 else left
