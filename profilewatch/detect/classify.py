@@ -210,11 +210,29 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
                  for t in terms]
     if context in ("code", "data", "binary"):
         near, wide = ([c for c in hits if not (c.cue == "record_field" and c.text in CODE_RECORD_NOISE)] for hits in (near, wide))
-    roles = Counter(t.term.role for t in terms)
     strong = [t for t in terms if t.term.role in STRONG_ROLES]
     categories = sorted({t.term.category for t in (strong or terms)})
     near_kinds, wide_kinds = _by_kind(near), _by_kind(wide)
     cues = {k: sorted(v) for k, v in wide_kinds.items()}
+
+    def verdict(kind: str, confidence: float, reason: str) -> Verdict:
+        if genre.ui_strings and kind in ("capability_claim", "targeting_rule"):
+            # an i18n bundle's attribute and alarm labels are the strings of the product's UI
+            kind, reason = "implementation", f"{reason}; the labels of a UI-strings bundle implement the product's screens"
+        return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
+
+    # 1. clean kinds, decided by the sentence or by the document as a whole (before the rest is
+    # worked out: most passages of a report end here)
+    if "removal" in near_kinds or _negates(near, terms):
+        return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
+    if len(genre.emoji) >= EMOJI_TERMS:
+        return None  # emoji metadata: skin-tone modifiers and place symbols name no person
+    document = genre.kind(context in ("code", "binary"))
+    if document == "unrelated":
+        return None
+    if document:
+        return verdict(document, 0.6, f"the document reads as {document}")
+    roles = Counter(t.term.role for t in terms)
     has_group = roles["group"] + roles["watch"] > 0
     # weak class names beside their attribute ("ethnicity: Asian, Caucasian") name the classes of people
     classes = len({t.text for t in terms if t.term.role == "weak" and t.term.category in categories}) >= 2
@@ -246,23 +264,6 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if coded and not (seen or inferred):
         person = None  # a user or customer field in code is a record until something infers it
     base = max(ROLE_WEIGHT[r] for r in roles)
-
-    def verdict(kind: str, confidence: float, reason: str) -> Verdict:
-        if genre.ui_strings and kind in ("capability_claim", "targeting_rule"):
-            # an i18n bundle's attribute and alarm labels are the strings of the product's UI
-            kind, reason = "implementation", f"{reason}; the labels of a UI-strings bundle implement the product's screens"
-        return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
-
-    # 1. clean kinds, decided by the sentence or by the document as a whole
-    if "removal" in near_kinds or _negates(near, terms):
-        return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
-    if len(genre.emoji) >= EMOJI_TERMS:
-        return None  # emoji metadata: skin-tone modifiers and place symbols name no person
-    document = genre.kind(context in ("code", "binary"))
-    if document == "unrelated":
-        return None
-    if document:
-        return verdict(document, 0.6, f"the document reads as {document}")
     unrelated = near_kinds.get("unrelated", set())
     if categories != ["skin_color"]:
         unrelated = unrelated - IMAGING  # an image library (opencv) beside race says nothing of pixels
