@@ -67,7 +67,8 @@ _UPPER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz")
 _KELVIN = "\u212a".encode()
 _SAFE_GB = (b"\n", b" ", b"<", b">", b'"', b"\r", b"\t")  # single-byte in GB18030 and Big5 (never a trail byte)
-_NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode())
+_NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode(), re.I)  # over the raw bytes: ASCII case folded by re
+_LOW = bytes(range(256)).lower()  # a byte lower-cased (ASCII only), as bytes.lower() folds it: the data is not copied
 EXACT, LENIENT = 2, 1  # how sure a passed test is
 _EXACT = frozenset({"utf8", "latin"})  # one byte, one character for ASCII: byte tests are the text's
 FULL, PARTIAL, CAPITAL, LONG = 0, 1, 2, 3  # what a pattern hit means (LONG: U+0130, answer True)
@@ -245,19 +246,18 @@ class ByteGate:
             return False
         patterns, meta = self._tables[family]
         info = self.gate._info
-        lowered = data.lower()
         exact = family in _EXACT
         windows: list[tuple[int, int]] = []
         for pid, start, end in matches:
             for kind, word, left, right in meta[pid]:
                 if kind == FULL:
-                    lft = _byte_boundary(data, lowered, start, family) if left and start > 0 else EXACT
-                    if lft and right and end < len(data) and lowered[end] != 0x73:
-                        lft = min(lft, _byte_boundary(data, lowered, end, family))
+                    lft = _byte_boundary(data, start, family) if left and start > 0 else EXACT
+                    if lft and right and end < len(data) and _LOW[data[end]] != 0x73:
+                        lft = min(lft, _byte_boundary(data, end, family))
                     if lft:
                         return True if exact and lft == EXACT else None
                 elif kind == PARTIAL:
-                    got = self._continues(data, lowered, start, end, family, info[word][1])
+                    got = self._continues(data, start, end, family, info[word][1])
                     if got:
                         return True if exact and got == EXACT else None
                 elif kind == LONG:
@@ -271,15 +271,15 @@ class ByteGate:
         return None if any(self._settled(data, a, b, family) for a, b in windows) else False
 
     @staticmethod
-    def _continues(data: bytes, low: bytes, start: int, end: int, family: str, nxt: frozenset[str]) -> int:
+    def _continues(data: bytes, start: int, end: int, family: str, nxt: frozenset[str]) -> int:
         """The text gate's test of a partial form (lexicon._continues) on what follows the hit:
         an escape or a character right after it is read on the bytes (EXACT); anything else
         (spaces, tags) on the text decoded from the hit on (LENIENT: the window's end reads as
         "more to come"; a hit that does not start on a character boundary is no occurrence)."""
         if end < len(data) and family in _ASCII_COMPATIBLE:
-            b = low[end]
+            b = data[end]
             if b in (0x5C, 0x26):  # "\\" or "&": an escaped next character
-                c = escaped_char(_NEXT_ESCAPE_BYTES.match(low, end))
+                c = escaped_char(_NEXT_ESCAPE_BYTES.match(data, end))
                 return LENIENT if c is None else EXACT * next_char_fits(c, nxt)
             if family == "utf8" and b >= 0xC0:
                 c = data[end:end + (2 if b < 0xE0 else 3 if b < 0xF0 else 4)].decode("utf-8", "ignore").lower()
@@ -348,11 +348,11 @@ class ByteGate:
         return self.gate.any(text.lower(), text)
 
 
-def _byte_boundary(data: bytes, low: bytes, p: int, family: str) -> int:
+def _byte_boundary(data: bytes, p: int, family: str) -> int:
     """Could normalisation put a word boundary between the characters ending and starting at
     byte ``p`` (lexicon._boundary on the bytes)?  EXACT: yes, as the text gate decides; LENIENT:
     perhaps (a trail byte, an escape nearby, a non-ASCII letter next); 0: no."""
-    a, b = low[p - 1], low[p]
+    a, b = _LOW[data[p - 1]], _LOW[data[p]]
     if a not in _WORD or b not in _WORD or (a in _DIGIT) != (b in _DIGIT):
         if family not in _EXACT or _KELVIN in data[max(0, p - 3):p + 3]:
             return LENIENT  # (a trail byte; a Kelvin sign, whose lower case is an ASCII k)
@@ -364,7 +364,7 @@ def _byte_boundary(data: bytes, low: bytes, p: int, family: str) -> int:
         return EXACT
     if family in _MULTIBYTE and p >= 2 and data[p - 2] >= 0x80:
         return LENIENT  # data[p - 1] may be a trail byte of a two-byte character
-    back = low[max(0, p - 48):p]
+    back = data[max(0, p - 48):p]  # (no letters to fold in "&#" or "\\")
     if b"&#" in back or b"\\" in back:
         return LENIENT  # an escape may end here and decode to a separator
     if a in _UPPER and b in _UPPER and p + 1 < len(data) and data[p + 1] >= 0x80:
