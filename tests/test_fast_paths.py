@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings, strategies as st
 
 from profilewatch.detect.engine import _Piece, _sentence, _within
-from profilewatch.detect.lexicon import Hit
+from profilewatch.detect.matcher import Hit
 from profilewatch.text.normalize import _CAMEL, _SPECIAL, _compatible_char, _sub, normalize
 
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")

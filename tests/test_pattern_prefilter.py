@@ -11,7 +11,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from profilewatch.detect.lexicon import Matcher
+from profilewatch.detect.matcher import Matcher
 from profilewatch.detect.required import required_literals
 from profilewatch.detect.rules import load_rules
 

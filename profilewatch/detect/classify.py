@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from ..records import CATEGORIES
-from .lexicon import Hit
+from .matcher import Hit
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
 # prose that is really a table row, code span, JSON key or a field definition of an API document

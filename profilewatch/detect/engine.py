@@ -24,7 +24,8 @@ from ..text.normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, LimitHit, Segment, Unit
 from .classify import STRONG_ROLES, STRUCTURED as _STRUCTURED, Genre, Verdict, classify, lead_rank
 from .bytegate import ByteGate
-from .lexicon import CueMatcher, Gate, Hit, Matcher
+from .lexicon import Gate
+from .matcher import CueMatcher, Hit, Matcher
 from .rules import RuleSet
 
 REGION = 1500  # characters kept on each side of a gate hit in a large segment

@@ -33,7 +33,7 @@ def literal_window(regex: re.Pattern) -> tuple[int, int | None] | None:
     attempt at ``s`` reads a character at or past ``s + extent`` (``\\b`` and lookaheads included;
     None: unbounded).  None when the reach is unbounded or a literal may sit in a lookbehind.
     The matcher uses it to start searching just before a literal and, with an extent, to stop
-    where no match through that literal can reach (:meth:`profilewatch.detect.lexicon.Matcher.scan`)."""
+    where no match through that literal can reach (:meth:`profilewatch.detect.matcher.Matcher.scan`)."""
     found = _analysed(regex)
     if not found or found[1] is None:
         return None

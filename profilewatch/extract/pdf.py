@@ -28,12 +28,16 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..records import LimitHit, Segment, Unit
 from ..text.layout import split_rows
 from ..options import ScanOptions
 from . import pdfocr
 from .pdfstream import BIG_STREAM, StreamError, flate_streams, inflated_size, windowed
+
+if TYPE_CHECKING:
+    import pypdf
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -146,7 +150,7 @@ def extract(unit: Unit, options: ScanOptions | None = None, seconds: float | Non
         reader_ocr.finish(missing, bad)
 
 
-def _metadata(reader: "pypdf.PdfReader") -> list[tuple[str, str]]:
+def _metadata(reader: pypdf.PdfReader) -> list[tuple[str, str]]:
     try:
         info = reader.metadata
     except Exception:  # damaged info dictionaries are common and harmless
