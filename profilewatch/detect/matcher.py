@@ -95,10 +95,20 @@ class Matcher:
                     excluded.append((start, stop))
         if found or self._always:
             patterns = self._patterns
+            spaced: bool | None = None  # no two whitespace characters in a row (asked once, if needed)
             for i in sorted(found.keys() | self._always):  # in rule order, as each pattern's hits were
                 p, _, term, marked, window = patterns[i]
                 at = found.get(i)
-                for m in p.regex.finditer(flat) if at is None or window is None else _windowed(p.regex, flat, at, *window):
+                if at is None or window is None:
+                    matches = p.regex.finditer(flat)
+                else:
+                    reach, extent, single = window
+                    if extent is None and single is not None:
+                        if spaced is None:
+                            spaced = _SPACE_PAIR.search(flat) is None
+                        extent = single if spaced else None
+                    matches = _windowed(p.regex, flat, at, reach, extent)
+                for m in matches:
                     # a pattern may mark the part that is the term with a group named ``t``
                     start, stop = m.span("t") if marked and m.start("t") >= 0 else m.span()
                     terms.append(Hit(start, stop, p.name, term))
@@ -107,6 +117,9 @@ class Matcher:
         if muted:  # a cue inside a muted phrase says nothing ("不具备参考意义" negates no capability)
             cues = [h for h in cues if not _inside(h, muted)] if len(muted) < 4 else _outside(cues, muted)
         return _outermost(terms), cues
+
+
+_SPACE_PAIR = re.compile(r"\s\s")
 
 
 def _windowed(regex: re.Pattern, text: str, at: list[int], reach: int, extent: int | None) -> list[re.Match]:

@@ -27,17 +27,47 @@ def required_literals(regex: re.Pattern) -> frozenset[str] | None:
     return found[0] if found else None
 
 
-def literal_window(regex: re.Pattern) -> tuple[int, int | None] | None:
-    """``(reach, extent)`` for the literals of :func:`required_literals`: every match starting at
-    ``s`` holds one of them starting in ``[s, s + reach]`` (lookaheads included), and no match
-    attempt at ``s`` reads a character at or past ``s + extent`` (``\\b`` and lookaheads included;
-    None: unbounded).  None when the reach is unbounded or a literal may sit in a lookbehind.
-    The matcher uses it to start searching just before a literal and, with an extent, to stop
-    where no match through that literal can reach (:meth:`profilewatch.detect.matcher.Matcher.scan`)."""
+def literal_window(regex: re.Pattern) -> tuple[int, int | None, int | None] | None:
+    """``(reach, extent, spaced)`` for the literals of :func:`required_literals`: every match
+    starting at ``s`` holds one of them starting in ``[s, s + reach]`` (lookaheads included), and
+    no match attempt at ``s`` reads a character at or past ``s + extent`` (``\\b`` and lookaheads
+    included; None: unbounded) -- or past ``s + spaced`` in a text without two whitespace
+    characters in a row (normalised text: its ``\\s*`` reads one space and the character after).
+    None when the reach is unbounded or a literal may sit in a lookbehind.  The matcher uses it
+    to start searching just before a literal and, with an extent, to stop where no match
+    through that literal can reach (:meth:`profilewatch.detect.matcher.Matcher.scan`)."""
     found = _analysed(regex)
     if not found or found[1] is None:
         return None
-    return found[1], _extent(_tree(regex))
+    tree = _tree(regex)
+    return found[1], _extent(tree), _extent(_spaces_capped(tree))
+
+
+_SPACE_CLASS = [(_c.IN, [(_c.CATEGORY, _c.CATEGORY_SPACE)])]
+
+
+def _spaces_capped(items: list) -> list:
+    """``items`` with every unbounded repeat of ``\\s`` read as ``{low, 2}``: in a text without two
+    whitespace characters in a row it consumes at most one and looks at one more."""
+    def sub(group) -> "_p.SubPattern":  # (re's own width computation wants its own node type)
+        return _p.SubPattern(_p.State(), _spaces_capped(list(group)))
+
+    out = []
+    for op, av in items:
+        if op in _REPEATS and av[1] >= _c.MAXREPEAT and list(av[2]) == _SPACE_CLASS:
+            av = (av[0], max(av[0], 2), av[2])
+        elif op is _c.SUBPATTERN:
+            av = (*av[:-1], sub(av[-1]))
+        elif op is _c.ATOMIC_GROUP:
+            av = sub(av)
+        elif op is _c.BRANCH:
+            av = (av[0], [sub(b) for b in av[1]])
+        elif op in _REPEATS:
+            av = (av[0], av[1], sub(av[2]))
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            av = (av[0], sub(av[1]))
+        out.append((op, av))
+    return out
 
 
 def _tree(regex: re.Pattern) -> list:
