@@ -380,21 +380,18 @@ def _locate(seg: Segment, offset: int, match: str) -> dict:
     if seg.byte_offset is not None:
         loc["byte_offset"] = seg.byte_offset
     if seg.line is not None:
-        before = seg.text[:offset]
-        newlines = before.count("\n")
+        newlines = seg.text.count("\n", 0, offset)
         loc["line"] = seg.line + newlines
         if newlines:
-            loc["column"] = offset - before.rfind("\n")
+            loc["column"] = offset - seg.text.rfind("\n", 0, offset)
         elif seg.column is not None:
             loc["column"] = seg.column + offset
     elif seg.source is not None and match:
         pos = _find_in_source(seg.source, match, seg.text[max(0, offset - 8) : offset],
                               seg.text[offset + len(match) : offset + len(match) + 8])
-        if pos >= 0:
-            line_starts = _line_starts(seg.source[: pos + 1])
-            line = bisect.bisect_right(line_starts, pos)
-            loc["line"] = line
-            loc["column"] = pos - line_starts[line - 1] + 1
+        if pos >= 0:  # (counted in place: no copy of the page up to the match)
+            loc["line"] = seg.source.count("\n", 0, pos) + 1
+            loc["column"] = pos - seg.source.rfind("\n", 0, pos)
     return loc
 
 
@@ -420,8 +417,3 @@ def _find_in_source(source: str, match: str, before: str, after: str) -> int:
         pos = source.find(match, pos + 1)
     return best
 
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts.extend(m.end() for m in re.finditer("\n", text))
-    return starts
