@@ -255,12 +255,9 @@ class Gate:
 def _spellings_key(rules: RuleSet) -> str:
     """What the gate's spellings depend on: the terms and anchors, the code that spells them
     (this module and text/normalize.py, read as bytes) and OpenCC's version (its conversions)."""
-    from importlib.metadata import PackageNotFoundError, version
+    import opencc
 
-    try:
-        opencc_version = version("opencc")
-    except PackageNotFoundError:
-        opencc_version = "?"
+    opencc_version = getattr(opencc, "__version__", "?")
     code = [Path(__file__).read_bytes(), (Path(__file__).parent.parent / "text" / "normalize.py").read_bytes()]
     what = repr(([(t.text, t.role) for t in rules.terms], [p.anchors for p in rules.patterns], opencc_version))
     digest = hashlib.sha256(what.encode("utf-8", "surrogatepass"))
