@@ -138,6 +138,12 @@ class Unit:
             self.decode_errors += bad
         return self._text
 
+    def known_text(self, text: str) -> None:
+        """Take ``text`` as :meth:`text`'s answer: the bytes decoded exactly as it would decode them,
+        nothing replaced (the bytes gate decodes a unit to tell its encoding)."""
+        if self._text is None:
+            self._text = text
+
     def check_time(self, where: str = "") -> None:
         """Raise :class:`LimitHit` (``unit_seconds``) when the unit's deadline has passed; extractors
         call it inside their loops, so a loop that finds nothing still stops in time."""

@@ -109,8 +109,8 @@ class Detector:
             verdict, text = (None, None) if self.bytegate is None or unit.streamed else self.bytegate.decided(unit.data, unit.charset)
             if verdict is False:
                 return []  # not decoded for the text layer: the bytes hold no gate spelling in any encoding
-            if text is not None and unit._text is None:
-                unit._text = text  # (the text layer's own decode, done by the gate to tell the encoding)
+            if text is not None:
+                unit.known_text(text)  # (the text layer's own decode, done by the gate to tell the encoding)
             if verdict is None and not self.gate.any(unit.text().lower(), unit.text()):
                 return []  # (True: the bytes showed a hit the text gate passes too)
         pieces: list[_Piece] = []  # only pieces with term hits: the others' cues go to the genre at once
