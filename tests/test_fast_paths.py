@@ -4,6 +4,7 @@ passage by bisection, normalisation steps without a Python call per match."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from hypothesis import given, settings, strategies as st
 
@@ -91,3 +92,37 @@ def _reference_normalize(text: str, keep_lines: bool):
     out = step(_sub(out.replace("_", " ").replace("-", " "), spaces, collapse))
     out = step(n._fold(out))
     return n.Normalized(out, text, maps)
+
+
+def _regions_reference(hits: list[int], length: int, reach: int) -> list[tuple[int, int]]:
+    regions: list[tuple[int, int]] = []
+    for pos in sorted(hits):
+        start, end = max(0, pos - reach), min(length, pos + reach)
+        if regions and start <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], max(regions[-1][1], end))
+        else:
+            regions.append((start, end))
+    return regions
+
+
+@lru_cache(maxsize=1)
+def _gate():
+    from profilewatch.detect.engine import Detector
+    from profilewatch.detect.rules import load_rules
+
+    return Detector(load_rules([])).gate
+
+
+GATE_PARTS = ["international", "nation", " ", "race", "trace", "维吾尔", "维\n", "维<b>", "民族", "x" * 700, "\n", "Uyghur",
+              "recUygur", "\\u7ef4\\u543e", "İ", "."]
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.sampled_from(GATE_PARTS), max_size=60), reach=st.sampled_from([5, 40, 1500]))
+def test_gate_regions_are_those_of_every_hit(parts, reach):
+    """Gate.regions skips verifying hits inside the stretch made so far: the same stretches as
+    from every verified hit (the detector's regions of a large segment)."""
+    gate = _gate()
+    text = "".join(parts)
+    low = text.lower()
+    assert gate.regions(low, text, reach, len(text)) == _regions_reference(gate.hits(low, text), len(text), reach)

@@ -195,7 +195,7 @@ class Detector:
                 return []
             regions = [(0, len(text))]
         else:
-            regions = _regions(self.gate.hits(lower, text), len(text))
+            regions = self.gate.regions(lower, text, REGION, len(text))
         out = []
         for start, end in regions:
             norm = normalize(text[start:end], keep_lines=seg.context != "prose")
@@ -317,17 +317,6 @@ def _word_end(text: str, i: int, limit: int) -> int:
     while limit < j < len(text) and _wordy(text[j - 1]) and _wordy(text[j]):
         j -= 1
     return j
-
-
-def _regions(hits: list[int], length: int) -> list[tuple[int, int]]:
-    regions: list[tuple[int, int]] = []
-    for pos in sorted(hits):
-        start, end = max(0, pos - REGION), min(length, pos + REGION)
-        if regions and start <= regions[-1][1]:
-            regions[-1] = (regions[-1][0], max(regions[-1][1], end))
-        else:
-            regions.append((start, end))
-    return regions
 
 
 def _escaped_surrogates(norm: Normalized) -> int:

@@ -228,18 +228,42 @@ class Gate:
         if text is not None and len(text) != len(low):
             text = None
         n = len(low)
-        info = self._info
-        found = self.finder(low) if self.finder is not None else self._ac.find_matches_as_indexes(low, overlapping=True)
-        for index, start, stop in found:
-            length, nxt, left, right = info[index]
-            end = stop - 1
-            if nxt is not None:
-                if not _continues(low, end if low[end] == "<" else end + 1, nxt):
-                    continue
-            elif (left and start > 0 and not _boundary(low, text, start)) or (
-                    right and end + 1 < n and low[end + 1] != "s" and not _boundary(low, text, end + 1)):
+        for index, start, stop in self._found(low):
+            if self._counts(low, text, n, index, start, stop):
+                yield start
+
+    def _found(self, low: str):
+        """Every ``(word index, start, stop)`` of the gate's words in ``low``, verified or not."""
+        return self.finder(low) if self.finder is not None else self._ac.find_matches_as_indexes(low, overlapping=True)
+
+    def _counts(self, low: str, text: str | None, n: int, index: int, start: int, stop: int) -> bool:
+        """Does the word found at ``low[start:stop]`` count (boundaries, a partial form's next character)?"""
+        length, nxt, left, right = self._info[index]
+        end = stop - 1
+        if nxt is not None:
+            return _continues(low, end if low[end] == "<" else end + 1, nxt)
+        return not ((left and start > 0 and not _boundary(low, text, start)) or (
+            right and end + 1 < n and low[end + 1] != "s" and not _boundary(low, text, end + 1)))
+
+    def regions(self, raw_lower: str, text: str | None, reach: int, length: int) -> list[tuple[int, int]]:
+        """The stretches ``reach`` characters either side of each gate hit (cut to ``[0, length]``),
+        overlapping ones merged: a hit inside the stretch made so far is not verified at all (it
+        would change nothing), which is most of a long page's hits."""
+        if text is not None and len(text) != len(raw_lower):
+            text = None
+        n = len(raw_lower)
+        regions: list[tuple[int, int]] = []
+        for index, start, stop in sorted(self._found(raw_lower), key=lambda m: m[1]):
+            lo, hi = max(0, start - reach), min(length, start + reach)
+            if regions and hi <= regions[-1][1]:
+                continue  # (lo is inside too: starts come in order)
+            if not self._counts(raw_lower, text, n, index, start, stop):
                 continue
-            yield start
+            if regions and lo <= regions[-1][1]:
+                regions[-1] = (regions[-1][0], hi)
+            else:
+                regions.append((lo, hi))
+        return regions
 
     def hits(self, raw_lower: str, text: str | None = None) -> list[int]:
         """Start positions of gate hits in lower-cased raw text (``text``: the same text before
