@@ -279,8 +279,15 @@ class ByteGate:
         if end < len(data) and family in _ASCII_COMPATIBLE:
             b = data[end]
             if b in (0x5C, 0x26):  # "\\" or "&": an escaped next character
-                c = escaped_char(_NEXT_ESCAPE_BYTES.match(data, end))
-                return LENIENT if c is None else EXACT * next_char_fits(c, nxt)
+                if b == 0x5C and data[end + 1:end + 2] in (b"u", b"U"):  # \uXXXX: decided by its four digits
+                    key = (data[end + 2:end + 6], nxt)
+                    got = _UNICODE_ESCAPES.get(key)
+                    if got is None:
+                        got = _escape_fits(data, end, nxt)
+                        if len(_UNICODE_ESCAPES) < 1 << 16:
+                            _UNICODE_ESCAPES[key] = got
+                    return got
+                return _escape_fits(data, end, nxt)
             if family == "utf8" and b >= 0xC0:
                 c = data[end:end + (2 if b < 0xE0 else 3 if b < 0xF0 else 4)].decode("utf-8", "ignore").lower()
                 if len(c) == 1 and not c.isspace() and c not in _SKIPPED:
@@ -346,6 +353,17 @@ class ByteGate:
             return True
         text = data[start:end].decode(_CODEC[family] if family != "utf8" or start else "utf-8-sig", "ignore")
         return self.gate.any(text.lower(), text)
+
+
+_UNICODE_ESCAPES: dict[tuple[bytes, frozenset[str]], int] = {}
+""":func:`_escape_fits` of a ``\\uXXXX`` by its digits and the characters wanted (JSON-escaped
+pages repeat a few thousand escapes: the answer is looked up, not parsed again)."""
+
+
+def _escape_fits(data: bytes, at: int, nxt: frozenset[str]) -> int:
+    """The escape at ``data[at]`` (``\\``/``&``) stands for one of ``nxt``: EXACT, or 0; LENIENT when unclear."""
+    c = escaped_char(_NEXT_ESCAPE_BYTES.match(data, at))
+    return LENIENT if c is None else EXACT * next_char_fits(c, nxt)
 
 
 def _byte_boundary(data: bytes, p: int, family: str) -> int:
