@@ -141,6 +141,12 @@ class Unit:
             self.decode_errors += bad
         return self._text
 
+    def known_text(self, text: str) -> None:
+        """Take ``text`` as :meth:`text`'s answer: the bytes decoded exactly as it would decode them,
+        nothing replaced (the bytes gate decodes a unit to tell its encoding)."""
+        if self._text is None:
+            self._text = text
+
     def check_time(self, where: str = "") -> None:
         """Raise :class:`LimitHit` (``unit_seconds``) when the unit's deadline has passed; extractors
         call it inside their loops, so a loop that finds nothing still stops in time."""
@@ -295,11 +301,17 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """What ``asdict`` makes of a field's value: plain values as they are, containers copied."""
     if value is None or isinstance(value, (str, int, float)):
         return value
     if isinstance(value, dict):
+        if type(value) is dict and all(type(v) in _SCALARS for v in value.values()) and all(
+                type(k) in _SCALARS for k in value):
+            return dict(value)  # (provenance, where, cut: a copy of scalars, without a call per item)
         return {_plain(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]

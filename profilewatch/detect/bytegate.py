@@ -5,6 +5,7 @@ Contract (stable; the WARC reader and the scanner rely on it)::
 
     gate = build_gate(rules)                  # or ByteGate(Gate(rules)) to share a text Gate
     gate.maybe(data: bytes, charset: str | None = None) -> bool
+    gate.decided(data, charset) -> (verdict, text)   # text: the decode the judgement needed, or None
 
 ``maybe`` returns False only when the text gate (:class:`~profilewatch.detect.lexicon.Gate`) would
 find nothing in ``data`` decoded as the text layer decodes it
@@ -66,7 +67,8 @@ _UPPER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz")
 _KELVIN = "\u212a".encode()
 _SAFE_GB = (b"\n", b" ", b"<", b">", b'"', b"\r", b"\t")  # single-byte in GB18030 and Big5 (never a trail byte)
-_NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode())
+_NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode(), re.I)  # over the raw bytes: ASCII case folded by re
+_LOW = bytes(range(256)).lower()  # a byte lower-cased (ASCII only), as bytes.lower() folds it: the data is not copied
 EXACT, LENIENT = 2, 1  # how sure a passed test is
 _EXACT = frozenset({"utf8", "latin"})  # one byte, one character for ASCII: byte tests are the text's
 FULL, PARTIAL, CAPITAL, LONG = 0, 1, 2, 3  # what a pattern hit means (LONG: U+0130, answer True)
@@ -171,6 +173,7 @@ class ByteGate:
         cached = load(key)
         if cached is not None:
             self._tables, blobs = cached
+            blobs = blobs or {}
             try:
                 self._engines = {f: ENGINES[name](p, blobs.get(f)) for f, (p, _) in self._tables.items()}
             except Exception:  # a database of another Hyperscan build or CPU: compile it again
@@ -215,11 +218,25 @@ class ByteGate:
         """:meth:`maybe`, in three: False (no gate term, certain), True (the text gate passes the
         decoded text too, certain: a whole spelling in UTF-8 or cp1252 with exact boundaries, or
         a partial form whose next character is read on the bytes), None (may be: ask the text gate)."""
+        return self.decided(data, charset)[0]
+
+    def decided(self, data: bytes, charset: str | None = None) -> tuple[bool | None, str | None]:
+        """:meth:`verdict`, and the text of ``data`` when judging it meant decoding it (to tell its
+        encoding): the text layer's own decode of it (``decode_counted``: the same codec, strict,
+        nothing replaced), which the unit need not decode again.  In GB18030 and Big5 the text
+        gate itself answers, over that text: their two-byte capitals and trail bytes match byte
+        patterns across character boundaries, which settling costs more than the text gate."""
         if not data:
-            return False
-        family = self._family(data, charset)
+            return False, None
+        family, text = self._family(data, charset)
         if family is None:
-            return None
+            return None, None
+        if family in _MULTIBYTE and text is not None:
+            return self.gate.any(text.lower(), text), text
+        return self._judged(data, family), text
+
+    def _judged(self, data: bytes, family: str) -> bool | None:
+        """:meth:`verdict` of ``data`` in ``family``, on the bytes."""
         matches = self._engines[family].matches(data)
         if matches and family in _EXACT and b"&#" not in data and b"\\" not in data:
             inner = self._inner[family]  # "nation" inside "international": the text gate's own test, cheaply
@@ -229,19 +246,18 @@ class ByteGate:
             return False
         patterns, meta = self._tables[family]
         info = self.gate._info
-        lowered = data.lower()
         exact = family in _EXACT
         windows: list[tuple[int, int]] = []
         for pid, start, end in matches:
             for kind, word, left, right in meta[pid]:
                 if kind == FULL:
-                    lft = _byte_boundary(data, lowered, start, family) if left and start > 0 else EXACT
-                    if lft and right and end < len(data) and lowered[end] != 0x73:
-                        lft = min(lft, _byte_boundary(data, lowered, end, family))
+                    lft = _byte_boundary(data, start, family) if left and start > 0 else EXACT
+                    if lft and right and end < len(data) and _LOW[data[end]] != 0x73:
+                        lft = min(lft, _byte_boundary(data, end, family))
                     if lft:
                         return True if exact and lft == EXACT else None
                 elif kind == PARTIAL:
-                    got = self._continues(data, lowered, start, end, family, info[word][1])
+                    got = self._continues(data, start, end, family, info[word][1])
                     if got:
                         return True if exact and got == EXACT else None
                 elif kind == LONG:
@@ -255,16 +271,23 @@ class ByteGate:
         return None if any(self._settled(data, a, b, family) for a, b in windows) else False
 
     @staticmethod
-    def _continues(data: bytes, low: bytes, start: int, end: int, family: str, nxt: frozenset[str]) -> int:
+    def _continues(data: bytes, start: int, end: int, family: str, nxt: frozenset[str]) -> int:
         """The text gate's test of a partial form (lexicon._continues) on what follows the hit:
         an escape or a character right after it is read on the bytes (EXACT); anything else
         (spaces, tags) on the text decoded from the hit on (LENIENT: the window's end reads as
         "more to come"; a hit that does not start on a character boundary is no occurrence)."""
         if end < len(data) and family in _ASCII_COMPATIBLE:
-            b = low[end]
+            b = data[end]
             if b in (0x5C, 0x26):  # "\\" or "&": an escaped next character
-                c = escaped_char(_NEXT_ESCAPE_BYTES.match(low, end))
-                return LENIENT if c is None else EXACT * next_char_fits(c, nxt)
+                if b == 0x5C and data[end + 1:end + 2] in (b"u", b"U"):  # \uXXXX: decided by its four digits
+                    key = (data[end + 2:end + 6], nxt)
+                    got = _UNICODE_ESCAPES.get(key)
+                    if got is None:
+                        got = _escape_fits(data, end, nxt)
+                        if len(_UNICODE_ESCAPES) < 1 << 16:
+                            _UNICODE_ESCAPES[key] = got
+                    return got
+                return _escape_fits(data, end, nxt)
             if family == "utf8" and b >= 0xC0:
                 c = data[end:end + (2 if b < 0xE0 else 3 if b < 0xF0 else 4)].decode("utf-8", "ignore").lower()
                 if len(c) == 1 and not c.isspace() and c not in _SKIPPED:
@@ -280,47 +303,48 @@ class ByteGate:
                 return 0  # not an entity cut by the window's end
         return 0
 
-    def _family(self, data: bytes, charset: str | None) -> str | None:
-        """The encoding family the text layer will decode ``data`` with; None if not cheaply known."""
+    def _family(self, data: bytes, charset: str | None) -> tuple[str | None, str | None]:
+        """The encoding family the text layer will decode ``data`` with (None if not cheaply known),
+        and ``data`` decoded when telling it took a strict decode (None otherwise)."""
         for bom, enc in _BOMS:
             if data.startswith(bom):
                 if enc == "utf-32":
-                    return None
+                    return None, None
                 if enc == "utf-16":
                     enc = "utf-16-le" if bom == b"\xff\xfe" else "utf-16-be"
                     try:
                         data[2:].decode(enc)
                     except UnicodeDecodeError:
-                        return None
-                    return _KNOWN[enc]
+                        return None, None
+                    return _KNOWN[enc], None
                 try:
                     data.decode("utf-8-sig")
                 except UnicodeDecodeError:
-                    return None
-                return "utf8"
+                    return None, None
+                return "utf8", None
         ascii_only = data.isascii()
         for enc in (canonical(charset), declared_charset(data)):
             if not enc:
                 continue
             family = _KNOWN.get(enc)
             if family is None:
-                return None
+                return None, None
             if ascii_only and family in _ASCII_COMPATIBLE:
-                return "utf8"
+                return "utf8", None
             try:
-                data.decode(enc)
+                text = data.decode(enc)
             except UnicodeDecodeError:
                 continue
-            return family
+            return family, text
         if ascii_only:
-            return "utf8"
+            return "utf8", None
         try:
-            data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             if exc.start > len(data) - 4 and len(data) > 4:  # a character cut at the end: decoded without it
-                return "utf8"
-            return None
-        return "utf8"
+                return "utf8", None
+            return None, None
+        return "utf8", text
 
     def _settled(self, data: bytes, start: int, end: int, family: str) -> bool:
         """The text gate over ``data[start:end]`` decoded, cut at character boundaries."""
@@ -331,11 +355,22 @@ class ByteGate:
         return self.gate.any(text.lower(), text)
 
 
-def _byte_boundary(data: bytes, low: bytes, p: int, family: str) -> int:
+_UNICODE_ESCAPES: dict[tuple[bytes, frozenset[str]], int] = {}
+""":func:`_escape_fits` of a ``\\uXXXX`` by its digits and the characters wanted (JSON-escaped
+pages repeat a few thousand escapes: the answer is looked up, not parsed again)."""
+
+
+def _escape_fits(data: bytes, at: int, nxt: frozenset[str]) -> int:
+    """The escape at ``data[at]`` (``\\``/``&``) stands for one of ``nxt``: EXACT, or 0; LENIENT when unclear."""
+    c = escaped_char(_NEXT_ESCAPE_BYTES.match(data, at))
+    return LENIENT if c is None else EXACT * next_char_fits(c, nxt)
+
+
+def _byte_boundary(data: bytes, p: int, family: str) -> int:
     """Could normalisation put a word boundary between the characters ending and starting at
     byte ``p`` (lexicon._boundary on the bytes)?  EXACT: yes, as the text gate decides; LENIENT:
     perhaps (a trail byte, an escape nearby, a non-ASCII letter next); 0: no."""
-    a, b = low[p - 1], low[p]
+    a, b = _LOW[data[p - 1]], _LOW[data[p]]
     if a not in _WORD or b not in _WORD or (a in _DIGIT) != (b in _DIGIT):
         if family not in _EXACT or _KELVIN in data[max(0, p - 3):p + 3]:
             return LENIENT  # (a trail byte; a Kelvin sign, whose lower case is an ASCII k)
@@ -347,7 +382,7 @@ def _byte_boundary(data: bytes, low: bytes, p: int, family: str) -> int:
         return EXACT
     if family in _MULTIBYTE and p >= 2 and data[p - 2] >= 0x80:
         return LENIENT  # data[p - 1] may be a trail byte of a two-byte character
-    back = low[max(0, p - 48):p]
+    back = data[max(0, p - 48):p]  # (no letters to fold in "&#" or "\\")
     if b"&#" in back or b"\\" in back:
         return LENIENT  # an escape may end here and decode to a separator
     if a in _UPPER and b in _UPPER and p + 1 < len(data) and data[p + 1] >= 0x80:

@@ -77,27 +77,37 @@ def has_hyperscan() -> bool:
     return True
 
 
-# -- the compiled gate, cached between runs (building it costs about a second) ------------------
+# -- the compiled gate, cached between runs (building it costs about a second); the text gate's
+#    spellings are kept the same way (lexicon.Gate: computing them costs three OpenCC converters) --
 
-def _cache_path(key: str) -> Path:
+def _cache_path(key: str, kind: str = "bytegate") -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "profilewatch" / f"bytegate-{key}.pickle"
+    return Path(base) / "profilewatch" / f"{kind}-{key}.pickle"
 
 
 def load(key: str):
+    """The bytes gate's ``(tables, blobs)`` cached under ``key``, or None."""
+    return load_object(key)
+
+
+def save(key: str, tables, blobs: dict) -> None:
+    save_object(key, (tables, {f: b for f, b in blobs.items() if b is not None}))
+
+
+def load_object(key: str, kind: str = "bytegate"):
+    """What :func:`save_object` kept under ``kind`` and ``key``, or None."""
     try:
-        with open(_cache_path(key), "rb") as fh:
-            tables, blobs = pickle.load(fh)
-        return tables, blobs
+        with open(_cache_path(key, kind), "rb") as fh:
+            return pickle.load(fh)
     except Exception:  # missing, unreadable or from another version: build it again
         return None
 
 
-def save(key: str, tables, blobs: dict) -> None:
-    path = _cache_path(key)
+def save_object(key: str, obj, kind: str = "bytegate") -> None:
+    path = _cache_path(key, kind)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path) as fh:
-            pickle.dump((tables, {f: b for f, b in blobs.items() if b is not None}), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
     except OSError:
         pass  # a read-only home: build each time

@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from ..records import CATEGORIES
-from .lexicon import Hit
+from .matcher import Hit
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
 # prose that is really a table row, code span, JSON key or a field definition of an API document
@@ -155,17 +155,25 @@ class Genre:
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities", "scale", "software",
-                         "control", "search"):
-                getattr(self, h.cue).add(h.text)
-            elif h.cue == "unrelated" and h.text in IMAGING:
-                self.imaging.add(h.text)
-            elif h.cue == "unrelated" and h.text in EMOJI:
-                self.emoji.add(h.text)
-            elif h.cue in ("disclaimer", "removal"):
-                self.denial.add(h.text)
-            elif h.cue == "record_field" and h.text not in ASKED:
-                self.record.add(h.text)
+            name = self.slot(h.cue, h.text)
+            if name is not None:
+                getattr(self, name).add(h.text)
+
+    @staticmethod
+    def slot(cue: str, word: str) -> str | None:
+        """The set a cue word of kind ``cue`` goes to, or None: the genre ignores it."""
+        if cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities", "scale", "software",
+                   "control", "search"):
+            return cue
+        if cue == "unrelated" and word in IMAGING:
+            return "imaging"
+        if cue == "unrelated" and word in EMOJI:
+            return "emoji"
+        if cue in ("disclaimer", "removal"):
+            return "denial"
+        if cue == "record_field" and word not in ASKED:
+            return "record"
+        return None
 
     def controls(self) -> bool:
         """The unit is a searchable list of persons under police control (key persons, 列控/管控对象)."""
@@ -229,7 +237,6 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
                  for t in terms]
     if context in ("code", "data", "binary"):
         near, wide = ([c for c in hits if not (c.cue == "record_field" and c.text in CODE_RECORD_NOISE)] for hits in (near, wide))
-    roles = Counter(t.term.role for t in terms)
     strong = [t for t in terms if t.term.role in STRONG_ROLES]
     categories = sorted({t.term.category for t in (strong or terms)})
     # a skin tone classified onto a scale or palette of human skin tones (Monk, Fitzpatrick, PERLA) is a person's
@@ -242,6 +249,25 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
             s.cue == "scale" and 0 <= s.start - c.end <= SCALE_REACH for s in near))]
     near_kinds, wide_kinds = _by_kind(near), _by_kind(wide)
     cues = {k: sorted(v) for k, v in wide_kinds.items()}
+
+    def verdict(kind: str, confidence: float, reason: str) -> Verdict:
+        if genre.ui_strings and kind in ("capability_claim", "targeting_rule"):
+            # an i18n bundle's attribute and alarm labels are the strings of the product's UI
+            kind, reason = "implementation", f"{reason}; the labels of a UI-strings bundle implement the product's screens"
+        return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
+
+    # 1. clean kinds, decided by the sentence or by the document as a whole (before the rest is
+    # worked out: most passages of a report end here)
+    if "removal" in near_kinds or _negates(near, terms):
+        return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
+    if len(genre.emoji) >= EMOJI_TERMS:
+        return None  # emoji metadata: skin-tone modifiers and place symbols name no person
+    document = genre.kind(context in ("code", "binary"))
+    if document == "unrelated":
+        return None
+    if document:
+        return verdict(document, 0.6, f"the document reads as {document}")
+    roles = Counter(t.term.role for t in terms)
     has_group = roles["group"] + roles["watch"] > 0
     # weak class names beside their attribute ("ethnicity: Asian, Caucasian") name the classes of people
     classes = len({t.text for t in terms if t.term.role == "weak" and t.term.category in categories}) >= 2
@@ -277,23 +303,6 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     if coded and not (seen or inferred):
         person = None  # a user or customer field in code is a record until something infers it
     base = max(ROLE_WEIGHT[r] for r in roles)
-
-    def verdict(kind: str, confidence: float, reason: str) -> Verdict:
-        if genre.ui_strings and kind in ("capability_claim", "targeting_rule"):
-            # an i18n bundle's attribute and alarm labels are the strings of the product's UI
-            kind, reason = "implementation", f"{reason}; the labels of a UI-strings bundle implement the product's screens"
-        return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
-
-    # 1. clean kinds, decided by the sentence or by the document as a whole
-    if "removal" in near_kinds or _negates(near, terms):
-        return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
-    if len(genre.emoji) >= EMOJI_TERMS:
-        return None  # emoji metadata: skin-tone modifiers and place symbols name no person
-    document = genre.kind(context in ("code", "binary"))
-    if document == "unrelated":
-        return None
-    if document:
-        return verdict(document, 0.6, f"the document reads as {document}")
     if strong and all(t.text in QUERY_FIELDS for t in strong):
         if genre.controls():  # 民族 as a search field over key persons / controlled persons
             return verdict("targeting_rule", base + 0.25, "an ethnicity search field of a list of persons under police control"

@@ -9,22 +9,23 @@ Two automata are built per rule set:
   ``&#NNNN;``/``\\uXXXX`` escapes and CJK terms cut by a tag, line break or zero-width space).
   A segment with no gate hit costs one pass and is done; only around gate hits does the costly
   normalisation and classification run;
-* the *matcher*, run over normalised text: terms, exclude phrases and context cues.
+* the *matcher*, run over normalised text: terms, exclude phrases and context cues
+  (:mod:`.matcher`).
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import ahocorasick_rs
 
 from ..text.normalize import _t2s, is_cjk
-from .required import required_literals
-from .rules import RuleSet, Term
+from .rules import RuleSet
 
 
 @lru_cache(maxsize=1)
@@ -177,6 +178,29 @@ class Gate:
     """
 
     def __init__(self, rules: RuleSet) -> None:
+        from .bytesearch import load_object, save_object  # (the cache lives beside the bytes gate's)
+
+        key = _spellings_key(rules)
+        cached = load_object(key, "gate")
+        if cached is None:
+            cached = self._spellings(rules)
+            save_object(key, cached, "gate")
+        self._words, self._info = cached
+        self._automaton = None
+        self.finder = None
+        """A faster search giving the same ``(word index, start, stop)`` matches over lower-cased
+        text (the bytes gate installs Hyperscan's); None: an Aho-Corasick automaton of the words."""
+
+    @property
+    def _ac(self):
+        if self._automaton is None:  # (built on first use: with Hyperscan installed, never)
+            self._automaton = ahocorasick_rs.AhoCorasick(self._words)
+        return self._automaton
+
+    @staticmethod
+    def _spellings(rules: RuleSet) -> tuple[list[str], list[tuple]]:
+        """The gate's words, sorted, and for each ``(length, next characters of a partial form,
+        left boundary needed, right boundary needed)``."""
         forms: dict[str, frozenset[str] | None] = {}
         for t in rules.terms:
             if t.role == "weak":  # weak terms count only beside a strong one, which the gate finds
@@ -197,29 +221,49 @@ class Gate:
                 left = not a.startswith("*") and _ascii_word(word[0])
                 right = not a.endswith("*") and _ascii_word(word[-1])
                 entries[word] = (len(word), None, left, right)
-        self._words = sorted(entries)  # (a stable order: the bytes gate caches its tables by it)
-        self._info = [entries[w] for w in self._words]
-        self._ac = ahocorasick_rs.AhoCorasick(self._words)
-        self.finder = None
-        """A faster search giving the same ``(word index, start, stop)`` matches over lower-cased
-        text (the bytes gate installs Hyperscan's); None: the Aho-Corasick automaton above."""
+        words = sorted(entries)  # (a stable order: the bytes gate caches its tables by it)
+        return words, [entries[w] for w in words]
 
     def _verified(self, low: str, text: str | None) -> Iterator[int]:
         if text is not None and len(text) != len(low):
             text = None
         n = len(low)
-        info = self._info
-        found = self.finder(low) if self.finder is not None else self._ac.find_matches_as_indexes(low, overlapping=True)
-        for index, start, stop in found:
-            length, nxt, left, right = info[index]
-            end = stop - 1
-            if nxt is not None:
-                if not _continues(low, end if low[end] == "<" else end + 1, nxt):
-                    continue
-            elif (left and start > 0 and not _boundary(low, text, start)) or (
-                    right and end + 1 < n and low[end + 1] != "s" and not _boundary(low, text, end + 1)):
+        for index, start, stop in self._found(low):
+            if self._counts(low, text, n, index, start, stop):
+                yield start
+
+    def _found(self, low: str):
+        """Every ``(word index, start, stop)`` of the gate's words in ``low``, verified or not."""
+        return self.finder(low) if self.finder is not None else self._ac.find_matches_as_indexes(low, overlapping=True)
+
+    def _counts(self, low: str, text: str | None, n: int, index: int, start: int, stop: int) -> bool:
+        """Does the word found at ``low[start:stop]`` count (boundaries, a partial form's next character)?"""
+        length, nxt, left, right = self._info[index]
+        end = stop - 1
+        if nxt is not None:
+            return _continues(low, end if low[end] == "<" else end + 1, nxt)
+        return not ((left and start > 0 and not _boundary(low, text, start)) or (
+            right and end + 1 < n and low[end + 1] != "s" and not _boundary(low, text, end + 1)))
+
+    def regions(self, raw_lower: str, text: str | None, reach: int, length: int) -> list[tuple[int, int]]:
+        """The stretches ``reach`` characters either side of each gate hit (cut to ``[0, length]``),
+        overlapping ones merged: a hit inside the stretch made so far is not verified at all (it
+        would change nothing), which is most of a long page's hits."""
+        if text is not None and len(text) != len(raw_lower):
+            text = None
+        n = len(raw_lower)
+        regions: list[tuple[int, int]] = []
+        for index, start, stop in sorted(self._found(raw_lower), key=lambda m: m[1]):
+            lo, hi = max(0, start - reach), min(length, start + reach)
+            if regions and hi <= regions[-1][1]:
+                continue  # (lo is inside too: starts come in order)
+            if not self._counts(raw_lower, text, n, index, start, stop):
                 continue
-            yield start
+            if regions and lo <= regions[-1][1]:
+                regions[-1] = (regions[-1][0], hi)
+            else:
+                regions.append((lo, hi))
+        return regions
 
     def hits(self, raw_lower: str, text: str | None = None) -> list[int]:
         """Start positions of gate hits in lower-cased raw text (``text``: the same text before
@@ -232,91 +276,16 @@ class Gate:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A term or cue found in normalised text: ``[start, end)``."""
+def _spellings_key(rules: RuleSet) -> str:
+    """What the gate's spellings depend on: the terms and anchors, the code that spells them
+    (this module and text/normalize.py, read as bytes) and OpenCC's version (its conversions)."""
+    import opencc
 
-    start: int
-    end: int
-    text: str
-    term: Term | None = None
-    cue: str | None = None
+    opencc_version = getattr(opencc, "__version__", "?")
+    code = [Path(__file__).read_bytes(), (Path(__file__).parent.parent / "text" / "normalize.py").read_bytes()]
+    what = repr(([(t.text, t.role) for t in rules.terms], [p.anchors for p in rules.patterns], opencc_version))
+    digest = hashlib.sha256(what.encode("utf-8", "surrogatepass"))
+    for blob in code:
+        digest.update(blob)
+    return digest.hexdigest()[:32]
 
-
-class Matcher:
-    """Terms, excludes and cues over normalised text, with word boundaries for Latin words."""
-
-    def __init__(self, rules: RuleSet) -> None:
-        payloads: dict[str, list[tuple[str, object]]] = {}
-        for t in rules.terms:
-            payloads.setdefault(t.text, []).append(("term", t))
-        for e in rules.excludes:
-            payloads.setdefault(e, []).append(("exclude", e))
-        for e in rules.muted:
-            payloads.setdefault(e, []).append(("mute", e))
-        for kind, words in rules.cues.items():
-            for w in words:
-                payloads.setdefault(w, []).append(("cue", kind))
-        self._entries = [(word, items, not _has_cjk(word)) for word, items in payloads.items()]
-        self._ac = ahocorasick_rs.AhoCorasick([word for word, _, _ in self._entries])
-        # each pattern with the literals it cannot match without (None: always run it)
-        self._patterns = [(p, required_literals(p.regex)) for p in rules.patterns]
-
-    def scan(self, text: str) -> tuple[list[Hit], list[Hit]]:
-        """Return ``(terms, cues)`` found in normalised ``text``; excluded terms and muted cues are dropped."""
-        terms: list[Hit] = []
-        cues: list[Hit] = []
-        excluded: list[tuple[int, int]] = []
-        muted: list[tuple[int, int]] = []
-        flat = text.replace("\n", " ")
-        entries = self._entries
-        for index, start, stop in self._ac.find_matches_as_indexes(flat, overlapping=True):
-            word, items, bounded = entries[index]
-            if bounded:  # alphabetic words (Latin, Cyrillic...) need word boundaries
-                if start > 0 and _word_char(flat[start - 1]):
-                    continue
-                if stop < len(flat) and _word_char(flat[stop]):
-                    if flat[stop] == "s" and (stop + 1 == len(flat) or not _word_char(flat[stop + 1])):
-                        stop += 1
-                    else:
-                        continue
-            for kind, payload in items:
-                if kind == "term":
-                    terms.append(Hit(start, stop, word, term=payload))
-                elif kind == "cue":
-                    cues.append(Hit(start, stop, word, cue=payload))
-                elif kind == "mute":
-                    muted.append((start, stop))
-                else:
-                    excluded.append((start, stop))
-        for p, need in self._patterns:  # a pattern may mark the part that is the term with a group named ``t``
-            if need is not None and not any(lit in flat for lit in need):
-                continue  # (it cannot match: a few substring searches instead of a regex pass)
-            for m in p.regex.finditer(flat):
-                start, stop = m.span("t") if "t" in p.regex.groupindex and m.start("t") >= 0 else m.span()
-                terms.append(Hit(start, stop, p.name, term=Term(p.name, p.category, p.role, p.pack)))
-        if excluded:
-            terms = [h for h in terms if not any(s <= h.start and h.end <= e for s, e in excluded)]
-        if muted:  # a cue inside a muted phrase says nothing ("不具备参考意义" negates no capability)
-            cues = [h for h in cues if not any(s <= h.start and h.end <= e for s, e in muted)]
-        return _outermost(terms), cues
-
-
-def _outermost(hits: list[Hit]) -> list[Hit]:
-    """Drop term hits inside a longer hit of the same category (维吾尔 inside 维吾尔族)."""
-    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
-    kept: list[Hit] = []
-    for h in hits:
-        if any(k.start <= h.start and h.end <= k.end and k.term.category == h.term.category and k is not h
-               and (k.end - k.start) > (h.end - h.start) for k in kept[-8:]):
-            continue
-        kept.append(h)
-    return kept
-
-
-def _word_char(c: str) -> bool:
-    return c.isalnum() and not is_cjk(c)
-
-
-def _has_cjk(text: str) -> bool:
-    return any(is_cjk(c) for c in text)
