@@ -2,13 +2,18 @@
 
 Entity declarations (billion laughs), external entities and DTD tricks are refused by
 defusedxml and reported as an error.  A document that is not well-formed XML is scanned as
-plain text instead, so a fragment or a template still gets read.  Each element becomes one
+plain text instead, so a fragment or a template still gets read.  The text layer has already
+decoded the bytes (declared charset, BOM, detection), so the parser is given UTF-8 with the XML
+declaration's ``encoding`` rewritten to say so: expat refuses multi-byte encodings such as GBK and
+Big5 outright, and an unknown name would be refused too.  Each element becomes one
 line ``path attr=value ... text`` of a ``data`` segment (the path cut to its last three tags).
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from xml.etree.ElementTree import ParseError
+
+import re
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -17,6 +22,8 @@ from ..records import Segment, Unit
 
 
 PATH_DEPTH = 3
+# the encoding pseudo-attribute of an XML declaration at the start of the text
+_DECLARED = re.compile(r"""\A(\s*<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
 
 
 class UnsafeXML(ValueError):
@@ -31,7 +38,7 @@ def extract(unit: Unit) -> Iterator[Segment]:
     """Segments of an XML unit."""
     source = unit.text()
     try:
-        root = SafeET.fromstring(source.encode("utf-8"), forbid_dtd=False)
+        root = SafeET.fromstring(_DECLARED.sub(r"\1\2utf-8\2", source, count=1).encode("utf-8"), forbid_dtd=False)
     except DefusedXmlException as exc:
         raise UnsafeXML(f"XML refused: {type(exc).__name__}: {exc}") from exc
     except ParseError:
