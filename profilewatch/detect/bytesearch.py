@@ -2,12 +2,14 @@
 
 ``ENGINES[name](patterns, blob=None)`` builds an engine over byte patterns; ``matches(data)``
 returns every ``(pattern index, start, end)`` of ``data`` matched ASCII case-insensitively (the
-patterns are lower-cased), sorted by position; ``blob()`` is what :func:`save` keeps so that the
+patterns are lower-cased), sorted by start, then end -- the same list, in the same order, from
+both engines; ``blob()`` is what :func:`save` keeps so that the
 next process need not compile again (Hyperscan takes about a second).  Hyperscan is used when its
 wheel is installed (``profilewatch[gate]``), else ahocorasick-rs: the same answers.
 """
 from __future__ import annotations
 
+import operator
 import os
 import pickle
 from collections.abc import Iterable
@@ -15,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..files import atomic_write
+
+_POSITION = operator.itemgetter(1, 2)
 
 
 class _AhoCorasick:
@@ -29,7 +33,9 @@ class _AhoCorasick:
         return None  # built in milliseconds: nothing to cache
 
     def matches(self, data: bytes) -> Iterable[tuple[int, int, int]]:
-        return self._ac.find_matches_as_indexes(data.lower(), overlapping=True)
+        found = self._ac.find_matches_as_indexes(data.lower(), overlapping=True)
+        found.sort(key=_POSITION)  # (it reports them by end: Hyperscan's order, as the gate's answer may depend on it)
+        return found
 
 
 class _Hyperscan:
@@ -61,7 +67,7 @@ class _Hyperscan:
             out.append((pid, to - lens[pid], to))
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
-        out.sort(key=lambda m: (m[1], m[2]))
+        out.sort(key=_POSITION)
         return out
 
 

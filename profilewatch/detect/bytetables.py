@@ -1,0 +1,144 @@
+"""The bytes-level gate's tables: every seed of the text gate as bytes, in every encoding family.
+
+:func:`tables` turns the text gate's seeds (:mod:`.spellings`) into byte patterns per family
+(UTF-8, GB18030, Big5 -- cp950, every byte pair that decodes to a character --, UTF-16LE/BE,
+cp1252), lower-cased byte-wise (ASCII only; the data is lower-cased the same way), each with
+what a hit means (``slots``: ``(kind, word index, left, right)``):
+
+* ``FULL``: a whole spelling, its word boundaries tested on the bytes (ASCII-compatible
+  families; in UTF-16 a spelling that needs a boundary is a ``CAPITAL``);
+* ``PARTIAL``: a partial seed, its next character read on the bytes or on the text decoded
+  after it;
+* ``CAPITAL``: settled by the text gate over the decoded bytes around the hit -- characters
+  whose lower case is a gate character but which byte-wise lower-casing misses (Cyrillic
+  capitals, the Kelvin sign);
+* ``RARE``: a rare seed, or a capital whose lower case is one (full-width capitals): the unit
+  is left to the text gate (answer None) once the hit is seen to start on a character;
+* ``LONG``: U+0130, whose lower case is two characters (answer None).
+
+:func:`cache_key` names the built tables in the on-disk cache (:mod:`.bytesearch`): it covers
+everything they are computed from -- the seeds and their meaning, this module's
+``CACHE_VERSION``, the engine and its version, and the Python version and Unicode database
+whose codecs and case mappings build them.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import sys
+import unicodedata
+from functools import lru_cache
+
+from .spellings import PARTIAL as _SEED_PARTIAL, RARE as _SEED_RARE
+from .textgate import Gate
+
+# families of encodings the gate has patterns for: (family, Python codec)
+FAMILIES = (("utf8", "utf-8"), ("gb", "gb18030"), ("big5", "cp950"), ("u16le", "utf-16-le"),
+            ("u16be", "utf-16-be"), ("latin", "cp1252"))
+CODEC = dict(FAMILIES)
+ASCII_COMPATIBLE = frozenset({"utf8", "gb", "big5", "latin"})
+MULTIBYTE = frozenset({"gb", "big5"})  # a byte after a lead byte may be an ASCII-range trail byte
+CACHE_VERSION = 2  # bump when the tables' meaning changes (2: seeds with kinds; RARE)
+FULL, PARTIAL, CAPITAL, LONG, RARE = 0, 1, 2, 3, 4  # what a pattern hit means
+
+Tables = dict[str, tuple[list[bytes], list[list[tuple[int, int, bool, bool]]]]]
+
+
+@lru_cache(maxsize=None)
+def _byte_forms(codec: str) -> dict[str, list[bytes]]:
+    """Every byte sequence that decodes to a character, for the two-byte codecs whose tables
+    hold duplicates (Big5: two codes for a few characters); the encoder's own one comes first."""
+    table: dict[str, list[bytes]] = {}
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            seq = bytes((lead, trail))
+            try:
+                ch = seq.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if len(ch) == 1:
+                table.setdefault(ch, []).append(seq)
+    return table
+
+
+def encodings(text: str, family: str) -> list[bytes]:
+    """``text`` in ``family``'s codec: every byte spelling (one, unless a character has duplicates)."""
+    codec = CODEC[family]
+    try:
+        first = text.encode(codec)
+    except UnicodeEncodeError:
+        return []
+    if family not in MULTIBYTE or text.isascii():
+        return [first]
+    table = _byte_forms(codec)
+    out = [b""]
+    for ch in text:
+        own = ch.encode(codec)
+        seqs = [own] + [s for s in table.get(ch, ()) if s != own]
+        out = [o + s for o in out for s in seqs][:64]
+    return out
+
+
+def _capitals(alphabet: set[str]) -> list[str]:
+    """Non-ASCII characters whose lower case holds a gate character (byte-wise lower-casing
+    folds only ASCII): full-width and Cyrillic capitals, the Kelvin sign..."""
+    out = []
+    for code in range(0x80, 0x10000):
+        c = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        low = c.lower()
+        if low != c and any(ch in alphabet for ch in low):
+            out.append(c)
+    return out
+
+
+def tables(gate: Gate) -> Tables:
+    """Per family: the byte patterns and, for each, what a hit means (module docstring)."""
+    built: dict[str, dict[bytes, list[tuple[int, int, bool, bool]]]] = {f: {} for f, _ in FAMILIES}
+
+    def add(family: str, pattern: bytes, kind: int, word: int = -1, left: bool = False, right: bool = False) -> None:
+        pattern = pattern.lower()
+        slot = built[family].setdefault(pattern, [])
+        if pattern and (kind, word, left, right) not in slot:
+            slot.append((kind, word, left, right))
+
+    alphabet: set[str] = set()
+    rare: set[str] = set()
+    for index, (word, (_, _, left, right, kind)) in enumerate(zip(gate._words, gate._info)):
+        alphabet |= set(word)
+        if kind == _SEED_RARE:
+            rare.add(word)
+        for family, _ in FAMILIES:
+            for enc in encodings(word, family):
+                if kind == _SEED_RARE:
+                    add(family, enc, RARE, index)
+                elif family not in ASCII_COMPATIBLE and (left or right):
+                    add(family, enc, CAPITAL, index)  # no byte-level boundary test in UTF-16: the text gate settles it
+                else:
+                    add(family, enc, PARTIAL if kind == _SEED_PARTIAL else FULL, index, left, right)
+    for c in _capitals(alphabet):
+        kind = RARE if any(ch in rare for ch in c.lower()) else CAPITAL
+        for family, _ in FAMILIES:
+            for enc in encodings(c, family):
+                add(family, enc, kind)
+    for family, _ in FAMILIES:
+        for enc in encodings("\u0130", family):
+            add(family, enc, LONG)
+    return {f: (list(t), list(t.values())) for f, t in built.items()}
+
+
+def _engine_version(name: str) -> str:
+    try:
+        return importlib.metadata.version({"hyperscan": "hyperscan", "ahocorasick": "ahocorasick-rs"}[name])
+    except (KeyError, importlib.metadata.PackageNotFoundError):
+        return "?"
+
+
+def cache_key(gate: Gate, engine: str) -> str:
+    """The name of ``gate``'s tables built for ``engine`` in the on-disk cache (module docstring)."""
+    return hashlib.sha256(repr((
+        CACHE_VERSION, engine, _engine_version(engine), sys.version_info[:2], unicodedata.unidata_version, FAMILIES,
+        gate._words, [(n, sorted(nxt) if nxt is not None else None, left, right, kind)
+                      for n, nxt, left, right, kind in gate._info],
+    )).encode("utf-8", "surrogatepass")).hexdigest()[:32]
