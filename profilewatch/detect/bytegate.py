@@ -43,8 +43,8 @@ from .bytesearch import ENGINES, has_hyperscan, load, save
 from .bytetables import (ASCII_COMPATIBLE, CACHE_VERSION, CAPITAL, CODEC, FULL, LONG, MULTIBYTE, PARTIAL, RARE,  # noqa: F401
                          cache_key, tables)
 from .rules import RuleSet
-from .spellings import joiners
-from .textgate import _NEXT_ESCAPE, Gate, escaped_char, follows, next_char_fits
+from .spellings import INWORD, PARTIAL as _SEED_PARTIAL, joiners
+from .textgate import _BREAKS, _NEXT_ESCAPE, Gate, escaped_char, follows, next_char_fits
 
 _KNOWN = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb", "cp950": "big5", "cp1252": "latin",
           "utf-16-le": "u16le", "utf-16-be": "u16be", "utf-16": "u16le" if sys.byteorder == "little" else "u16be"}
@@ -60,6 +60,10 @@ _SAFE_GB = (b"\n", b" ", b"<", b">", b'"', b"\r", b"\t")  # single-byte in GB180
 _NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode())
 _STARTS = frozenset(b"<&\\")  # a seed ending with one starts a construct: read by the text gate's test
 _OPAQUE = frozenset("<]&\\")  # characters after a seed that the bytes test leaves to the text gate's
+_HEX = frozenset(b"0123456789abcdef")
+_ESCAPE_NEAR = re.compile(rb"&#|\\")
+_TAG_BYTES = re.compile(rb"</?([a-z0-9]*)")
+_BREAK_BYTES = frozenset(t.encode() for t in _BREAKS)
 EXACT, LENIENT = 2, 1  # how sure a passed test is
 _EXACT = frozenset({"utf8", "latin"})  # one byte, one character for ASCII: byte tests are the text's
 
@@ -81,23 +85,23 @@ class ByteGate:
         if cached is not None:
             self._tables, blobs = cached
             try:
-                self._engines = {f: ENGINES[name](p, blobs.get(f)) for f, (p, _) in self._tables.items()}
+                self._engines = {f: ENGINES[name](p, blobs.get(f)) for f, (p, _, _) in self._tables.items()}
             except Exception:  # a database of another Hyperscan build or CPU: compile it again
                 cached = None
         if cached is None:
             self._tables = tables(gate)
-            self._engines = {f: ENGINES[name](p) for f, (p, _) in self._tables.items()}
+            self._engines = {f: ENGINES[name](p) for f, (p, _, _) in self._tables.items()}
             save(key, self._tables, {f: e.blob() for f, e in self._engines.items()})
-        self.patterns = sum(len(p) for p, _ in self._tables.values())
+        self.patterns = sum(len(p) for p, _, _ in self._tables.values())
         self.engine = name
         if name == "hyperscan":  # the text gate's own search over str, on UTF-8 bytes: same matches, faster
             self._words = [next((w for _, w, _, _ in slots if w >= 0), -1) for slots in self._tables["utf8"][1]]
             gate.finder = self._text_matches
-        # patterns that are only a whole Latin word needing a boundary before it: inside a word
-        # (a lower-case letter before a lower-case first letter, no escape in the unit) they cannot count
-        self._inner = {f: frozenset(i for i, (p, slots) in enumerate(zip(pats, meta))
-                                    if slots and p[:1].isalpha() and all(k == FULL and left for k, _, left, _ in slots))
-                       for f, (pats, meta) in self._tables.items()}
+        # patterns that are only Latin seeds needing a boundary before them: inside a word (a
+        # lower-case letter before a lower-case first letter, no escape in the unit) they cannot count
+        self._inner = {f: frozenset(i for i, (p, slots) in enumerate(zip(pats, meta)) if slots and p[:1].isalpha()
+                                    and all(k in (FULL, PARTIAL) and left for k, _, left, _ in slots))
+                       for f, (pats, meta, _) in self._tables.items()}
 
     def _text_matches(self, low: str) -> list[tuple[int, int, int]]:
         """``(word index, start, stop)`` of every gate word in lower-cased ``low`` (char offsets)."""
@@ -130,18 +134,22 @@ class ByteGate:
         if family is None:
             return None
         matches = self._engines[family].matches(data)
-        if matches and family in _EXACT and b"&#" not in data and b"\\" not in data:
+        if matches and family in _EXACT:
             inner = self._inner[family]  # "nation" inside "international": the text gate's own test, cheaply
-            matches = [m for m in matches if not (m[0] in inner and m[1] and data[m[1] - 1] in _LOWER
-                                                  and data[m[1]] in _LOWER)]
+            if b"&#" not in data and b"\\" not in data:
+                matches = [m for m in matches if not (m[0] in inner and m[1] and data[m[1] - 1] in _LOWER
+                                                      and data[m[1]] in _LOWER)]
+            else:  # (an escape just before may decode to a separator: _byte_boundary's test)
+                matches = [m for m in matches if not (m[0] in inner and m[1] and data[m[1] - 1] in _LOWER
+                                                      and data[m[1]] in _LOWER and not _ESCAPE_NEAR.search(data, max(0, m[1] - 48), m[1]))]
         if not matches:
             return False
-        patterns, meta = self._tables[family]
+        patterns, meta, needles = self._tables[family]
         info = self.gate._info
         lowered = data.lower()
         exact = family in _EXACT
         windows: list[tuple[int, int]] = []
-        rare = False
+        rare: list[int] = []
         for pid, start, end in matches:
             for kind, word, left, right in meta[pid]:
                 if kind == FULL or kind == PARTIAL:
@@ -149,51 +157,61 @@ class ByteGate:
                     if got and kind == FULL and right and end < len(data) and lowered[end] != 0x73:
                         got = min(got, _byte_boundary(data, lowered, end, family))
                     if got and kind == PARTIAL:
-                        got = min(got, self._continues(data, lowered, start, end, family, info[word][1]))
+                        got = min(got, self._continues(data, lowered, start, end, family, info[word][1], info[word][4]))
                     if got:
                         return True if exact and got == EXACT else None
                 elif kind == LONG:
                     return None
                 elif kind == RARE:
-                    rare = rare or _on_character(data, start, family)
+                    rare.append(pid)
                 elif windows and start - MARGIN <= windows[-1][1] and end + MARGIN >= windows[-1][0]:
                     windows[-1] = (min(windows[-1][0], max(0, start - MARGIN)), max(windows[-1][1], end + MARGIN))
                 else:
                     windows.append((max(0, start - MARGIN), end + MARGIN))
-        if rare:
+        if rare and _holds_one(data, family, [needles.get(pid) for pid in rare]):
             return None  # (rare characters and escapes: the text gate folds the text around them)
         if len(windows) > 4 or sum(b - a for a, b in windows) > len(data) // 4:
             return self._settled(data, 0, len(data), family)  # the whole unit: the text gate's own answer
         return None if any(self._settled(data, a, b, family) for a, b in windows) else False
 
     @staticmethod
-    def _continues(data: bytes, low: bytes, start: int, end: int, family: str, nxt: frozenset[str]) -> int:
+    def _continues(data: bytes, low: bytes, start: int, end: int, family: str, nxt: frozenset[str],
+                   kind: int = _SEED_PARTIAL) -> int:
         """The text gate's test of a partial seed (textgate.follows) on what follows the hit: an
         ordinary character or escape right after a seed that ends with a cut or a term's
         character is read on the bytes (EXACT); anything else (spaces, tags, entities, a seed
         that is an escape or ends with ``<``/``&``/``\\``) on the text decoded from the hit on
         (LENIENT: the window's end reads as "more to come"; a hit that does not start on a
         character boundary is no occurrence)."""
-        plain = low[start] not in (0x26, 0x5C) and low[end - 1] not in _STARTS
-        if plain and end < len(data) and family in ASCII_COMPATIBLE:
-            b = low[end]
-            if b in (0x5C, 0x26):  # "\\" or "&": an escaped next character
-                c = escaped_char(_NEXT_ESCAPE_BYTES.match(low, end))
-                if c is not None and c not in joiners() and c not in _OPAQUE:
-                    return EXACT * next_char_fits(c.lower(), nxt)
-            elif b < 0x80:
-                c = chr(b)
-                if c not in joiners() and c not in _OPAQUE:
-                    return EXACT * next_char_fits(c, nxt)
-            elif family == "utf8" and b >= 0xC0:
-                c = data[end:end + (2 if b < 0xE0 else 3 if b < 0xF0 else 4)].decode("utf-8", "ignore").lower()
-                if len(c) == 1 and c not in joiners():
-                    return EXACT * next_char_fits(c, nxt)
+        p = end
+        if family in ASCII_COMPATIBLE and end < len(data):
+            if low[start] in (0x26, 0x5C):  # an escaped first character: its digits end with the seed's
+                if low[start] == 0x26 and low[end] in (_HEX if low[start + 2] == 0x78 else _DIGIT):
+                    return 0  # (a longer number: another character)
+                p += low[end] == 0x3B  # ";"
+            elif low[end - 1] in _STARTS:
+                if kind == INWORD and (m := _TAG_BYTES.match(low, end - 1)) and m.group(1) in _BREAK_BYTES:
+                    return 0  # a block or cell tag inside a word: the extractor breaks the line there
+                p = -1  # (a tag, entity or escape: the text gate's test)
+            if 0 <= p < len(data):
+                b = low[p]
+                if b in (0x5C, 0x26):  # "\\" or "&": an escaped next character
+                    c = escaped_char(_NEXT_ESCAPE_BYTES.match(low, p))
+                    if c is not None and c not in joiners() and c not in _OPAQUE:
+                        return EXACT * next_char_fits(c.lower(), nxt)
+                elif b < 0x80:
+                    c = chr(b)
+                    if c not in joiners() and c not in _OPAQUE:
+                        return EXACT * next_char_fits(c, nxt)
+                elif family == "utf8" and b >= 0xC0:
+                    c = data[p:p + (2 if b < 0xE0 else 3 if b < 0xF0 else 4)].decode("utf-8", "ignore").lower()
+                    if len(c) == 1 and c not in joiners():
+                        return EXACT * next_char_fits(c, nxt)
         codec = CODEC[family]
         seed = len(data[start:end].decode(codec, "ignore"))
         for right in (NEAR, RIGHT):
             text = data[start:end + right].decode(codec, "ignore").lower()
-            if seed and follows(text, 0, seed, nxt):
+            if seed and follows(text, 0, seed, nxt, kind):
                 return LENIENT
             if end + right >= len(data) or "&" not in text[-12:]:
                 return 0  # not an entity cut by the window's end
@@ -285,28 +303,22 @@ def _aligned(data: bytes, start: int, end: int, family: str) -> tuple[int | None
         start -= (start - bom) % 2 if start >= bom else start
         start = max(start, bom)
     elif family in MULTIBYTE and start > 0:
-        floor = max(0, start - 4096)
-        safe = max(data.rfind(s, floor, start) for s in _SAFE_GB)
+        for reach in (256, 4096):  # (most text has a space or a tag near: look near first)
+            floor = max(0, start - reach)
+            safe = max(data.rfind(s, floor, start) for s in _SAFE_GB)
+            if safe >= 0 or floor == 0:
+                break
         if safe < 0:
             return (0, end) if floor == 0 else (None, end)
         start = safe + 1
     return start, end
 
 
-def _on_character(data: bytes, start: int, family: str) -> bool:
-    """Does a hit at byte ``start`` start on a character of the decoded text (not inside a
-    two-byte one, nor on the BOM, which decoding drops)?  True when that cannot be told cheaply."""
-    if start < 3 and any(data.startswith(bom) and start < len(bom) for bom, _ in _BOMS):
-        return False
-    if family in ("u16le", "u16be"):
-        return (start - (2 if data[:2] in (b"\xff\xfe", b"\xfe\xff") else 0)) % 2 == 0
-    if family not in MULTIBYTE or start == 0:
-        return True  # (UTF-8 is self-synchronising; cp1252 has one byte a character)
-    begin, _ = _aligned(data, start, start, family)
-    if begin is None:
+def _holds_one(data: bytes, family: str, needles: list[str | None]) -> bool:
+    """Does a rare hit count: an ASCII one (None) always, another when the unit decoded as the
+    text layer decodes it holds its text (not across two characters, nor in the BOM)?"""
+    if None in needles:
         return True
-    try:
-        data[begin:start].decode(CODEC[family])
-    except UnicodeDecodeError:
-        return False
-    return True
+    bom = next((len(b) for b, _ in _BOMS if data.startswith(b)), 0)
+    text = data[bom:].decode(CODEC[family], "ignore")
+    return any(n in text for n in set(needles))

@@ -13,7 +13,8 @@ what a hit means (``slots``: ``(kind, word index, left, right)``):
   whose lower case is a gate character but which byte-wise lower-casing misses (Cyrillic
   capitals, the Kelvin sign);
 * ``RARE``: a rare seed, or a capital whose lower case is one (full-width capitals): the unit
-  is left to the text gate (answer None) once the hit is seen to start on a character;
+  is left to the text gate (answer None) -- a pattern outside ASCII only if the decoded unit
+  holds its text (``needles``: a two-byte pattern may match across two characters);
 * ``LONG``: U+0130, whose lower case is two characters (answer None).
 
 :func:`cache_key` names the built tables in the on-disk cache (:mod:`.bytesearch`): it covers
@@ -29,7 +30,7 @@ import sys
 import unicodedata
 from functools import lru_cache
 
-from .spellings import PARTIAL as _SEED_PARTIAL, RARE as _SEED_RARE
+from .spellings import INWORD as _SEED_INWORD, PARTIAL as _SEED_PARTIAL, RARE as _SEED_RARE
 from .textgate import Gate
 
 # families of encodings the gate has patterns for: (family, Python codec)
@@ -41,7 +42,10 @@ MULTIBYTE = frozenset({"gb", "big5"})  # a byte after a lead byte may be an ASCI
 CACHE_VERSION = 2  # bump when the tables' meaning changes (2: seeds with kinds; RARE)
 FULL, PARTIAL, CAPITAL, LONG, RARE = 0, 1, 2, 3, 4  # what a pattern hit means
 
-Tables = dict[str, tuple[list[bytes], list[list[tuple[int, int, bool, bool]]]]]
+# per family: patterns, what a hit of each means, and for each rare pattern outside ASCII the text it
+# stands for (a hit counts only if that text is in the decoded unit: a two-byte pattern can match
+# across characters)
+Tables = dict[str, tuple[list[bytes], list[list[tuple[int, int, bool, bool]]], dict[int, str]]]
 
 
 @lru_cache(maxsize=None)
@@ -97,11 +101,16 @@ def tables(gate: Gate) -> Tables:
     """Per family: the byte patterns and, for each, what a hit means (module docstring)."""
     built: dict[str, dict[bytes, list[tuple[int, int, bool, bool]]]] = {f: {} for f, _ in FAMILIES}
 
-    def add(family: str, pattern: bytes, kind: int, word: int = -1, left: bool = False, right: bool = False) -> None:
+    needles: dict[str, dict[bytes, str]] = {f: {} for f, _ in FAMILIES}
+
+    def add(family: str, pattern: bytes, kind: int, word: int = -1, left: bool = False, right: bool = False,
+            text: str = "") -> None:
         pattern = pattern.lower()
         slot = built[family].setdefault(pattern, [])
         if pattern and (kind, word, left, right) not in slot:
             slot.append((kind, word, left, right))
+        if kind == RARE and not text.isascii():
+            needles[family].setdefault(pattern, text)
 
     alphabet: set[str] = set()
     rare: set[str] = set()
@@ -112,20 +121,26 @@ def tables(gate: Gate) -> Tables:
         for family, _ in FAMILIES:
             for enc in encodings(word, family):
                 if kind == _SEED_RARE:
-                    add(family, enc, RARE, index)
+                    add(family, enc, RARE, index, text=word)
                 elif family not in ASCII_COMPATIBLE and (left or right):
                     add(family, enc, CAPITAL, index)  # no byte-level boundary test in UTF-16: the text gate settles it
                 else:
-                    add(family, enc, PARTIAL if kind == _SEED_PARTIAL else FULL, index, left, right)
+                    add(family, enc, PARTIAL if kind in (_SEED_PARTIAL, _SEED_INWORD) else FULL, index, left, right)
     for c in _capitals(alphabet):
         kind = RARE if any(ch in rare for ch in c.lower()) else CAPITAL
         for family, _ in FAMILIES:
             for enc in encodings(c, family):
-                add(family, enc, kind)
+                add(family, enc, kind, text=c)
     for family, _ in FAMILIES:
         for enc in encodings("\u0130", family):
             add(family, enc, LONG)
-    return {f: (list(t), list(t.values())) for f, t in built.items()}
+    out: Tables = {}
+    for f, t in built.items():
+        patterns = list(t)
+        # (a pattern also met as ASCII, or as a kind other than rare, always counts: no needle)
+        out[f] = (patterns, list(t.values()), {i: needles[f][p] for i, p in enumerate(patterns)
+                                               if p in needles[f] and all(k == RARE for k, *_ in t[p])})
+    return out
 
 
 def _engine_version(name: str) -> str:

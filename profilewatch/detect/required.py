@@ -32,6 +32,38 @@ def required_literals(regex: re.Pattern) -> frozenset[str] | None:
     return frozenset(found) if found else None
 
 
+def holds_one_of(regex: re.Pattern, words: list[str]) -> bool:
+    """Does every text holding a match of ``regex`` hold one of ``words``?  (False when that
+    cannot be told from the parse tree: a word spread over several parts, a case-insensitive part.)"""
+    if regex.flags & re.IGNORECASE or not isinstance(regex.pattern, str) or not words:
+        return False
+    try:
+        tree = _p.parse(regex.pattern, regex.flags)
+    except Exception:
+        return False
+    return _covered(list(tree), [w for w in words if w])
+
+
+def _covered(items: list, words: list[str]) -> bool:
+    run: list[str] = []
+    for op, av in items + [(None, None)]:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run and any(w in "".join(run) for w in words):
+            return True  # every part of a sequence is in every match
+        run = []
+        if op is _c.SUBPATTERN and not av[1] & re.IGNORECASE and _covered(list(av[3]), words):
+            return True
+        if op is _c.BRANCH and all(_covered(list(b), words) for b in av[1]):
+            return True
+        if op in _REPEATS and av[0] >= 1 and _covered(list(av[2]), words):
+            return True
+        if op is _c.ASSERT and _covered(list(av[1]), words):
+            return True
+    return False
+
+
 def _best(candidates: list[set[str]]) -> set[str] | None:
     """The most selective requirement: literals of 4 characters or more, then the fewest."""
     if not candidates:

@@ -12,10 +12,12 @@ escape, a rare character) it is one of the term's literal spellings, and that pr
   into the term's own, one by one; more than ``MIXES`` mixes: the longest prefix with fewer,
   as a partial seed).  A Latin spelling needs a possible word boundary on each side;
 * ``PARTIAL``: a spelling's prefix followed by a *cut* (``CUTS``: whitespace, ``-``/``_``, the
-  start of a tag, entity or escape; inside a Latin word only a tag), or an escaped first
-  character (``&#32500;``, zero-padded, ``&#x7ef4;``, ``\\u7ef4``).  ``nxt`` holds the characters
-  the term goes on with: the text after the seed must reach one of them past cuts
-  (lexicon._continues);
+  start of a tag, entity or escape; between Latin words ``GAPS``: the same, but a space, ``_``
+  or ``-`` only before another cut), or an escaped first character (``&#32500;``, zero-padded,
+  ``&#x7ef4;``, ``\\u7ef4``).  ``nxt`` holds the characters the term goes on with: the text after
+  the seed must reach one of them past cuts (textgate._continues);
+* ``INWORD``: a prefix of a Latin spelling cut inside a word by a tag: the text must go on right
+  after inline tags (no space, no block tag: the HTML extractor breaks lines there);
 * ``RARE``: what the text layer turns into part of a term but which is rare in text: an
   invisible character, a space other than ``SPACES``, a compatibility character NFKC folds into
   a term's character (full-width and mathematical letters, Kangxi radicals, Arabic presentation
@@ -40,10 +42,13 @@ from functools import lru_cache
 
 from ..text.normalize import _INVISIBLE, _t2s, is_cjk
 
-WHOLE, PARTIAL, RARE = 0, 1, 2
+WHOLE, PARTIAL, RARE, INWORD = 0, 1, 2, 3  # INWORD: a partial seed cut inside a Latin word
 MIXES = 64  # Simplified/Traditional mixes of one spelling before its prefix stands in for them
 SPACES = (" ", "\n", "\r", "\t", "\u3000", "\xa0")  # whitespace common enough to be a cut (other spaces are rare)
-CUTS = SPACES + ("-", "_", "<", "&", "\\")  # what may follow a prefix of a term (CJK characters, words)
+CUTS = SPACES + ("-", "_", "<", "&", "\\")  # what may follow a prefix of a CJK term
+# between the words of a Latin term: a cut, but a space, "_" or "-" only before another one (alone, the
+# whole spellings hold it)
+GAPS = tuple(c for c in CUTS if c not in " _-") + tuple(j + c for j in " _-" for c in CUTS)
 IN_WORD = ("<",)  # what may cut a Latin word (invisibles, escapes and CDATA markers are rare)
 STARTS = "<&\\"  # a cut that starts a construct: the text goes on from it, not after it
 MARKERS = ("<![cdata[", "]]>", "&amp;#")  # rare constructs the text layer removes or decodes
@@ -215,8 +220,9 @@ def seeds(items: Iterable[tuple[str, bool, bool]]) -> dict[str, Entry]:
             table[seed] = [nxt, left, right, kind]
         elif slot[3] == kind == WHOLE:
             slot[1], slot[2] = slot[1] and left, slot[2] and right
-        elif slot[3] == kind == PARTIAL:
+        elif slot[3] in (PARTIAL, INWORD) and kind in (PARTIAL, INWORD):
             slot[0], slot[1] = slot[0] | nxt, slot[1] and left
+            slot[3] = INWORD if slot[3] == kind == INWORD else PARTIAL  # (a gap's test reads on past spaces)
         else:  # a whole spelling that is also a partial seed: a hit if it needs no boundary, else settled
             whole = slot if slot[3] == WHOLE else [nxt, left, right, kind]
             plain = RARE not in (slot[3], kind) and not whole[1] and not whole[2]
@@ -268,13 +274,13 @@ def _word_seeds(word: str, left: bool, right: bool, add, implied: bool) -> None:
         return  # one of its words is a gate word: that word's seeds reach every spelling
     for k in range(1, len(words)):
         for f in _joined(words[:k]):
-            for cut in CUTS:
+            for cut in GAPS:
                 add(f + cut, PARTIAL, frozenset(words[k][0]), left)
     for f in spellings:
         for i in range(1, len(f)):
             if f[i - 1].isalnum() and f[i].isalnum():
                 for cut in IN_WORD:
-                    add(f[:i] + cut, PARTIAL, frozenset(f[i]), left)
+                    add(f[:i] + cut, INWORD, frozenset(f[i]), left)
 
 
 def _implied(word: str, left: bool, right: bool, lone: dict[str, tuple[bool, bool]]) -> bool:

@@ -34,10 +34,11 @@ from functools import lru_cache
 
 import ahocorasick_rs
 
-from ..text.normalize import _t2s, fold_term
-from .required import required_literals
+from ..text.normalize import _INVISIBLE, _t2s, fold_term
+from .required import holds_one_of, required_literals
 from .rules import Pattern, RuleSet
-from .spellings import PARTIAL, RARE, STARTS, WHOLE, entity, fold, joiners, seeds
+from ..extract.html import _BLOCK, _CELL
+from .spellings import INWORD, PARTIAL, RARE, STARTS, WHOLE, entity, fold, joiners, seeds
 
 SETTLE = 256  # characters folded on each side of a rare hit
 WINDOWS = 8  # rare hits settled one by one before the whole text is folded (any())
@@ -45,18 +46,19 @@ _DROPPED = ("script", "style", "template", "!--", "/script", "/style", "/templat
 _MAX_TAGS = 16
 _NEXT_ESCAPE = re.compile(r"\\+u([0-9a-f]{4})|&#(\d{2,7});?|&#x([0-9a-f]{2,6});?")
 _ENTITY = re.compile(r"&([a-z][a-z0-9]{1,31});?")
+_TAG = re.compile(r"</?([a-z0-9]*)")
+_BREAKS = _BLOCK | _CELL  # tags the HTML extractor breaks text at
 _POSITION = operator.itemgetter(1, 2)  # matches in order of start, then end
 _CONTROL = re.compile(r"\\+[nrt]")  # a line break or tab written in a string literal
 _KEEP = frozenset("<>")  # decoded, these would make markup that was not there
 
 
 def pattern_anchors(p: Pattern) -> tuple[str, ...]:
-    """The words the gate looks for to give pattern ``p`` its chance: its ``anchors``, and every
-    literal the regex cannot match without that no anchor is part of (as ``*literal*``)."""
-    need = required_literals(p.regex)
-    words = [fold_term(a.strip("*")) for a in p.anchors]
-    missing = [lit for lit in sorted(need or ()) if lit.strip() and not any(w and w in lit for w in words)]
-    return tuple(p.anchors) + tuple(f"*{lit.strip()}*" for lit in missing)
+    """The words the gate looks for to give pattern ``p`` its chance: its ``anchors`` when every
+    match holds one, else also the literals the regex cannot match without (as ``*literal*``)."""
+    if holds_one_of(p.regex, [fold_term(a.strip("*")) for a in p.anchors]):
+        return tuple(p.anchors)
+    return tuple(p.anchors) + tuple(f"*{lit.strip()}*" for lit in sorted(required_literals(p.regex) or ()) if lit.strip())
 
 
 def _ascii_word(c: str) -> bool:
@@ -78,23 +80,25 @@ def _boundary(low: str, text: str | None, p: int) -> bool:
     return (a.islower() and b.isupper()) or (a.isupper() and b.isupper() and p + 1 < len(text) and text[p + 1].islower())
 
 
-def follows(low: str, start: int, stop: int, nxt: frozenset[str]) -> bool:
+def follows(low: str, start: int, stop: int, nxt: frozenset[str], kind: int = PARTIAL) -> bool:
     """The test of a partial seed ``low[start:stop]``: does the term go on after it?  An escaped
     first character must end where the seed does (``&#32500`` is not ``&#325001``); a seed ending
-    with the start of a tag, entity or escape is read from that start."""
+    with the start of a tag, entity or escape is read from that start; an ``INWORD`` seed only
+    past inline tags."""
     if low[start] in "&\\":
         m = _NEXT_ESCAPE.match(low, start)
         if m is None or not (m.end() == stop or (m.end() == stop + 1 and low[stop] == ";")):
             return False
         return _continues(low, m.end(), nxt)
-    return _continues(low, stop - 1 if low[stop - 1] in STARTS else stop, nxt)
+    return _continues(low, stop - 1 if low[stop - 1] in STARTS else stop, nxt, kind == INWORD)
 
 
-def _continues(low: str, p: int, nxt: frozenset[str]) -> bool:
+def _continues(low: str, p: int, nxt: frozenset[str], inword: bool = False) -> bool:
     """Does the raw text from ``p`` go on, past what the text layer removes between two
-    characters, with one of ``nxt``?  (Module docstring.)"""
+    characters (``inword``: between two letters of a word -- inline tags only), with one of
+    ``nxt``?  (Module docstring.)"""
     n = len(low)
-    skip = joiners()
+    skip = joiners() if not inword else frozenset()
     for _ in range(_MAX_TAGS):
         while p < n and low[p] in skip:
             p += 1
@@ -110,6 +114,8 @@ def _continues(low: str, p: int, nxt: frozenset[str]) -> bool:
             close = low.find(">", p, p + 1000)
             if close < 0:
                 return True
+            if inword and _TAG.match(low, p).group(1) in _BREAKS:
+                return False  # a block or cell: the extractor starts a new line
             p = close + 1
         elif c == "]" and low.startswith("]]>", p):
             p += 3
@@ -133,7 +139,7 @@ def _continues(low: str, p: int, nxt: frozenset[str]) -> bool:
                     end = p + 1 + got[1]
             if ch is None or ch in "&\\":
                 return True  # unclear, or escaped twice
-            if ch not in skip:
+            if ch not in skip and (not inword or ch not in _INVISIBLE):
                 return next_char_fits(ch.lower(), nxt)
             p = m.end() if m is not None else end
         else:
@@ -203,8 +209,8 @@ class Gate:
             if kind == WHOLE:
                 if right and stop < n and low[stop] != "s" and not _boundary(low, text, stop):
                     continue
-            elif kind == PARTIAL:
-                if not follows(low, start, stop, nxt):
+            elif kind == PARTIAL or kind == INWORD:
+                if not follows(low, start, stop, nxt, kind):
                     continue
             elif not settle:
                 continue
