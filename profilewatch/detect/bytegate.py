@@ -40,8 +40,8 @@ import sys
 
 from ..text.encoding import _BOMS, canonical, declared_charset
 from .bytesearch import ENGINES, has_hyperscan, load, save
-from .bytetables import (ASCII_COMPATIBLE, CACHE_VERSION, CAPITAL, CODEC, FULL, LONG, MULTIBYTE, PARTIAL, RARE,  # noqa: F401
-                         cache_key, tables)
+from .bytetables import (ASCII_COMPATIBLE, CACHE_VERSION, CAPITAL, CODEC, CONTEXT, FULL, LONG, MULTIBYTE, PARTIAL,  # noqa: F401
+                         RARE, cache_key, tables)
 from .rules import RuleSet
 from .spellings import INWORD, PARTIAL as _SEED_PARTIAL, joiners
 from .textgate import _BREAKS, _NEXT_ESCAPE, Gate, escaped_char, follows, next_char_fits
@@ -62,6 +62,7 @@ _STARTS = frozenset(b"<&\\")  # a seed ending with one starts a construct: read 
 _OPAQUE = frozenset("<]&\\")  # characters after a seed that the bytes test leaves to the text gate's
 _HEX = frozenset(b"0123456789abcdef")
 _ESCAPE_NEAR = re.compile(rb"&#|\\")
+_LONE_LETTER = re.compile(rb"[a-z]<")
 _TAG_BYTES = re.compile(rb"</?([a-z0-9]*)")
 _BREAK_BYTES = frozenset(t.encode() for t in _BREAKS)
 EXACT, LENIENT = 2, 1  # how sure a passed test is
@@ -85,29 +86,27 @@ class ByteGate:
         if cached is not None:
             self._tables, blobs = cached
             try:
-                self._engines = {f: ENGINES[name](p, blobs.get(f)) for f, (p, _, _) in self._tables.items()}
+                self._engines = {f: ENGINES[name](t.patterns, blobs.get(f)) for f, t in self._tables.items()}
             except Exception:  # a database of another Hyperscan build or CPU: compile it again
                 cached = None
         if cached is None:
             self._tables = tables(gate)
-            self._engines = {f: ENGINES[name](p) for f, (p, _, _) in self._tables.items()}
+            self._engines = {f: ENGINES[name](t.patterns) for f, t in self._tables.items()}
             save(key, self._tables, {f: e.blob() for f, e in self._engines.items()})
-        self.patterns = sum(len(p) for p, _, _ in self._tables.values())
+        self.patterns = sum(len(t.patterns) for f, t in self._tables.items() if f != "text")
         self.engine = name
         if name == "hyperscan":  # the text gate's own search over str, on UTF-8 bytes: same matches, faster
-            self._words = [next((w for _, w, _, _ in slots if w >= 0), -1) for slots in self._tables["utf8"][1]]
             gate.finder = self._text_matches
         # patterns that are only Latin seeds needing a boundary before them: inside a word (a
         # lower-case letter before a lower-case first letter, no escape in the unit) they cannot count
         self._inner = {f: frozenset(i for i, (p, slots) in enumerate(zip(pats, meta)) if slots and p[:1].isalpha()
                                     and all(k in (FULL, PARTIAL) and left for k, _, left, _ in slots))
-                       for f, (pats, meta, _) in self._tables.items()}
+                       for f, (pats, meta, _, _) in self._tables.items()}
 
     def _text_matches(self, low: str) -> list[tuple[int, int, int]]:
         """``(word index, start, stop)`` of every gate word in lower-cased ``low`` (char offsets)."""
         data = low.encode("utf-8", "surrogatepass")
-        words = self._words
-        found = [(words[pid], a, b) for pid, a, b in self._engines["utf8"].matches(data) if words[pid] >= 0]
+        found = self._engines["text"].matches(data)  # (its pattern i is the gate's word i)
         if not found or len(data) == len(low):
             return found  # ASCII: byte offsets are character offsets
         chars: dict[int, int] = {}
@@ -133,6 +132,8 @@ class ByteGate:
         family = self._family(data, charset)
         if family is None:
             return None
+        if family in CONTEXT and _LONE_LETTER.match(data[:5].lower(), next((len(b) for b, _ in _BOMS if data.startswith(b)), 0)):
+            return None  # (a one-letter in-word seed is searched with the byte before it: there is none)
         matches = self._engines[family].matches(data)
         if matches and family in _EXACT:
             inner = self._inner[family]  # "nation" inside "international": the text gate's own test, cheaply
@@ -144,13 +145,15 @@ class ByteGate:
                                                       and data[m[1]] in _LOWER and not _ESCAPE_NEAR.search(data, max(0, m[1] - 48), m[1]))]
         if not matches:
             return False
-        patterns, meta, needles = self._tables[family]
+        patterns, meta, needles, leads = self._tables[family]
         info = self.gate._info
         lowered = data.lower()
         exact = family in _EXACT
         windows: list[tuple[int, int]] = []
         rare: list[int] = []
         for pid, start, end in matches:
+            if pid in leads:
+                start += leads[pid]
             for kind, word, left, right in meta[pid]:
                 if kind == FULL or kind == PARTIAL:
                     got = _byte_boundary(data, lowered, start, family) if left and start > 0 else EXACT

@@ -83,27 +83,41 @@ def has_hyperscan() -> bool:
     return True
 
 
-# -- the compiled gate, cached between runs (building it costs about a second) ------------------
+# -- the compiled gates, cached between runs (building them costs about a second) -----------------
 
-def _cache_path(key: str) -> Path:
+def _cache_path(name: str) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "profilewatch" / f"bytegate-{key}.pickle"
+    return Path(base) / "profilewatch" / f"{name}.pickle"
 
 
-def load(key: str):
+def load_object(name: str):
+    """What :func:`save_object` kept under ``name``; None if missing or unreadable."""
     try:
-        with open(_cache_path(key), "rb") as fh:
-            tables, blobs = pickle.load(fh)
-        return tables, blobs
+        with open(_cache_path(name), "rb") as fh:
+            return pickle.load(fh)
     except Exception:  # missing, unreadable or from another version: build it again
         return None
 
 
-def save(key: str, tables, blobs: dict) -> None:
-    path = _cache_path(key)
+def save_object(name: str, obj) -> None:
+    path = _cache_path(name)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path) as fh:
-            pickle.dump((tables, {f: b for f, b in blobs.items() if b is not None}), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
     except OSError:
         pass  # a read-only home: build each time
+
+
+def load(key: str):
+    """The bytes gate's tables and engine blobs cached under ``key``; None if not there."""
+    got = load_object(f"bytegate-{key}")
+    try:
+        tables, blobs = got
+    except (TypeError, ValueError):
+        return None
+    return tables, blobs
+
+
+def save(key: str, tables, blobs: dict) -> None:
+    save_object(f"bytegate-{key}", (tables, {f: b for f, b in blobs.items() if b is not None}))

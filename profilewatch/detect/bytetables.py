@@ -29,6 +29,7 @@ import importlib.metadata
 import sys
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 from .spellings import INWORD as _SEED_INWORD, PARTIAL as _SEED_PARTIAL, RARE as _SEED_RARE
 from .textgate import Gate
@@ -39,13 +40,31 @@ FAMILIES = (("utf8", "utf-8"), ("gb", "gb18030"), ("big5", "cp950"), ("u16le", "
 CODEC = dict(FAMILIES)
 ASCII_COMPATIBLE = frozenset({"utf8", "gb", "big5", "latin"})
 MULTIBYTE = frozenset({"gb", "big5"})  # a byte after a lead byte may be an ASCII-range trail byte
-CACHE_VERSION = 2  # bump when the tables' meaning changes (2: seeds with kinds; RARE)
+CACHE_VERSION = 2  # bump when the tables' meaning changes (2: seeds with kinds, rare patterns, leads, "text")
 FULL, PARTIAL, CAPITAL, LONG, RARE = 0, 1, 2, 3, 4  # what a pattern hit means
 
-# per family: patterns, what a hit of each means, and for each rare pattern outside ASCII the text it
-# stands for (a hit counts only if that text is in the decoded unit: a two-byte pattern can match
-# across characters)
-Tables = dict[str, tuple[list[bytes], list[list[tuple[int, int, bool, bool]]], dict[int, str]]]
+# the bytes that may stand right before a word in UTF-8 and cp1252 (not a letter: a digit, an
+# ASCII sign or space, a byte of a non-ASCII character, the n/r/t of an escaped line break or tab)
+CONTEXT = {"utf8": [bytes((b,)) for b in range(0xC0) if not chr(b).isalpha()] + [b"\\n", b"\\r", b"\\t"],
+           "latin": [bytes((b,)) for b in range(0x100) if not chr(b).isascii() or not chr(b).isalpha()]
+           + [b"\\n", b"\\r", b"\\t"]}
+
+
+class Table(NamedTuple):
+    """One family's patterns and what a hit of each means."""
+
+    patterns: list[bytes]
+    meta: list[list[tuple[int, int, bool, bool]]]
+    needles: dict[int, str]
+    """Rare patterns outside ASCII -> the text they stand for: a hit counts only if the decoded
+    unit holds it (a two-byte pattern can match across two characters)."""
+    leads: dict[int, int]
+    """Patterns searched with the byte(s) before the seed (``CONTEXT``) -> how many: a one-letter
+    in-word seed (``e<``) stands at the start of a word, and ``e<`` alone matches every
+    ``name</td>``."""
+
+
+Tables = dict[str, Table]  # per family, and "text": the gate's words in UTF-8 (the text gate's own search)
 
 
 @lru_cache(maxsize=None)
@@ -100,17 +119,19 @@ def _capitals(alphabet: set[str]) -> list[str]:
 def tables(gate: Gate) -> Tables:
     """Per family: the byte patterns and, for each, what a hit means (module docstring)."""
     built: dict[str, dict[bytes, list[tuple[int, int, bool, bool]]]] = {f: {} for f, _ in FAMILIES}
-
     needles: dict[str, dict[bytes, str]] = {f: {} for f, _ in FAMILIES}
+    leads: dict[str, dict[bytes, int]] = {f: {} for f, _ in FAMILIES}
 
     def add(family: str, pattern: bytes, kind: int, word: int = -1, left: bool = False, right: bool = False,
-            text: str = "") -> None:
+            text: str = "", lead: int = 0) -> None:
         pattern = pattern.lower()
         slot = built[family].setdefault(pattern, [])
         if pattern and (kind, word, left, right) not in slot:
             slot.append((kind, word, left, right))
         if kind == RARE and not text.isascii():
             needles[family].setdefault(pattern, text)
+        if lead:
+            leads[family][pattern] = lead
 
     alphabet: set[str] = set()
     rare: set[str] = set()
@@ -124,6 +145,9 @@ def tables(gate: Gate) -> Tables:
                     add(family, enc, RARE, index, text=word)
                 elif family not in ASCII_COMPATIBLE and (left or right):
                     add(family, enc, CAPITAL, index)  # no byte-level boundary test in UTF-16: the text gate settles it
+                elif kind == _SEED_INWORD and left and len(word) == 2 and family in CONTEXT:
+                    for ctx in CONTEXT[family]:
+                        add(family, ctx + enc, PARTIAL, index, left, right, lead=len(ctx))
                 else:
                     add(family, enc, PARTIAL if kind in (_SEED_PARTIAL, _SEED_INWORD) else FULL, index, left, right)
     for c in _capitals(alphabet):
@@ -138,8 +162,12 @@ def tables(gate: Gate) -> Tables:
     for f, t in built.items():
         patterns = list(t)
         # (a pattern also met as ASCII, or as a kind other than rare, always counts: no needle)
-        out[f] = (patterns, list(t.values()), {i: needles[f][p] for i, p in enumerate(patterns)
-                                               if p in needles[f] and all(k == RARE for k, *_ in t[p])})
+        out[f] = Table(patterns, list(t.values()),
+                       {i: needles[f][p] for i, p in enumerate(patterns) if p in needles[f] and all(k == RARE for k, *_ in t[p])},
+                       {i: leads[f][p] for i, p in enumerate(patterns) if p in leads[f]})
+    kinds = {_SEED_RARE: RARE, _SEED_PARTIAL: PARTIAL, _SEED_INWORD: PARTIAL}
+    out["text"] = Table([w.encode("utf-8", "surrogatepass") for w in gate._words],
+                        [[(kinds.get(info[4], FULL), i, info[2], info[3])] for i, info in enumerate(gate._info)], {}, {})
     return out
 
 

@@ -33,9 +33,12 @@ term spread over more than ``lexicon.SETTLE`` characters around a rare character
 """
 from __future__ import annotations
 
+import hashlib
 import html.entities
+import importlib.metadata
 import itertools
 import math
+import sys
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -52,6 +55,7 @@ GAPS = tuple(c for c in CUTS if c not in " _-") + tuple(j + c for j in " _-" for
 IN_WORD = ("<",)  # what may cut a Latin word (invisibles, escapes and CDATA markers are rare)
 STARTS = "<&\\"  # a cut that starts a construct: the text goes on from it, not after it
 MARKERS = ("<![cdata[", "]]>", "&amp;#")  # rare constructs the text layer removes or decodes
+VERSION = 1  # bump when the seeds' meaning changes (they are cached on disk: cached_seeds)
 _CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0x20000, 0x2F800))
 
 # a seed's entry: (length, nxt, left, right, kind); left/right: a word boundary is needed there
@@ -137,13 +141,14 @@ def _compatible() -> list[tuple[str, str]]:
     """``(character, what normalisation makes of it)`` for every lower-case character outside
     ASCII and the CJK ideographs that NFKC changes or removes."""
     out = []
-    for code in range(0x80, 0x30000):
-        c = chr(code)
-        if 0xD800 <= code < 0xE000 or any(lo <= code < hi for lo, hi in _CJK_RANGES) or c.lower() != c:
-            continue
-        n = "" if c in _INVISIBLE else unicodedata.normalize("NFKC", c)
-        if n != c:
-            out.append((c, n))
+    gaps = [(0x80, 0xD800), (0xE000, 0x30000)]  # outside ASCII and the surrogates...
+    for lo, hi in _CJK_RANGES:  # ...and outside the ideographs
+        gaps = [(a, b) for a0, b0 in gaps for a, b in ((a0, min(b0, lo)), (max(a0, hi), b0)) if a < b]
+    for c in (chr(code) for a, b in gaps for code in range(a, b)):
+        if c.lower() == c:
+            n = "" if c in _INVISIBLE else unicodedata.normalize("NFKC", c)
+            if n != c:
+                out.append((c, n))
     folded = _t2s().convert("\n".join(n for _, n in out)).split("\n")
     if len(folded) == len(out):
         out = [(c, f) for (c, _), f in zip(out, folded)]
@@ -238,6 +243,25 @@ def seeds(items: Iterable[tuple[str, bool, bool]]) -> dict[str, Entry]:
     for seed in rare_seeds(alphabet):
         add(seed, RARE)
     return {s: (len(s), frozenset(v[0]) if v[0] is not None else None, v[1], v[2], v[3]) for s, v in table.items()}
+
+
+def cached_seeds(items: list[tuple[str, bool, bool]]) -> dict[str, Entry]:
+    """:func:`seeds`, kept on disk (building them takes a few tenths of a second) under a name
+    covering everything they are computed from: the items, this module's ``VERSION``, and the
+    versions of Python (its Unicode database, ``html.entities``) and OpenCC."""
+    from .bytesearch import load_object, save_object
+
+    try:
+        opencc_version = importlib.metadata.version("opencc")
+    except importlib.metadata.PackageNotFoundError:
+        opencc_version = "?"
+    key = hashlib.sha256(repr((VERSION, sys.version_info[:3], unicodedata.unidata_version, opencc_version,
+                               items)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    entries = load_object(f"seeds-{key}")
+    if not isinstance(entries, dict):
+        entries = seeds(items)
+        save_object(f"seeds-{key}", entries)
+    return entries
 
 
 def _ascii_word(c: str) -> bool:

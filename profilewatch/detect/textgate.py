@@ -38,7 +38,7 @@ from ..text.normalize import _INVISIBLE, _t2s, fold_term
 from .required import holds_one_of, required_literals
 from .rules import Pattern, RuleSet
 from ..extract.html import _BLOCK, _CELL
-from .spellings import INWORD, PARTIAL, RARE, STARTS, WHOLE, entity, fold, joiners, seeds
+from .spellings import INWORD, PARTIAL, RARE, STARTS, WHOLE, cached_seeds, entity, fold, joiners
 
 SETTLE = 256  # characters folded on each side of a rare hit
 WINDOWS = 8  # rare hits settled one by one before the whole text is folded (any())
@@ -47,6 +47,8 @@ _MAX_TAGS = 16
 _NEXT_ESCAPE = re.compile(r"\\+u([0-9a-f]{4})|&#(\d{2,7});?|&#x([0-9a-f]{2,6});?")
 _ENTITY = re.compile(r"&([a-z][a-z0-9]{1,31});?")
 _TAG = re.compile(r"</?([a-z0-9]*)")
+_LETTER = re.compile("[a-z]")
+_ESCAPED = re.compile(r"\\[nrt]$")  # an escaped line break or tab right before: a separator
 _BREAKS = _BLOCK | _CELL  # tags the HTML extractor breaks text at
 _POSITION = operator.itemgetter(1, 2)  # matches in order of start, then end
 _CONTROL = re.compile(r"\\+[nrt]")  # a line break or tab written in a string literal
@@ -183,7 +185,7 @@ class Gate:
         for p in rules.patterns:  # a pattern is reached through its anchor words ("*" = inside a word)
             for a in pattern_anchors(p):
                 items.append((fold_term(a.strip("*")), not a.startswith("*"), not a.endswith("*")))
-        entries = seeds(items)
+        entries = cached_seeds(items)
         self._words = sorted(entries)  # (a stable order: the bytes gate caches its tables by it)
         self._info = [entries[w] for w in self._words]
         self._ac = ahocorasick_rs.AhoCorasick(self._words)
@@ -206,6 +208,9 @@ class Gate:
             _, nxt, left, right, kind = info[index]
             if kind != RARE and left and start > 0 and not _boundary(low, text, start):
                 continue
+            if kind == INWORD and stop - start == 2 and left and start > 0 and _LETTER.match(low, start - 1) \
+                    and not _ESCAPED.search(low, max(0, start - 10), start):
+                continue  # (a one-letter in-word seed starts a word: not after a letter, camel case or not)
             if kind == WHOLE:
                 if right and stop < n and low[stop] != "s" and not _boundary(low, text, stop):
                     continue
