@@ -278,6 +278,12 @@ MARKED_UP = [  # inside HTML (named entities, inline tags) or XML (CDATA): what 
     ("html", "collective <b>action</b>"), ("html", "ou&iuml;ghour"), ("html", "政&nbsp治倾向"), ("html", "维<b>吾</b>尔"),
     ("html", "政<b>治</b>倾向"), ("html", "E<span>thnicity</span>"), ("xml", "政<![CDATA[治倾]]>向"),
     ("xml", "<![CDATA[政治]]>倾向"), ("xml", "Uy<![CDATA[ghur]]>"), ("xml", "政&#27835;<!-- x -->倾向"),
+    ("html", "U<b>yghur</b>"), ("html", "<b>U</b>yghur"), ("html", "3U<i>yghur</i>"), ("html", "&nbspUyghur"),
+    ("html", "x&nbsp;E<b>thnicity</b>"), ("html", "\\nU<b>yghur</b>"),
+]
+LIMITS = [  # what the gates do not see (profilewatch/detect/spellings.py, "Limits"): documented, so tested
+    ("html", "xU<b>yghur</b>"),  # a first letter cut off by a tag right after a lower-case letter (camel case)
+    ("text", "&#x2f08;种"),  # an escape of a compatibility character (⼈, a Kangxi radical: 人种)
 ]
 
 
@@ -311,6 +317,12 @@ def test_terms_with_an_escape_inside_pass(gates, raw):
 
 @pytest.mark.parametrize("kind,raw", MARKED_UP)
 def test_terms_cut_by_entities_tags_and_cdata_pass(gates, kind, raw):
+    _all_codecs(gates, raw, kind)
+
+
+@pytest.mark.parametrize("kind,raw", LIMITS)
+@pytest.mark.xfail(strict=True, reason="a documented limit of the gates")
+def test_documented_limits_are_still_limits(gates, kind, raw):
     _all_codecs(gates, raw, kind)
 
 

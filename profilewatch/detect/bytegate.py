@@ -61,7 +61,8 @@ _NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode())
 _STARTS = frozenset(b"<&\\")  # a seed ending with one starts a construct: read by the text gate's test
 _OPAQUE = frozenset("<]&\\")  # characters after a seed that the bytes test leaves to the text gate's
 _HEX = frozenset(b"0123456789abcdef")
-_ESCAPE_NEAR = re.compile(rb"&#|\\")
+_ENTITY_END = re.compile(rb"&[a-z0-9]{2,8}\Z", re.I)  # (every entity HTML reads without its ";" is such)
+_ESCAPE_NEAR = re.compile(rb"&#|\\|&[a-z0-9]{2,8}\Z", re.I)
 _LONE_LETTER = re.compile(rb"[a-z]<")
 _TAG_BYTES = re.compile(rb"</?([a-z0-9]*)")
 _BREAK_BYTES = frozenset(t.encode() for t in _BREAKS)
@@ -137,7 +138,7 @@ class ByteGate:
         matches = self._engines[family].matches(data)
         if matches and family in _EXACT:
             inner = self._inner[family]  # "nation" inside "international": the text gate's own test, cheaply
-            if b"&#" not in data and b"\\" not in data:
+            if b"&" not in data and b"\\" not in data:
                 matches = [m for m in matches if not (m[0] in inner and m[1] and data[m[1] - 1] in _LOWER
                                                       and data[m[1]] in _LOWER)]
             else:  # (an escape just before may decode to a separator: _byte_boundary's test)
@@ -288,8 +289,8 @@ def _byte_boundary(data: bytes, low: bytes, p: int, family: str) -> int:
     if family in MULTIBYTE and p >= 2 and data[p - 2] >= 0x80:
         return LENIENT  # data[p - 1] may be a trail byte of a two-byte character
     back = low[max(0, p - 48):p]
-    if b"&#" in back or b"\\" in back:
-        return LENIENT  # an escape may end here and decode to a separator
+    if b"&#" in back or b"\\" in back or _ENTITY_END.search(low, max(0, p - 9), p):
+        return LENIENT  # an escape (or an entity without its ";") may end here and decode to a separator
     if a in _UPPER and b in _UPPER and p + 1 < len(data) and data[p + 1] >= 0x80:
         return LENIENT  # a non-ASCII lower-case letter may follow
     return 0

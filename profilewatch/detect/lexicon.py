@@ -18,7 +18,6 @@ import ahocorasick_rs
 from ..text.normalize import is_cjk
 from .required import required_literals
 from .rules import RuleSet, Term
-from .spellings import surface_forms  # noqa: F401 - the gate's whole spellings, for tools (benchmarks/common.py)
 from .textgate import Gate  # noqa: F401 - the gate, where it always was
 
 

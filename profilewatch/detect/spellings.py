@@ -26,10 +26,17 @@ escape, a rare character) it is one of the term's literal spellings, and that pr
   text around it and searching that (lexicon.Gate._settled).
 
 Every table is derived from the text layer's own pieces (:mod:`profilewatch.text.normalize`,
-OpenCC, ``unicodedata``, ``html.entities``), so it follows their versions.  What the seeds do
-not reach (documented limits): an escape of a compatibility character (``&#65333;`` for ``Ｕ``),
-a Traditional character OpenCC converts only inside a phrase (``哩`` -> ``里`` in ``英哩``), and a
-term spread over more than ``lexicon.SETTLE`` characters around a rare character.
+OpenCC, ``unicodedata``, ``html.entities``), so it follows their versions.
+
+Limits -- spellings the seeds do not reach, so a term written so is missed (the text gate's
+contract holds within them; tests/test_bytegate_oracle.py tests that they are still limits):
+
+* an escape of a compatibility character (``&#x2f08;`` for the Kangxi radical ``⼈``);
+* a Traditional character OpenCC converts only inside a phrase (``哩`` -> ``里`` in ``英哩``);
+* a term spread over more than ``textgate.SETTLE`` characters around a rare character, or cut
+  by more than 16 tags (read as "may be": no miss) ;
+* a Latin term whose first letter alone is cut off by a tag right after a lower-case letter
+  (camel case, ``xU<b>yghur``): a one-letter in-word seed is looked for where a word starts.
 """
 from __future__ import annotations
 
@@ -116,14 +123,6 @@ def _joined(words: list[str]) -> list[str]:
     return [j.join(words) for j in ("", "_", "-", " ")]
 
 
-def surface_forms(term: str) -> set[str]:
-    """Whole raw (lower-cased) spellings of a normalised term (the WHOLE seeds; for tools such
-    as benchmarks/bench_scan.py that search for terms the way the gate does)."""
-    if any(is_cjk(c) for c in term):
-        return set(_mixes(term) or [term])
-    return set(_joined(term.split(" ")))
-
-
 def _escapes(c: str) -> list[str]:
     """Every spelling normalisation decodes to ``c`` (``&#NNNN;`` zero-padded to 7 digits,
     ``&#xHHHH;`` to 6, ``\\uXXXX``), lower-cased and without the optional ``;``."""
@@ -173,7 +172,7 @@ def _entities() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _legacy() -> frozenset[str]:
+def legacy() -> frozenset[str]:
     """Entities HTML decodes without their ``;``, even before letters (``&nbspx``: ``&nbsp`` and ``x``)."""
     return frozenset(name.lower() for name in html.entities.html5 if not name.endswith(";"))
 
@@ -184,7 +183,7 @@ def entity(name: str) -> tuple[str, int] | None:
     if value is not None:
         return value, len(name)
     for k in range(len(name) - 1, 1, -1):
-        if name[:k] in _legacy():
+        if name[:k] in legacy():
             return _entities()[name[:k]], k
     return None
 

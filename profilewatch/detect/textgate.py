@@ -38,7 +38,7 @@ from ..text.normalize import _INVISIBLE, _t2s, fold_term
 from .required import holds_one_of, required_literals
 from .rules import Pattern, RuleSet
 from ..extract.html import _BLOCK, _CELL
-from .spellings import INWORD, PARTIAL, RARE, STARTS, WHOLE, cached_seeds, entity, fold, joiners
+from .spellings import INWORD, PARTIAL, RARE, STARTS, WHOLE, cached_seeds, entity, fold, joiners, legacy
 
 SETTLE = 256  # characters folded on each side of a rare hit
 WINDOWS = 8  # rare hits settled one by one before the whole text is folded (any())
@@ -74,12 +74,17 @@ def _boundary(low: str, text: str | None, p: int) -> bool:
     a, b = low[p - 1], low[p]
     if not (_ascii_word(a) and _ascii_word(b)) or a.isdigit() != b.isdigit():
         return True
-    if "&#" in low[max(0, p - 10):p] or "\\" in low[max(0, p - 7):p]:
-        return True  # an escape may end here and decode to a separator
+    if "&#" in low[max(0, p - 10):p] or "\\" in low[max(0, p - 7):p] or _legacy_end().search(low, max(0, p - 9), p):
+        return True  # an escape (or an entity HTML reads without its ";": &nbspUyghur) may end here as a separator
     if text is None:
         return True
     a, b = text[p - 1], text[p]
     return (a.islower() and b.isupper()) or (a.isupper() and b.isupper() and p + 1 < len(text) and text[p + 1].islower())
+
+
+@lru_cache(maxsize=1)
+def _legacy_end() -> re.Pattern:
+    return re.compile("&(?:" + "|".join(sorted(legacy(), key=len, reverse=True)) + ")$")
 
 
 def follows(low: str, start: int, stop: int, nxt: frozenset[str], kind: int = PARTIAL) -> bool:
