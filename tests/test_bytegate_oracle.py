@@ -283,7 +283,7 @@ MARKED_UP = [  # inside HTML (named entities, inline tags) or XML (CDATA): what 
 ]
 LIMITS = [  # what the gates do not see (profilewatch/detect/spellings.py, "Limits"): documented, so tested
     ("html", "xU<b>yghur</b>"),  # a first letter cut off by a tag right after a lower-case letter (camel case)
-    ("text", "&#x2f08;种"),  # an escape of a compatibility character (⼈, a Kangxi radical: 人种)
+    ("text", "&#x02f08;种"),  # a zero-padded escape of a compatibility character (⼈, a Kangxi radical: 人种)
 ]
 
 

@@ -318,11 +318,11 @@ def _aligned(data: bytes, start: int, end: int, family: str) -> tuple[int | None
     return start, end
 
 
-def _holds_one(data: bytes, family: str, needles: list[str | None]) -> bool:
+def _holds_one(data: bytes, family: str, needles: list[frozenset[str] | None]) -> bool:
     """Does a rare hit count: an ASCII one (None) always, another when the unit decoded as the
-    text layer decodes it holds its text (not across two characters, nor in the BOM)?"""
+    text layer decodes it holds one of its texts (not across two characters, nor in the BOM)?"""
     if None in needles:
         return True
     bom = next((len(b) for b, _ in _BOMS if data.startswith(b)), 0)
     text = data[bom:].decode(CODEC[family], "ignore")
-    return any(n in text for n in set(needles))
+    return any(n in text for n in set().union(*needles))

@@ -40,7 +40,7 @@ FAMILIES = (("utf8", "utf-8"), ("gb", "gb18030"), ("big5", "cp950"), ("u16le", "
 CODEC = dict(FAMILIES)
 ASCII_COMPATIBLE = frozenset({"utf8", "gb", "big5", "latin"})
 MULTIBYTE = frozenset({"gb", "big5"})  # a byte after a lead byte may be an ASCII-range trail byte
-CACHE_VERSION = 2  # bump when the tables' meaning changes (2: seeds with kinds, rare patterns, leads, "text")
+CACHE_VERSION = 3  # bump when the tables' meaning changes (2-3: seeds with kinds, rare patterns and their texts, leads, "text")
 FULL, PARTIAL, CAPITAL, LONG, RARE = 0, 1, 2, 3, 4  # what a pattern hit means
 
 # the bytes that may stand right before a word in UTF-8 and cp1252 (not a letter: a digit, an
@@ -55,9 +55,10 @@ class Table(NamedTuple):
 
     patterns: list[bytes]
     meta: list[list[tuple[int, int, bool, bool]]]
-    needles: dict[int, str]
-    """Rare patterns outside ASCII -> the text they stand for: a hit counts only if the decoded
-    unit holds it (a two-byte pattern can match across two characters)."""
+    needles: dict[int, frozenset[str]]
+    """Rare patterns outside ASCII -> the texts they stand for (two, when byte-wise lower-casing
+    makes their bytes one pattern): a hit counts only if the decoded unit holds one (a two-byte
+    pattern can match across two characters)."""
     leads: dict[int, int]
     """Patterns searched with the byte(s) before the seed (``CONTEXT``) -> how many: a one-letter
     in-word seed (``e<``) stands at the start of a word, and ``e<`` alone matches every
@@ -119,7 +120,7 @@ def _capitals(alphabet: set[str]) -> list[str]:
 def tables(gate: Gate) -> Tables:
     """Per family: the byte patterns and, for each, what a hit means (module docstring)."""
     built: dict[str, dict[bytes, list[tuple[int, int, bool, bool]]]] = {f: {} for f, _ in FAMILIES}
-    needles: dict[str, dict[bytes, str]] = {f: {} for f, _ in FAMILIES}
+    needles: dict[str, dict[bytes, set[str]]] = {f: {} for f, _ in FAMILIES}
     leads: dict[str, dict[bytes, int]] = {f: {} for f, _ in FAMILIES}
 
     def add(family: str, pattern: bytes, kind: int, word: int = -1, left: bool = False, right: bool = False,
@@ -129,7 +130,7 @@ def tables(gate: Gate) -> Tables:
         if pattern and (kind, word, left, right) not in slot:
             slot.append((kind, word, left, right))
         if kind == RARE and not text.isascii():
-            needles[family].setdefault(pattern, text)
+            needles[family].setdefault(pattern, set()).add(text)
         if lead:
             leads[family][pattern] = lead
 
@@ -163,7 +164,8 @@ def tables(gate: Gate) -> Tables:
         patterns = list(t)
         # (a pattern also met as ASCII, or as a kind other than rare, always counts: no needle)
         out[f] = Table(patterns, list(t.values()),
-                       {i: needles[f][p] for i, p in enumerate(patterns) if p in needles[f] and all(k == RARE for k, *_ in t[p])},
+                       {i: frozenset(needles[f][p]) for i, p in enumerate(patterns)
+                        if p in needles[f] and all(k == RARE for k, *_ in t[p])},
                        {i: leads[f][p] for i, p in enumerate(patterns) if p in leads[f]})
     kinds = {_SEED_RARE: RARE, _SEED_PARTIAL: PARTIAL, _SEED_INWORD: PARTIAL}
     out["text"] = Table([w.encode("utf-8", "surrogatepass") for w in gate._words],

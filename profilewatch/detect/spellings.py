@@ -31,7 +31,7 @@ OpenCC, ``unicodedata``, ``html.entities``), so it follows their versions.
 Limits -- spellings the seeds do not reach, so a term written so is missed (the text gate's
 contract holds within them; tests/test_bytegate_oracle.py tests that they are still limits):
 
-* an escape of a compatibility character (``&#x2f08;`` for the Kangxi radical ``⼈``);
+* a zero-padded escape of a compatibility character (``&#x02f08;`` for the Kangxi radical ``⼈``);
 * a Traditional character OpenCC converts only inside a phrase (``哩`` -> ``里`` in ``英哩``);
 * a term spread over more than ``textgate.SETTLE`` characters around a rare character, or cut
   by more than 16 tags (read as "may be": no miss) ;
@@ -62,7 +62,7 @@ GAPS = tuple(c for c in CUTS if c not in " _-") + tuple(j + c for j in " _-" for
 IN_WORD = ("<",)  # what may cut a Latin word (invisibles, escapes and CDATA markers are rare)
 STARTS = "<&\\"  # a cut that starts a construct: the text goes on from it, not after it
 MARKERS = ("<![cdata[", "]]>", "&amp;#")  # rare constructs the text layer removes or decodes
-VERSION = 1  # bump when the seeds' meaning changes (they are cached on disk: cached_seeds)
+VERSION = 2  # bump when the seeds' meaning changes (they are cached on disk: cached_seeds)
 _CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0x20000, 0x2F800))
 
 # a seed's entry: (length, nxt, left, right, kind); left/right: a word boundary is needed there
@@ -123,13 +123,13 @@ def _joined(words: list[str]) -> list[str]:
     return [j.join(words) for j in ("", "_", "-", " ")]
 
 
-def _escapes(c: str) -> list[str]:
+def _escapes(c: str, padded: bool = True) -> list[str]:
     """Every spelling normalisation decodes to ``c`` (``&#NNNN;`` zero-padded to 7 digits,
-    ``&#xHHHH;`` to 6, ``\\uXXXX``), lower-cased and without the optional ``;``."""
+    ``&#xHHHH;`` to 6 -- or not padded --, ``\\uXXXX``), lower-cased and without the optional ``;``."""
     n = ord(c)
     dec, hexa = str(n), format(n, "x")
-    out = ["&#" + dec.zfill(w) for w in range(max(2, len(dec)), 8)]
-    out += ["&#x" + hexa.zfill(w) for w in range(max(2, len(hexa)), 7)]
+    out = ["&#" + dec.zfill(w) for w in range(max(2, len(dec)), 8 if padded else max(2, len(dec)) + 1)]
+    out += ["&#x" + hexa.zfill(w) for w in range(max(2, len(hexa)), 7 if padded else max(2, len(hexa)) + 1)]
     if n < 0x10000:
         out.append(f"\\u{n:04x}")
     return out
@@ -201,6 +201,9 @@ def rare_seeds(alphabet: set[str]) -> set[str]:
     for c in {c for c in alphabet if not is_cjk(c) and not c.isspace()} | {c for c in chars if fold(c).strip() == ""}:
         for case in {c, c.upper()} if len(c.upper()) == 1 else {c}:
             out.update(_escapes(case))
+    for c in chars:  # (JSON writes every character outside ASCII as \uXXXX; zero-padded escapes of these: a limit)
+        for case in {c, c.upper()} if len(c.upper()) == 1 else {c}:
+            out.update(_escapes(case, padded=False))
     for name, value in _entities().items():
         if value not in spaces and counts("".join(fold(ch) for ch in value.lower())):
             out.add("&" + name)

@@ -18,8 +18,8 @@ The automaton holds the seeds of :mod:`.spellings`; a hit counts once checked:
   character the term can continue with (a tag whose content extraction drops -- script, style,
   template, comment -- and anything unclear count as yes);
 * a rare seed is settled: the ``SETTLE`` characters around it are folded as the text layer would
-  (CDATA markers dropped, rare characters by NFKC, escapes and named entities decoded, twice)
-  and the other seeds are searched in that.  Past ``WINDOWS`` rare hits, :meth:`Gate.any` folds the whole
+  (CDATA markers dropped as XML does, or the section as HTML does; rare characters by NFKC,
+  escapes and named entities decoded, twice) and the other seeds are searched in that.  Past ``WINDOWS`` rare hits, :meth:`Gate.any` folds the whole
   text once instead.
 
 All tests look only at the raw characters around the hit and err towards passing.
@@ -42,11 +42,12 @@ from .spellings import INWORD, PARTIAL, RARE, STARTS, WHOLE, cached_seeds, entit
 
 SETTLE = 256  # characters folded on each side of a rare hit
 WINDOWS = 8  # rare hits settled one by one before the whole text is folded (any())
-_DROPPED = ("script", "style", "template", "!--", "/script", "/style", "/template")
+_DROPPED = ("script", "style", "template", "!--", "/script", "/style", "/template", "![cdata[")
 _MAX_TAGS = 16
 _NEXT_ESCAPE = re.compile(r"\\+u([0-9a-f]{4})|&#(\d{2,7});?|&#x([0-9a-f]{2,6});?")
 _ENTITY = re.compile(r"&([a-z][a-z0-9]{1,31});?")
 _TAG = re.compile(r"</?([a-z0-9]*)")
+_CDATA_COMMENT = re.compile(r"<!\[cdata\[[^>]*>?")
 _LETTER = re.compile("[a-z]")
 _ESCAPED = re.compile(r"\\[nrt]$")  # an escaped line break or tab right before: a separator
 _BREAKS = _BLOCK | _CELL  # tags the HTML extractor breaks text at
@@ -113,11 +114,8 @@ def _continues(low: str, p: int, nxt: frozenset[str], inword: bool = False) -> b
             return True
         c = low[p]
         if c == "<":
-            if low.startswith("![cdata[", p + 1):
-                p += 9
-                continue
             if low.startswith(_DROPPED, p + 1):
-                return True
+                return True  # (and CDATA: XML reads on inside it, HTML drops it as a comment)
             close = low.find(">", p, p + 1000)
             if close < 0:
                 return True
@@ -209,6 +207,7 @@ class Gate:
         found = self.finder(low) if self.finder is not None else sorted(
             self._ac.find_matches_as_indexes(low, overlapping=True), key=_POSITION)  # (the finder's order)
         rare = 0
+        whole: bool | None = None  # the whole text folded, once past WINDOWS rare hits (any())
         for index, start, stop in found:
             _, nxt, left, right, kind = info[index]
             if kind != RARE and left and start > 0 and not _boundary(low, text, start):
@@ -227,19 +226,26 @@ class Gate:
             else:
                 rare += 1
                 if rare > WINDOWS and not everywhere:
-                    if self._settled(low, 0, n):
-                        yield start
-                    return  # (the whole text folded holds nothing: nor does any window of it)
-                if not self._settled(low, max(0, start - SETTLE), stop + SETTLE):
+                    if whole is None:
+                        whole = self._settled(low, 0, n)
+                    if not whole:
+                        continue  # (nor any window of it: only the other seeds are left to test)
+                elif not self._settled(low, max(0, start - SETTLE), stop + SETTLE):
                     continue
             yield start
 
     def _settled(self, low: str, start: int, end: int) -> bool:
         """The other seeds over ``low[start:end]`` folded as the text layer would fold it."""
-        folded = low[start:end].replace("<![cdata[", "").replace("]]>", "")  # CDATA markers: the text is the element's
-        for _ in range(2):  # what one pass decodes may spell an escape (&amp;#1091; in HTML): a second pass
-            folded = self._foldable.sub(_fold_match, folded)
-        return any(True for _ in self._verified(folded, None, settle=False))
+        window = low[start:end]
+        readings = [window.replace("<![cdata[", "").replace("]]>", "")]  # XML: a CDATA section's text is the element's
+        if "<![cdata[" in window:
+            readings.append(_CDATA_COMMENT.sub("", window))  # HTML: a comment, to its first ">"
+        for folded in readings:
+            for _ in range(2):  # what one pass decodes may spell an escape (&amp;#1091; in HTML): a second pass
+                folded = self._foldable.sub(_fold_match, folded)
+            if any(True for _ in self._verified(folded, None, settle=False)):
+                return True
+        return False
 
     def hits(self, raw_lower: str, text: str | None = None) -> list[int]:
         """Start positions of gate hits in lower-cased raw text (``text``: the same text before
