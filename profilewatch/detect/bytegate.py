@@ -6,7 +6,7 @@ Contract (stable; the WARC reader and the scanner rely on it)::
     gate = build_gate(rules)                  # or ByteGate(Gate(rules)) to share a text Gate
     gate.maybe(data: bytes, charset: str | None = None) -> bool
 
-``maybe`` returns False only when the text gate (:class:`~profilewatch.detect.lexicon.Gate`) would
+``maybe`` returns False only when the text gate (:class:`~profilewatch.detect.textgate.Gate`) would
 find nothing in ``data`` decoded as the text layer decodes it
 (:func:`profilewatch.text.encoding.decode_counted` with the same ``charset``, e.g. an HTTP
 header's).  Findings of a text format (plain text, source code, Markdown, CSV, JSON, HTML, XML, a
@@ -14,7 +14,10 @@ WARC record's payload after transfer and content decoding) need a text-gate hit 
 decoded text, so a False unit has no findings: it is accounted for (unit record, sha256) and not
 decoded, parsed or normalised.  True means "decode and look": it is also the answer whenever the
 bytes cannot be judged cheaply (an encoding outside the list below, undeclared bytes that are
-not UTF-8, a UTF-32 BOM, a Turkish dotted capital I, whose lower case is two characters).
+not UTF-8, a UTF-32 BOM, a Turkish dotted capital I, whose lower case is two characters, a rare
+character or escape the text gate settles by folding the text around it, a one-letter in-word
+seed at the very start).  :meth:`ByteGate.verdict` tells the two Trues apart: True is a hit the
+text gate passes too (certain), None "may be".
 Never call it for formats whose text is not a transcoding of their bytes (compressed data, PDF,
 Office parts, images, archives): the scanner gates only its text formats.
 
@@ -29,9 +32,13 @@ before a hit in GB18030/Big5 may be a trail byte, so it counts as a boundary unl
 byte precedes it); a whole CJK spelling counts at once; a partial seed counts when the
 character after it, read on the bytes (an ordinary character or escape right after it) or by
 the text gate's own test on the text decoded after it (cuts, tags, entities), is one the term
-goes on with; a rare seed (an invisible character, a compatibility character, an escape of a
-letter) that starts on a character boundary leaves the unit to the text gate (None); a capital
-is settled by the text gate over the decoded bytes around it, cut at character boundaries.
+goes on with (a one-letter seed cut inside a word by a tag, ``e<``, is searched in UTF-8 and
+cp1252 with the byte before it: ``name</td>`` is no word start); a rare seed (an invisible
+character, a compatibility character, an escape of a letter) that the decoded unit holds --
+not a two-byte pattern matched across two characters -- leaves the unit to the text gate
+(None); a capital is settled by the text gate over the decoded bytes around it, cut at
+character boundaries.  The matches of both engines are sorted by start, then end, so every
+answer is the same whichever engine gives them.
 """
 from __future__ import annotations
 

@@ -17,12 +17,17 @@ The automaton holds the seeds of :mod:`.spellings`; a hit counts once checked:
   ``-``/``_``, tags, CDATA markers, entities and escapes that decode to any of those, with a
   character the term can continue with (a tag whose content extraction drops -- script, style,
   template, comment -- and anything unclear count as yes);
+* an in-word seed (a Latin word cut by a tag) needs the word to go on right after inline tags
+  (no space, no block or cell tag, where the HTML extractor breaks lines); cut after its first
+  letter, it needs no letter before it;
 * a rare seed is settled: the ``SETTLE`` characters around it are folded as the text layer would
   (CDATA markers dropped as XML does, or the section as HTML does; rare characters by NFKC,
   escapes and named entities decoded, twice) and the other seeds are searched in that.  Past ``WINDOWS`` rare hits, :meth:`Gate.any` folds the whole
   text once instead.
 
-All tests look only at the raw characters around the hit and err towards passing.
+All tests look only at the raw characters around the hit and err towards passing.  A rule
+pattern is reached through its anchors, kept only if every match of its regex holds one
+(:func:`pattern_anchors`; else the literals it cannot match without are added).
 """
 from __future__ import annotations
 
