@@ -22,8 +22,9 @@ The automaton holds the seeds of :mod:`.spellings`; a hit counts once checked:
   letter, it needs no letter before it;
 * a rare seed is settled: the ``SETTLE`` characters around it are folded as the text layer would
   (CDATA markers dropped as XML does, or the section as HTML does; rare characters by NFKC,
-  escapes and named entities decoded, twice) and the other seeds are searched in that.  Past ``WINDOWS`` rare hits, :meth:`Gate.any` folds the whole
-  text once instead.
+  escapes and named entities decoded, twice) and the other seeds are searched in that.  Past
+  ``WINDOWS`` rare hits the whole text is folded once instead (and :meth:`Gate.hits` gives every
+  later rare hit as a position, when the folded text holds a term).
 
 All tests look only at the raw characters around the hit and err towards passing.  A rule
 pattern is reached through its anchors, kept only if every match of its regex holds one
@@ -205,6 +206,7 @@ class Gate:
         text (the bytes gate installs Hyperscan's); None: the Aho-Corasick automaton above."""
 
     def _verified(self, low: str, text: str | None, settle: bool = True, everywhere: bool = False) -> Iterator[int]:
+        """Start of every checked hit (module docstring); ``everywhere``: of every hit, not the first one only."""
         if text is not None and len(text) != len(low):
             text = None
         n = len(low)
@@ -230,11 +232,15 @@ class Gate:
                 continue
             else:
                 rare += 1
-                if rare > WINDOWS and not everywhere:
+                if rare > WINDOWS:
                     if whole is None:
                         whole = self._settled(low, 0, n)
                     if not whole:
                         continue  # (nor any window of it: only the other seeds are left to test)
+                    if not everywhere:
+                        yield start
+                        return
+                    # hits(): every rare hit from here on is a position (regions may be wider than needed)
                 elif not self._settled(low, max(0, start - SETTLE), stop + SETTLE):
                     continue
             yield start
