@@ -278,7 +278,7 @@ MARKED_UP = [  # inside HTML (named entities, inline tags) or XML (CDATA): what 
     ("html", "collective <b>action</b>"), ("html", "ou&iuml;ghour"), ("html", "政&nbsp治倾向"), ("html", "维<b>吾</b>尔"),
     ("html", "政<b>治</b>倾向"), ("html", "E<span>thnicity</span>"), ("xml", "政<![CDATA[治倾]]>向"),
     ("xml", "<![CDATA[政治]]>倾向"), ("xml", "Uy<![CDATA[ghur]]>"), ("xml", "政&#27835;<!-- x -->倾向"),
-    ("html", "U<b>yghur</b>"), ("html", "<b>U</b>yghur"), ("html", "3U<i>yghur</i>"), ("html", "&nbspUyghur"),
+    ("html", "U<b>yghur</b>"), ("html", "<b>U</b>yghur"), ("html", "3U<i>yghur</i>"), ("html", "&nbspuyghur"),
     ("html", "x&nbsp;E<b>thnicity</b>"), ("html", "\\nU<b>yghur</b>"),
 ]
 LIMITS = [  # what the gates do not see (profilewatch/detect/spellings.py, "Limits"): documented, so tested
