@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = cpu()
             verdicts[name] = [g.verdict(d) for d in datas]
             runs[name].append(cpu() - t0)
-            families = [g._family(d, None) for d in datas]
+            families = [g._family(d, None)[0] for d in datas]
             t0 = cpu()
             hits[name] = sum(len(g._engines[f].matches(d)) for f, d in zip(families, datas) if f is not None)
             bare[name].append(cpu() - t0)

@@ -4,24 +4,29 @@ Usage: python benchmarks/bench_memory.py [--sizes 50,100] [--office MB [--kinds 
 
 For each size N (MB), a one-page PDF whose text content stream inflates to N MB is scanned by
 ``profilewatch.scan`` in a child process, and, as the real alternative, given to pypdf's
-``page.extract_text()`` directly.  Each child reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss``.
+``page.extract_text()`` directly.  Each child reports its peak RSS: ``VmHWM`` from ``/proc/self/status``
+(its own high-water mark since exec) where there is one, else ``getrusage(RUSAGE_SELF).ru_maxrss``
+(which Linux carries over exec from the parent at fork: a big parent inflates it).
 Also: 300 MB of zeros with a claim at the end (binary strings, streamed), and with ``--office MB``
 a DOCX whose ``word/document.xml``, an XLSX whose sheet, a PPTX whose one slide and an ODT whose
 ``content.xml`` unpack to MB megabytes (just under ``max_member_bytes``, 256 MB), the claim in the
-last paragraph / row / shape (``--kinds`` picks some of them).
+last paragraph / row / shape (``--kinds`` picks some of them; also ``docx-node``, one text node of
+MB megabytes, and ``xlsx-shared``, a shared-strings table of MB megabytes).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import zipfile
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from office_package import write_office  # noqa: E402
 from pdf_bomb import inflating_pdf  # noqa: E402
 
 CLAIM = "The camera estimates each visitor's ethnicity from the face."
@@ -34,13 +39,19 @@ if sys.argv[1] == "profilewatch":
     limits = Limits(unit_seconds=float(sys.argv[3])) if len(sys.argv) > 3 else Limits()
     recs = [r.to_dict() for r in profilewatch.scan([sys.argv[2]], limits=limits)]
     out = {"findings": sum(r["type"] == "finding" for r in recs),
-           "errors": [r["reason"] for r in recs if r["type"] == "error"]}
+           "errors": [r["reason"] + (f"/{r['limit']}" if r.get("limit") else "") for r in recs if r["type"] == "error"]}
 else:
     import pypdf
     text = pypdf.PdfReader(sys.argv[2]).pages[0].extract_text()
     out = {"chars": len(text)}
 out["seconds"] = round(time.perf_counter() - t, 2)
-out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB; Linux keeps it across exec (the parent's at fork)
+try:
+    with open("/proc/self/status") as fh:  # VmHWM: this process's own high-water mark since exec
+        peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
+out["peak_rss_mb"] = round(peak / 1024, 1)
 print(json.dumps(out))
 """
 
@@ -51,89 +62,47 @@ def child(tool: str, path: Path, unit_seconds: float | None = None) -> dict:
     return json.loads(run.stdout) if run.returncode == 0 else {"failed": run.stderr[-300:]}
 
 
-_PML = ('xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
-        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
-_ODF = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+def _filler(mb: int, row: str) -> Iterator[str]:
+    """``row`` formatted with i = 1, 2, ... until about ``mb`` MB are given."""
+    written, i = 0, 0
+    while written < (mb << 20):
+        i += 1
+        text = row.format(i=i)
+        written += len(text)
+        yield text
 
 
-def _write_part(zf: zipfile.ZipFile, part: str, head: str, row: str, last: str, tail: str, mb: int) -> None:
-    """``head``, ``row`` formatted with i = 1, 2, ... until ``mb`` MB are written, ``last``, ``tail``."""
-    with zf.open(part, "w", force_zip64=True) as fh:
-        fh.write(head.encode())
-        written, i, block = 0, 0, []
-        while written < (mb << 20):
-            i += 1
-            block.append(row.format(i=i))
-            if len(block) == 10000:
-                data = "".join(block).encode()
-                fh.write(data)
-                written += len(data)
-                block = []
-        fh.write(("".join(block) + last + tail).encode())
-
-
-def _slides_or_odt(path: Path, kind: str, mb: int) -> None:
-    """A PPTX whose one slide part, or an ODT whose content.xml, unpacks to about ``mb`` MB (the
-    claim in the last shape / paragraph)."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        if kind == "odt":
-            zf.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
-            para = "<text:p>{}</text:p>"
-            _write_part(zf, "content.xml", f"<office:document-content {_ODF}><office:body><office:text>",
-                        "<text:list><text:list-item>" + para.format("Maintenance log line {i}: lenses cleaned.")
-                        + "</text:list-item></text:list>", para.format(CLAIM),
-                        "</office:text></office:body></office:document-content>", mb)
-            return
-        rels = '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{}</Relationships>'
-        zf.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                    '<Default Extension="xml" ContentType="application/xml"/></Types>')
-        zf.writestr("ppt/presentation.xml", f'<p:presentation {_PML}><p:sldIdLst><p:sldId id="256" r:id="rId1"/>'
-                    '</p:sldIdLst></p:presentation>')
-        zf.writestr("ppt/_rels/presentation.xml.rels", rels.format(
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" '
-            'Target="slides/slide1.xml"/>'))
-        shape = ('<p:sp><p:nvSpPr><p:cNvPr id="{i}" name="Box {i}"/></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/>'
-                 '<a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>')
-        _write_part(zf, "ppt/slides/slide1.xml", f"<p:sld {_PML}><p:cSld><p:spTree>",
-                    shape.replace("{text}", "Maintenance log line {i}: lenses cleaned."),
-                    shape.format(i=0, text=CLAIM), "</p:spTree></p:cSld></p:sld>", mb)
+_ROWS = {
+    "docx": ("<w:p><w:r><w:t>Maintenance log line {i}: lenses cleaned.</w:t></w:r></w:p>",
+             f"<w:p><w:r><w:t>{CLAIM}</w:t></w:r></w:p>"),
+    "xlsx": ('<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>inventory row {i}</t></is></c></row>',
+             f'<row><c t="inlineStr"><is><t>{CLAIM}</t></is></c></row>'),
+    "pptx": ('<p:sp><p:nvSpPr><p:cNvPr id="{i}" name="Box {i}"/></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/>'
+             '<a:p><a:r><a:t>Maintenance log line {i}: lenses cleaned.</a:t></a:r></a:p></p:txBody></p:sp>',
+             f'<p:sp><p:txBody><a:bodyPr/><a:p><a:r><a:t>{CLAIM}</a:t></a:r></a:p></p:txBody></p:sp>'),
+    "odt": ("<text:list><text:list-item><text:p>Maintenance log line {i}: lenses cleaned.</text:p></text:list-item>"
+            "</text:list>", f"<text:p>{CLAIM}</text:p>"),
+}
 
 
 def _office(path: Path, kind: str, mb: int) -> None:
-    """A DOCX, XLSX, PPTX or ODT whose main part unpacks to about ``mb`` MB; the claim comes last."""
-    if kind in ("pptx", "odt"):
-        return _slides_or_odt(path, kind, mb)
-    if kind == "docx":
-        part, ctype = "word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-        head = '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
-        row, tail = "<w:p><w:r><w:t>Maintenance log line {i}: lenses cleaned.</w:t></w:r></w:p>", "</w:body></w:document>"
-        last = f"<w:p><w:r><w:t>{CLAIM}</w:t></w:r></w:p>"
-    else:
-        part, ctype = "xl/worksheets/sheet1.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-        head = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        row, tail = '<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>inventory row {i}</t></is></c></row>', "</sheetData></worksheet>"
-        last = f'<row><c t="inlineStr"><is><t>{CLAIM}</t></is></c></row>'
-    main = "word/document.xml" if kind == "docx" else "xl/workbook.xml"
-    main_type = ctype if kind == "docx" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                    '<Default Extension="xml" ContentType="application/xml"/>'
-                    f'<Override PartName="/{main}" ContentType="{main_type}"/>'
-                    f'<Override PartName="/{part}" ContentType="{ctype}"/></Types>')
-        zf.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                    f'<Relationship Id="rId1" Type="{rel}" Target="{main}"/></Relationships>')
-        if kind == "xlsx":
-            zf.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
-                        '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
-            zf.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                        'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
-                        '2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-        _write_part(zf, part, head, row, last, tail, mb)
+    """A DOCX, XLSX, PPTX or ODT whose main part unpacks to about ``mb`` MB, the claim last; or
+    ``docx-node``: one paragraph whose single text node is the whole part, claim at its end;
+    ``xlsx-shared``: a shared-strings table of about ``mb`` MB, every row pointing at one entry,
+    the claim the last entry (the sheet unpacks to about half of that)."""
+    if kind == "docx-node":
+        text = _filler(mb, "Maintenance log line {i}: lenses cleaned. ")
+        return write_office(path, "docx", chain(["<w:p><w:r><w:t>"], text, [CLAIM, "</w:t></w:r></w:p>"]))
+    if kind == "xlsx-shared":
+        def strings() -> Iterator[str]:
+            yield from _filler(mb, "<si><t>inventory item {i}: spare lens, cleaning cloth, mounting bracket</t></si>")
+            yield f"<si><t>{CLAIM}</t></si>"
+
+        count = sum(1 for _ in strings())
+        rows = (f'<row r="{i}"><c r="A{i}" t="s"><v>{i - 1}</v></c></row>' for i in range(1, count + 1))
+        return write_office(path, "xlsx", rows, strings())
+    row, last = _ROWS[kind]
+    write_office(path, kind, chain(_filler(mb, row), [last]))  # generators: the parent stays small
 
 
 def main() -> None:
@@ -141,13 +110,14 @@ def main() -> None:
     ap.add_argument("--sizes", default="50,100")
     ap.add_argument("--skip-pypdf", action="store_true")
     ap.add_argument("--office", type=int, default=0, help="also Office files unpacking to this many MB")
-    ap.add_argument("--kinds", default="docx,xlsx,pptx,odt", help="which Office files (default: all four)")
+    ap.add_argument("--kinds", default="docx,xlsx,pptx,odt",
+                    help="which Office files (default: the four; also docx-node, xlsx-shared)")
     ap.add_argument("--only-office", action="store_true", help="only the Office files (no PDFs, no zeros)")
     ap.add_argument("--unit-seconds", type=float, default=None, help="the Office scans' unit_seconds (default 60)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.kinds.split(",") if args.office else ():
-            path = Path(tmp) / f"big.{kind}"
+            path = Path(tmp) / f"big-{kind}.{kind.partition('-')[0]}"
             _office(path, kind, args.office)
             t = time.perf_counter()
             print(f"{kind} unpacking to {args.office} MB ({path.stat().st_size} bytes on disk):",

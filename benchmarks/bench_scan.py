@@ -1,6 +1,6 @@
 """End-to-end scan throughput of profilewatch against ripgrep (``rg -j1``), same files, same terms.
 
-Usage: python benchmarks/bench_scan.py [--mb 200] [--reps 3] [--profile-mb 50] [--write]
+Usage: python benchmarks/bench_scan.py [--mb 200] [--reps 3] [--profile-mb 50] [--baseline DIR] [--write]
 
 * the corpus is benchmarks/data/corpus-<mb>mb (made by gen_corpus.py if missing);
 * the term list for rg is every raw spelling profilewatch's gate looks for (rule-pack terms with
@@ -10,6 +10,8 @@ Usage: python benchmarks/bench_scan.py [--mb 200] [--reps 3] [--profile-mb 50] [
   (single process, one core); the two alternate, ``--reps`` times each, after one warm-up read;
 * reported: median wall time, MB/s (MB = 10^6 bytes of input files), CPU seconds, the ratio,
   and whether every planted positive of the manifest was flagged;
+* ``--baseline DIR``: also runs another source tree of profilewatch (``git archive COMMIT``) in
+  the same alternation, as the "before" row, and checks that its output is the same;
 * ``--profile-mb``: cProfile of an in-process scan of an evenly spread sample of that many MB,
   top functions by own time and by cumulative time.
 
@@ -21,7 +23,9 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
+import re
 import shutil
 import subprocess
 import sys
@@ -60,12 +64,22 @@ def run_rg(rg: str, patterns: Path, corpus: Path, ignore_case: bool = True) -> t
     return wall, cpu, files
 
 
-def run_profilewatch(corpus: Path, out: Path) -> tuple[float, float, int]:
-    wall, cpu, proc = common.run_timed([str(VENV_BIN / "profilewatch"), "scan", str(corpus), "--format", "jsonl", "-o", str(out),
-                                        "--no-progress", "-j1"], stderr=subprocess.PIPE, text=True)
+def run_profilewatch(corpus: Path, out: Path, src: str | None = None) -> tuple[float, float, int]:
+    """``src``: a source tree of another profilewatch version (``git archive COMMIT``) to run instead
+    of the installed one, with the same interpreter and packages (the "before" row)."""
+    command = [sys.executable, "-P", "-m", "profilewatch"] if src else [str(VENV_BIN / "profilewatch")]  # -P: not the cwd's copy
+    env = {**os.environ, "PYTHONPATH": src} if src else None
+    wall, cpu, proc = common.run_timed([*command, "scan", str(corpus), "--format", "jsonl", "-o", str(out),
+                                        "--no-progress", "-j1"], stderr=subprocess.PIPE, text=True, env=env)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"profilewatch exited {proc.returncode}: {proc.stderr[-2000:]}")
     return wall, cpu, proc.returncode
+
+
+def _records(jsonl: Path) -> list[str]:
+    """The lines of a scan's JSONL output without its timestamps (to compare two runs)."""
+    stamp = re.compile(r'"(started|finished)":"[^"]*"')
+    return [stamp.sub("", line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
 
 
 def sample(corpus: Path, mb: float) -> list[str]:
@@ -100,15 +114,19 @@ def timed(args, rg: str, rg_version: str, patterns: Path, npat: int, corpus: Pat
           manifest: dict | None, work: Path) -> tuple[list[str], dict[str, float]]:
     """Alternating rg / profilewatch runs; the report lines and the figures run_all.py compares."""
     run_rg(rg, patterns, corpus)  # warm the page cache
-    rg_runs, pw_runs, cs_runs = [], [], []
+    rg_runs, pw_runs, cs_runs, base_runs = [], [], [], []
     out = work / "scan.jsonl"
+    names = ("rg", "pw", "base") if args.baseline else ("rg", "pw")
     for rep in range(args.reps):
-        order = ("rg", "pw") if rep % 2 == 0 else ("pw", "rg")
+        order = names if rep % 2 == 0 else names[::-1]
         for which in order:
             if which == "rg":
                 wall, cpu, hits = run_rg(rg, patterns, corpus)
                 rg_runs.append((wall, cpu))
                 cs_runs.append(run_rg(rg, patterns, corpus, ignore_case=False)[:2])
+            elif which == "base":
+                wall, cpu, _ = run_profilewatch(corpus, work / "scan-baseline.jsonl", args.baseline)
+                base_runs.append((wall, cpu))
             else:
                 wall, cpu, _ = run_profilewatch(corpus, out)
                 pw_runs.append((wall, cpu))
@@ -128,6 +146,14 @@ def timed(args, rg: str, rg_version: str, patterns: Path, npat: int, corpus: Pat
                "profilewatch_vs_rg_speedup": round(rg_wall / pw_wall, 3),
                "profilewatch_vs_rg_cpu_speedup": round(rg_cpu / pw_cpu, 3)}
     bar = 0.25 if getattr(args, "dense", False) else 0.5
+    before = []
+    if base_runs:
+        b_wall, b_cpu = common.median([w for w, _ in base_runs]), common.median([c for _, c in base_runs])
+        same = _records(work / "scan-baseline.jsonl") == _records(out)
+        before = [f"| (before) the same at `{Path(args.baseline).name}` | {b_wall:.2f} | {mbs / b_wall:.1f} | {b_cpu:.2f} | {mbs / b_cpu:.1f} |",
+                  "", f"before -> after: **{b_cpu / pw_cpu:.2f}x** less CPU ({b_cpu:.2f} -> {pw_cpu:.2f} s); before, by CPU "
+                  f"seconds: {rg_cpu / b_cpu:.2f}x rg's throughput; output identical to the before row apart from timestamps: "
+                  f"**{'yes' if same else 'NO'}**."]
     return [
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} at commit {common.git_head()}; {common.machine()}; "
         f"{rg_version}; median of {args.reps} alternating runs each.",
@@ -140,6 +166,7 @@ def timed(args, rg: str, rg_version: str, patterns: Path, npat: int, corpus: Pat
         f"| `rg -j1 -F -i -c -f patterns.txt` | {rg_wall:.2f} | {mbs / rg_wall:.1f} | {rg_cpu:.2f} | {mbs / rg_cpu:.1f} |",
         f"| `rg -j1 -F -c -f patterns.txt` (case-sensitive: misses `Uyghur`; for scale) | {cs_wall:.2f} | {mbs / cs_wall:.1f} | {cs_cpu:.2f} | {mbs / cs_cpu:.1f} |",
         f"| `profilewatch scan --format jsonl` (1 process) | {pw_wall:.2f} | {mbs / pw_wall:.1f} | {pw_cpu:.2f} | {mbs / pw_cpu:.1f} |",
+        *before,
         "",
         f"profilewatch / rg wall-time ratio: **{pw_wall / rg_wall:.1f}x** slower (target: within 2x); "
         f"profilewatch throughput **{mbs / pw_wall:.1f} MB/s** per core (target: >= 150 MB/s).",
@@ -161,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile-mb", type=float, default=0, help="also profile a sample of this many MB (0: no)")
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--write", action="store_true", help="update the bench_scan section of RESULTS.md")
+    ap.add_argument("--baseline", metavar="DIR", help="also run the profilewatch source tree DIR (e.g. `git archive main | tar -x -C DIR`) "
+                    "as a (before) row: before/after in the same run")
     args = ap.parse_args(argv)
 
     rg = shutil.which("rg")

@@ -68,7 +68,7 @@ def write_patterns(path: Path) -> int:
 
 def terms_with_variants() -> list[str]:
     """The rule-pack terms plus their Traditional Chinese spellings (OpenCC s2t, s2tw, s2hk)."""
-    from profilewatch.detect.lexicon import _s2t_converters
+    from profilewatch.detect.spellings import s2t_converters as _s2t_converters
     from profilewatch.detect.rules import load_rules
     from profilewatch.text.normalize import is_cjk
 

@@ -38,14 +38,17 @@ class ScanJob:
     ``scheduler`` (a Dask scheduler address) choose where units are scanned; the records are
     the same and in the same order whatever they are.  ``worker_timeout``: seconds a Dask scan
     waits with no worker in the cluster before the units not done are reported ``no_workers``
-    (then ``gave_up`` says why, after the run).
+    (then ``gave_up`` says why, after the run; it is also set when every worker fails and the
+    scan stops, the units not done reported ``workers_failing``).  ``task_attempts``: how often a
+    unit whose worker died or whose task raised is tried in all before it is an error record
+    (default 3).
     """
 
     def __init__(self, paths: Iterable[str] | str, *, rules: RuleSet | None = None, store: Store | None = None,
                  baseline: set[str] | None = None, include_dismissed: bool = False, timeline: bool = False,
                  snapshots: Manifest | None = None, keep_findings: bool = False, jobs: int | None = 1,
                  executor: str = "local", scheduler: str | None = None, output_dir: str | None = None,
-                 worker_timeout: float | None = None, **options: Any) -> None:
+                 worker_timeout: float | None = None, task_attempts: int | None = None, **options: Any) -> None:
         if store is not None and output_dir is not None:
             raise ValueError("choose one: a case store or a shard folder (--output-dir)")
         self.shards = ShardFolder(output_dir) if output_dir is not None else None
@@ -67,9 +70,11 @@ class ScanJob:
             filters.append(annotate(self.decisions))
         taps = [t for t in (TimelineBuilder(snapshots) if timeline or snapshots else None, self.collected) if t]
         self.pipeline = Pipeline(self.rules, self.options, taps=taps, filters=filters)
-        self.execution = {"jobs": jobs, "executor": executor, "scheduler": scheduler, "worker_timeout": worker_timeout}
+        self.execution = {"jobs": jobs, "executor": executor, "scheduler": scheduler, "worker_timeout": worker_timeout,
+                          "task_attempts": task_attempts}
         self.gave_up: str | None = None
-        """Set when the Dask cluster was left without workers: why the tasks not done were given up."""
+        """Set when the Dask cluster was left without workers, or every worker failed: why the tasks
+        not done were given up."""
 
     def __iter__(self) -> Iterator[Record]:
         if self.store is not None:  # the scan row is made when the scan starts, not before

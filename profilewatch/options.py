@@ -30,6 +30,9 @@ class Limits:
     """Time OCR may spend on one unit (added to ``unit_seconds``); pages past it are reported."""
     ocr_dpi: int = 150
     """Resolution at which PDF pages without a usable text layer are rendered for OCR."""
+    max_shared_strings: int = 32 << 20
+    """Bytes of an XLSX's shared-strings table held for its cells; strings past it are scanned on
+    their own, and a cell that refers to one ends its unit partial (limit ``max_shared_strings``)."""
 
 
 @dataclass(slots=True)

@@ -58,7 +58,10 @@ REASONS = {
     "sniff_failed": "the format could not be determined",
     "extract_failed": "the extractor failed on malformed input",
     "container_failed": "the archive opener failed on malformed input",
-    "worker_lost": "the worker process died on this unit",
+    "worker_lost": "the worker process died on this unit, on every try (--task-attempts)",
+    "task_failed": "the scan task of this unit raised in its worker (-jN or Dask), on every try (--task-attempts)",
+    "workers_failing": "-jN or Dask: tries of units alone failed in a row on every worker, so the scan stopped: "
+                       "the unit was not scanned",
     "no_workers": "a Dask scan whose cluster had no worker for --worker-timeout seconds: the unit was not scanned",
     "ocr_unavailable": "an image or scanned page that needs OCR, and no OCR engine is installed",
     "needs_extra": "an input that needs an optional extra (a URL without fsspec: the cluster extra)",
@@ -137,6 +140,12 @@ class Unit:
             self._text, _, bad = decode_counted(self.data, self.charset)
             self.decode_errors += bad
         return self._text
+
+    def known_text(self, text: str) -> None:
+        """Take ``text`` as :meth:`text`'s answer: the bytes decoded exactly as it would decode them,
+        nothing replaced (the bytes gate decodes a unit to tell its encoding)."""
+        if self._text is None:
+            self._text = text
 
     def check_time(self, where: str = "") -> None:
         """Raise :class:`LimitHit` (``unit_seconds``) when the unit's deadline has passed; extractors
@@ -292,11 +301,17 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """What ``asdict`` makes of a field's value: plain values as they are, containers copied."""
     if value is None or isinstance(value, (str, int, float)):
         return value
     if isinstance(value, dict):
+        if type(value) is dict and all(type(v) in _SCALARS for v in value.values()) and all(
+                type(k) in _SCALARS for k in value):
+            return dict(value)  # (provenance, where, cut: a copy of scalars, without a call per item)
         return {_plain(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]

@@ -6,6 +6,8 @@ global state, so top-level units can be spread over worker processes.  Each unit
 ``partial``, ``skipped``, ``error`` or ``container`` -- preceded by its findings or its problem
 record.  A unit stopped by a limit (time, size, ratio) keeps the findings found before it: they
 and the unit record carry ``partial: true``, and an error ``limit_exceeded`` names the limit.
+A unit an extractor read past damage (``unit.meta["partial"]``, e.g. a damaged part of an Office
+file, whose error record the extractor left in ``unit.meta["problems"]``) ends the same way.
 """
 from __future__ import annotations
 
@@ -87,11 +89,16 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
                            else "extract_failed", exc)
         return
     kept = _kept(findings, options)
+    damaged = unit.meta.pop("partial", False)  # an extractor read past a damaged part (ooxml.damaged)
     if kept and on_findings is not None:
         on_findings(unit)
+    for finding in kept if damaged else ():
+        finding.partial = True
     yield from kept
     yield from unit.meta.pop("problems", ())  # from extractors: ocr_unavailable, partly read images and pages
-    yield _unit_record(unit, fmt, "scanned", len(kept))
+    record = _unit_record(unit, fmt, "partial" if damaged else "scanned", len(kept))
+    record.partial = True if damaged else None
+    yield record
 
 
 def _kept(findings: list, options: ScanOptions) -> list:

@@ -47,16 +47,18 @@ def test_symlink_followed_when_asked(tmp_path):
 
 
 def test_unreadable_file_is_an_error(tmp_path, monkeypatch):
+    from profilewatch.sources import walk
+
     target = tmp_path / "secret.txt"
     target.write_text(FLAG)
-    real = type(target).read_bytes
+    real = walk._read
 
-    def deny(self):
-        if self.name == "secret.txt":
+    def deny(path):
+        if path.endswith("secret.txt"):
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path)
 
-    monkeypatch.setattr(type(target), "read_bytes", deny)
+    monkeypatch.setattr(walk, "_read", deny)  # (chmod denies nothing to root)
     assert ("secret.txt", "error", "permission_denied") in _problems(_scan(tmp_path))
 
 

@@ -3,6 +3,7 @@ order; a worker killed mid-task is replaced and its unit scanned again; Ctrl-C l
 behind and a consistent, resumable store."""
 from __future__ import annotations
 
+import collections
 import json
 import os
 import signal
@@ -11,14 +12,15 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from casecorpus import done_count, make_corpus
+from casecorpus import done_count, make_corpus, run_cli
 from formats_helpers import CORPUS
 from profilewatch import api
 from profilewatch.case.store import Store
-from profilewatch.executors import cpu_count
+from profilewatch.executors import ATTEMPTS, cpu_count
 
 DEV = CORPUS  # formats_helpers finds the dev corpus from any worktree
 CORPORA = [DEV] + sorted((Path(__file__).parent / "data").glob("redteam*"))
@@ -97,6 +99,151 @@ def test_a_unit_that_kills_every_worker_ends_as_worker_lost(tmp_path, monkeypatc
     units = [d for d in records if d["type"] == "unit"]
     assert len(units) == 6 and [u["outcome"] for u in units if u["file"] == "doc001.txt"] == ["error"]
     assert {d["file"] for d in records if d["type"] == "finding"} == {"doc000.txt", "doc003.txt", "doc004.txt"}
+
+
+POISON = "doc003.txt"
+
+
+def _jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _poisoned_scan(tmp_path: Path, monkeypatch, *where: str, env: str = "PROFILEWATCH_TEST_KILL_WORKER"
+                   ) -> tuple[list[dict], list[dict], int]:
+    """Scan 8 files, one of which (POISON) kills every worker process that meets it, ``where``
+    (-j2, or a Dask LocalCluster: then all 8 tasks go in one batch): the records (with unit
+    records and the summary), the records of -j1 without the poison, and how many workers died."""
+    corpus = make_corpus(tmp_path / "corpus", n=8, with_zip=False)
+    plain = _jsonl(run_cli("scan", str(corpus), "--format", "jsonl", "--units", "--no-progress", "-j1").stdout)
+    deaths = tmp_path / "deaths"
+    monkeypatch.setenv(env, f"{POISON}:always:{deaths}" if env == "PROFILEWATCH_TEST_KILL_WORKER" else POISON)
+    run = run_cli("scan", str(corpus), "--format", "jsonl", "--units", "--no-progress", *where)
+    assert run.exit_code == 1, run.output  # findings (not 3: nothing was given up)
+    return _jsonl(run.stdout), plain, len(deaths.read_text().splitlines()) if deaths.exists() else 0
+
+
+def _only_the_poison_failed(records: list[dict], plain: list[dict], deaths: int, attempts: int = ATTEMPTS,
+                            reason: str = "worker_lost", message: str = "the worker scanning it died 3 times") -> None:
+    assert records[0]["type"] == "header" and records[-1]["type"] == "summary"
+    body = [d for d in records if d["type"] not in ("header", "summary")]
+    good = [d for d in plain if d["type"] not in ("header", "summary") and d["file"] != POISON]
+    assert [d for d in body if d["file"] != POISON] == good  # every good unit once, in -j1 order
+    bad = [d for d in body if d["file"] == POISON]
+    assert [(d["type"], d.get("reason"), d.get("outcome")) for d in bad] == [
+        ("error", reason, None), ("unit", None, "error")]
+    assert message in bad[0]["message"], bad[0]["message"]
+    assert deaths == (attempts if reason == "worker_lost" else 0)  # tried `attempts` times in all: never multiplied
+    units = [d for d in body if d["type"] == "unit"]
+    assert sorted(u["file"] for u in units) == [f"doc{i:03d}.txt" for i in range(8)]
+    summary, expected = records[-1], plain[-1]
+    assert summary["units"] == {**expected["units"], "scanned": 7, "error": 1}
+    assert summary["errors"] == 1 and summary["findings"] == expected["findings"] - 1
+    assert summary["findings"] == sum(d["type"] == "finding" for d in body)
+
+
+def test_a_poisoned_input_kills_its_worker_three_times_and_only_it_is_lost(tmp_path, monkeypatch):
+    _only_the_poison_failed(*_poisoned_scan(tmp_path, monkeypatch, "-j2"))
+
+
+def test_a_poisoned_input_in_a_dask_batch_loses_only_itself_not_the_batch(tmp_path, monkeypatch):
+    """All 8 tasks go in one batch; the batch fails, its tasks are retried one by one, and only
+    the poisoned input ends as worker_lost, after ATTEMPTS worker deaths (not attempts x retries)."""
+    pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    _only_the_poison_failed(*_poisoned_scan(tmp_path, monkeypatch, "--executor", "dask", "-j2"))
+
+
+def test_task_attempts_bounds_the_tries_of_a_poisoned_input(tmp_path, monkeypatch):
+    _only_the_poison_failed(*_poisoned_scan(tmp_path, monkeypatch, "-j2", "--task-attempts", "2"),
+                            attempts=2, message="the worker scanning it died 2 times")
+
+
+def test_a_task_that_raises_in_its_worker_is_tried_again_and_ends_as_task_failed(tmp_path, monkeypatch):
+    """Not a death (the pool stays whole): the scan goes on, the task is tried ATTEMPTS times."""
+    records, plain, _ = _poisoned_scan(tmp_path, monkeypatch, "-j2", env="PROFILEWATCH_TEST_FAIL_TASK")
+    _only_the_poison_failed(records, plain, 0, reason="task_failed",
+                            message=f"the scan task failed 3 times: RuntimeError: test hook: the task of {POISON} fails")
+
+
+def test_a_dask_task_that_raises_is_tried_alone_and_ends_as_task_failed(tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    records, plain, _ = _poisoned_scan(tmp_path, monkeypatch, "--executor", "dask", "-j2", "--task-attempts", "2",
+                                       env="PROFILEWATCH_TEST_FAIL_TASK")
+    _only_the_poison_failed(records, plain, 0, reason="task_failed",
+                            message=f"the scan task failed 2 times: RuntimeError: test hook: the task of {POISON} fails")
+
+
+def test_a_dask_batch_of_one_task_counts_its_run_as_the_tasks_first(tmp_path, monkeypatch):
+    """With one task per batch the failed batch was the task alone: ATTEMPTS deaths, not one more."""
+    pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    from profilewatch.executors import cluster as dask_executor
+
+    monkeypatch.setattr(dask_executor, "BATCH_TASKS", 1)
+    _only_the_poison_failed(*_poisoned_scan(tmp_path, monkeypatch, "--executor", "dask", "-j2"))
+
+
+
+
+def test_one_task_attempt_still_tries_every_unit_in_flight_alone_once(tmp_path, monkeypatch):
+    """--task-attempts 1: the pool broke with ~8 units in flight, the death not theirs: each is
+    tried alone once, so only the poison is lost (after its own death alone: 2 in all)."""
+    _only_the_poison_failed(*_poisoned_scan(tmp_path, monkeypatch, "-j2", "--task-attempts", "1"),
+                            attempts=2, message="the worker scanning it died 2 times")
+
+
+def _dask_poisons(tmp_path: Path, monkeypatch, dirs: int, n: int, *args: str) -> tuple[Any, list[dict], int]:
+    """``dirs`` folders of ``n`` files, POISON in each killing every worker that meets it, on a
+    Dask LocalCluster of 2 workers in batches of 4: the run, its error records, the deaths."""
+    from profilewatch.executors import cluster as dask_executor
+
+    monkeypatch.setattr(dask_executor, "BATCH_TASKS", 4)
+    roots = [str(make_corpus(tmp_path / f"c{i}", n=n, with_zip=False)) for i in range(dirs)]
+    deaths = tmp_path / "deaths"
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", f"{POISON}:always:{deaths}")
+    run = run_cli("scan", *roots, "--format", "jsonl", "--no-progress", "--executor", "dask", "-j2", *args)
+    errors = [d for d in _jsonl(run.stdout) if d["type"] == "error"]
+    return run, errors, len(deaths.read_text().splitlines()) if deaths.exists() else 0
+
+
+def test_dask_poisons_lose_only_themselves_never_a_unit_queued_beside_them(tmp_path, monkeypatch):
+    """4 poisons among 40 files: a worker's death is charged only to the task it was running
+    (not to the one queued behind it), and the rules come with every worker (a plugin), not
+    from a task that fails with the workers that held it."""
+    pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    run, errors, deaths = _dask_poisons(tmp_path, monkeypatch, 4, 10, "--task-attempts", "2")
+    assert run.exit_code == 1, run.output
+    assert sorted((d["file"], d["reason"]) for d in errors) == [(POISON, "worker_lost")] * 4
+    assert deaths == 8  # each poison twice, alone
+
+
+def test_every_worker_failing_trips_the_breaker_and_exits_3(tmp_path, monkeypatch):
+    """Every input kills its worker: after 4 failed tries alone in a row (2 workers) the scan
+    stops; the units not done are workers_failing records, not sent, far from 3 deaths a unit."""
+    corpus = make_corpus(tmp_path / "corpus", n=16, with_zip=False)
+    deaths = tmp_path / "deaths"
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", f"*:always:{deaths}")
+    run = run_cli("scan", str(corpus), "--format", "jsonl", "--units", "--no-progress", "-j2")
+    assert run.exit_code == 3, run.output
+    assert "every worker seems to fail" in run.stderr
+    records = _jsonl(run.stdout)
+    assert records[-1]["type"] == "summary" and records[-1]["units"]["error"] == 16
+    reasons = collections.Counter(d["reason"] for d in records if d["type"] == "error")
+    assert set(reasons) == {"worker_lost", "workers_failing"} and reasons["workers_failing"] >= 10
+    assert len(deaths.read_text().splitlines()) <= 8  # not 3 x 16
+
+
+def test_every_dask_worker_failing_trips_the_breaker_and_exits_3(tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
+    from profilewatch.executors import cluster as dask_executor
+
+    monkeypatch.setattr(dask_executor, "BATCH_TASKS", 4)
+    corpus = make_corpus(tmp_path / "corpus", n=16, with_zip=False)
+    deaths = tmp_path / "deaths"
+    monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", f"*:always:{deaths}")
+    run = run_cli("scan", str(corpus), "--format", "jsonl", "--no-progress", "--executor", "dask", "-j2")
+    assert run.exit_code == 3, run.output
+    reasons = collections.Counter(d["reason"] for d in _jsonl(run.stdout) if d["type"] == "error")
+    assert sum(reasons.values()) == 16 and reasons["workers_failing"] >= 8, reasons
+    assert len(deaths.read_text().splitlines()) <= 16  # not 3 x 16
 
 
 

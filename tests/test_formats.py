@@ -67,8 +67,8 @@ def test_docx_paragraphs_table_rows_headers_and_footers():
         ("序号 | 参数 | 要求", {"table": 1, "row": 1, "cell_starts": [0, 5, 10]}),
         ("1 | 人员属性", {"table": 1, "row": 2, "cell_starts": [0, 4]}),  # merged cell read once
         ("最后一段", {"paragraph": 3}),
-        ("页眉：招标文件", {"header": 1, "paragraph": 1}),
-        ("页脚：第三章", {"footer": 1, "paragraph": 1}),
+        ("页眉：招标文件", {"header": 1, "part": "word/header1.xml", "paragraph": 1}),
+        ("页脚：第三章", {"footer": 1, "part": "word/footer1.xml", "paragraph": 1}),
     ]
 
 

@@ -1,5 +1,7 @@
 """DOCX and XLSX streamed (extract/wordml.py, extract/sheetml.py): python-docx's and openpyxl's
-segments and locators, element for element; deadlines inside the part loop keep what was found."""
+segments and locators, element for element, but for what they did not read (tracked insertions,
+content controls: tests/test_office_parts.py) and the part named in header and footer locators;
+deadlines inside the part loop keep what was found."""
 from __future__ import annotations
 
 import datetime
@@ -81,27 +83,28 @@ def _tricky_docx() -> bytes:
     return buf.getvalue()
 
 
-def test_docx_streamed_gives_python_docx_segments():
+def test_docx_streamed_gives_python_docx_segments_and_what_it_skipped():
     records, collect = scan_bytes("t.docx", _tricky_docx())
     assert units(records, "scanned") == [("t.docx", None)]
     got = [(s.text, s.where) for s in collect.segments[("t.docx", None)]]
     assert got == [
         ("Intro", {"paragraph": 1}),
-        ("run one tab\tx\nline2|page linked-\n\t", {"paragraph": 2}),
+        ("run one tab\tx\nline2|page linkedINSERTED-\n\t", {"paragraph": 2}),  # python-docx skipped w:ins
         ("c00 c01 | c02 | c03", {"table": 1, "row": 1, "cell_starts": [0, 10, 16]}),
         ("c10 | c11 | c12 c22 c32 | c13 second", {"table": 1, "row": 2, "cell_starts": [0, 6, 12, 26]}),
         ("c20 | c21 | c12 c22 c32 | c23", {"table": 1, "row": 3, "cell_starts": [0, 6, 12, 26]}),
         ("inner a", {"table": 1, "row": 1, "nested": True, "cell_starts": [0]}),
         ("inner b", {"table": 1, "row": 2, "nested": True, "cell_starts": [0]}),
         ("c30 | c31 | c12 c22 c32 | c33", {"table": 1, "row": 4, "cell_starts": [0, 6, 12, 26]}),
-        ("after", {"paragraph": 4}),
-        ("section two", {"paragraph": 6}),
-        ("Header one", {"header": 1, "paragraph": 1}),
-        ("hdr cell", {"header": 1, "table": 3, "row": 1, "cell_starts": [0]}),
-        ("First page header", {"header": 1, "paragraph": 1}),
-        ("Footer one", {"footer": 1, "paragraph": 1}),
-        ("Header two", {"header": 2, "paragraph": 1}),
-        ("Even footer three", {"footer": 3, "paragraph": 1}),
+        ("in sdt", {"paragraph": 4}),  # python-docx skipped content controls: the paragraphs after count it
+        ("after", {"paragraph": 5}),
+        ("section two", {"paragraph": 7}),
+        ("Header one", {"header": 1, "part": "word/header1.xml", "paragraph": 1}),
+        ("hdr cell", {"header": 1, "part": "word/header1.xml", "table": 3, "row": 1, "cell_starts": [0]}),
+        ("First page header", {"header": 1, "part": "word/header2.xml", "paragraph": 1}),
+        ("Footer one", {"footer": 1, "part": "word/footer1.xml", "paragraph": 1}),
+        ("Header two", {"header": 2, "part": "word/header3.xml", "paragraph": 1}),
+        ("Even footer three", {"footer": 3, "part": "word/footer2.xml", "paragraph": 1}),
     ]
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from casecorpus import make_corpus, run_cli
 
 
@@ -66,12 +68,17 @@ def test_a_rerun_skips_complete_shards_and_redoes_a_missing_one(tmp_path):
     assert _body(_lines(run_cli("report", str(out), "--format", "jsonl").stdout)) == _body(first)
 
 
-def test_a_failed_task_is_reported_never_lost_and_the_rerun_completes_it(tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", [("-j2",), ("--executor", "dask", "-j2")], ids=["processes", "dask"])
+def test_a_failed_task_is_reported_never_lost_and_the_rerun_completes_it(tmp_path, monkeypatch, where):
+    """With Dask, the 5 files go in one batch: the batch fails on doc001.txt, and only doc001.txt
+    fails (the others are retried one by one and get their shards)."""
+    if "dask" in where:
+        pytest.importorskip("distributed", reason="the Dask executor needs the cluster extra")
     corpus = make_corpus(tmp_path / "corpus", n=5, with_zip=False)
     plain = _lines(run_cli("scan", str(corpus), "--format", "jsonl", "--units", "--no-progress").stdout)
     out = tmp_path / "out"
     monkeypatch.setenv("PROFILEWATCH_TEST_KILL_WORKER", "doc001.txt:always")
-    _scan_dir(corpus, out, "-j2")
+    _scan_dir(corpus, out, *where)
     manifest = _manifest(out)
     failed = [e for e in manifest["inputs"] if e["status"] == "failed"]
     assert [e["file"] for e in failed] == ["doc001.txt"] and failed[0]["shard"] is None
@@ -80,7 +87,7 @@ def test_a_failed_task_is_reported_never_lost_and_the_rerun_completes_it(tmp_pat
     report = _lines(run_cli("report", str(out), "--format", "jsonl").stdout)
     assert [(r["file"], r["reason"]) for r in report if r["type"] == "error"] == [("doc001.txt", "worker_lost")]
     monkeypatch.delenv("PROFILEWATCH_TEST_KILL_WORKER")
-    _scan_dir(corpus, out, "-j2")
+    _scan_dir(corpus, out, *where)
     assert json.loads((out / "summary.json").read_text())["shards"] == {"written": 1, "reused": 4, "failed": 0}
     assert _body(_lines(run_cli("report", str(out), "--format", "jsonl").stdout)) == _body(plain)
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from profilewatch.detect.lexicon import Matcher
+from profilewatch.detect.matcher import Matcher
 from profilewatch.detect.required import required_literals
 from profilewatch.detect.rules import load_rules
 
@@ -55,9 +55,27 @@ def test_matcher_finds_the_same_pattern_hits_with_and_without_the_shortcut():
     texts = ["the camera reads race: white, black, asian faces", "if nation == 3 then alert", "民族 布控 预警 系统",
              "party members and the opposition party", "likely conservative voters", "skin colour: white or brown",
              "wzry sfwz lookup", "nationality from face photos", "nothing here at all", "race condition in the face detector"]
-    plain = Matcher(RULES)
-    plain._patterns = [(p, None) for p, _ in plain._patterns]
+    plain = Matcher(RULES, prefilter=False)
     for text in texts:
         a, b = matcher.scan(text), plain.scan(text)
         assert [(h.start, h.end, h.text) for h in a[0]] == [(h.start, h.end, h.text) for h in b[0]]
     assert any(h.term.category == "ethnicity" for h in matcher.scan(texts[1])[0])
+
+
+WORDS = ["race", "minority", "face", "gender", "age", " ", ", ", ".", "。", "\n", "nation", "international", "民族",
+         "== 3", " in (4, 17)", "[5]", "skin", "complexion", "white", "yellow", "black", "人种", "肤色", "political",
+         "lean", "party members", "opposition ", "likely", "predicted", "nationality", "analyze(img, actions=['race'])",
+         "wzry", "sfwz", "布控", "预警", "x" * 30, "race(", "mz dm", "ethnic code"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(parts=st.lists(st.sampled_from(WORDS), max_size=40))
+def test_windowed_pattern_search_finds_what_finditer_finds(parts):
+    """The matcher searches a rule pattern only from just before its literals (required.literal_window):
+    the same hits as running every pattern over the whole text."""
+    text = "".join(parts)
+    a, b = FAST.scan(text), PLAIN.scan(text)
+    assert [(h.start, h.end, h.text) for h in a[0]] == [(h.start, h.end, h.text) for h in b[0]], text
+
+
+FAST, PLAIN = Matcher(RULES), Matcher(RULES, prefilter=False)

@@ -98,6 +98,10 @@ config or PROFILEWATCH_SCAN_<OPTION> variables ('profilewatch config show').
 @click.option("--worker-timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
               help="Dask: how long to wait while the cluster has no worker at all (default 300); then every "
                    "unit not scanned is an error record no_workers and the scan exits 3.")
+@click.option("--task-attempts", type=click.IntRange(min=1), default=None, metavar="N",
+              help="-jN and Dask: how often a unit whose worker died or whose task raised is tried in "
+                   "all before it is an error record worker_lost (task_failed); one in flight when a worker "
+                   "died is tried alone at least once; default 3.")
 @click.option("--output-dir", type=click.Path(file_okay=False),
               help="Write one JSONL shard per top-level input under DIR, with manifest.json and summary.json "
                    "(read it with 'profilewatch report DIR'); a rerun skips shards already complete. "
@@ -124,7 +128,8 @@ def scan_command(**params: Any) -> None:
                   include=list(params["include"]), exclude=list(params["exclude"]),
                   ignore_files=not params["no_ignore"], ocr=params["ocr"],
                   jobs=params["jobs"], executor=params["executor"], scheduler=params["scheduler"],
-                  worker_timeout=params["worker_timeout"], output_dir=params["output_dir"])
+                  worker_timeout=params["worker_timeout"], task_attempts=params["task_attempts"],
+                  output_dir=params["output_dir"])
     arguments = {"paths": list(params["paths"]), "format": fmt, "min_confidence": params["min_confidence"],
                  "rules": list(params["rules_dirs"]), "strict": params["strict"], "flags_only": params["flags_only"], "ocr": params["ocr"],
                  **{k: list(params[k]) for k in ("include", "exclude") if params[k]}}
@@ -154,8 +159,8 @@ def scan_command(**params: Any) -> None:
         if job.shards is not None:
             _close_shards(job, head, summary)
     if job.gave_up:
-        note(f"the scan is incomplete: {job.gave_up}; the units not scanned are error records no_workers")
-        sys.exit(EXIT_FAILED_INPUTS)  # a cluster that went away never ends as a clean or flagged scan
+        note(f"the scan is incomplete: {job.gave_up}")  # it names the reason of the units not scanned
+        sys.exit(EXIT_FAILED_INPUTS)  # a cluster that went away, or failing workers, never end as a clean or flagged scan
     if params["strict"] and (summary.errors or summary.units["error"]):
         sys.exit(EXIT_FAILED_INPUTS)
     if summary.units["error"] and not (summary.units["scanned"] + summary.units["partial"]):
@@ -188,7 +193,7 @@ def _close_shards(job: ScanJob, head: dict[str, Any], summary: Any) -> None:
 def _open_case(params: dict[str, Any]) -> tuple[Store | None, set[str] | None]:
     """The store and baseline, checked before any output: a bad baseline or store exits 2."""
     arguments = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()
-                 if k not in ("write_baseline", "jobs", "executor", "scheduler", "worker_timeout")}  # where a scan runs changes no result
+                 if k not in ("write_baseline", "jobs", "executor", "scheduler", "worker_timeout", "task_attempts")}  # where a scan runs changes no result
     try:
         baseline = load_baseline(params["baseline"]) if params["baseline"] else None
         if params["write_baseline"]:

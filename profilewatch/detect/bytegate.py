@@ -5,6 +5,7 @@ Contract (stable; the WARC reader and the scanner rely on it)::
 
     gate = build_gate(rules)                  # or ByteGate(Gate(rules)) to share a text Gate
     gate.maybe(data: bytes, charset: str | None = None) -> bool
+    gate.decided(data, charset) -> (verdict, text)   # text: the decode the judgement needed, or None
 
 ``maybe`` returns False only when the text gate (:class:`~profilewatch.detect.textgate.Gate`) would
 find nothing in ``data`` decoded as the text layer decodes it
@@ -64,14 +65,15 @@ _UPPER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _LOWER = frozenset(b"abcdefghijklmnopqrstuvwxyz")
 _KELVIN = "\u212a".encode()
 _SAFE_GB = (b"\n", b" ", b"<", b">", b'"', b"\r", b"\t")  # single-byte in GB18030 and Big5 (never a trail byte)
-_NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode())
+_NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode(), re.I)  # over the raw bytes: ASCII case folded by re
+_LOW = bytes(range(256)).lower()  # a byte lower-cased (ASCII only), as bytes.lower() folds it: the data is not copied
 _STARTS = frozenset(b"<&\\")  # a seed ending with one starts a construct: read by the text gate's test
 _OPAQUE = frozenset("<]&\\")  # characters after a seed that the bytes test leaves to the text gate's
 _HEX = frozenset(b"0123456789abcdef")
 _ENTITY_END = re.compile(rb"&[a-z0-9]{2,8}\Z", re.I)  # (every entity HTML reads without its ";" is such)
 _ESCAPE_NEAR = re.compile(rb"&#|\\|&[a-z0-9]{2,8}\Z", re.I)
 _LONE_LETTER = re.compile(rb"[a-z]<")
-_TAG_BYTES = re.compile(rb"</?([a-z0-9]*)")
+_TAG_BYTES = re.compile(rb"</?([a-z0-9]*)", re.I)
 _BREAK_BYTES = frozenset(t.encode() for t in _BREAKS)
 EXACT, LENIENT = 2, 1  # how sure a passed test is
 _EXACT = frozenset({"utf8", "latin"})  # one byte, one character for ASCII: byte tests are the text's
@@ -93,6 +95,7 @@ class ByteGate:
         cached = load(key)
         if cached is not None:
             self._tables, blobs = cached
+            blobs = blobs or {}
             try:
                 self._engines = {f: ENGINES[name](t.patterns, blobs.get(f)) for f, t in self._tables.items()}
             except Exception:  # a database of another Hyperscan build or CPU: compile it again
@@ -135,11 +138,25 @@ class ByteGate:
         """:meth:`maybe`, in three: False (no gate term, certain), True (the text gate passes the
         decoded text too, certain: a whole spelling in UTF-8 or cp1252 with exact boundaries, or
         a partial form whose next character is read on the bytes), None (may be: ask the text gate)."""
+        return self.decided(data, charset)[0]
+
+    def decided(self, data: bytes, charset: str | None = None) -> tuple[bool | None, str | None]:
+        """:meth:`verdict`, and the text of ``data`` when judging it meant decoding it (to tell its
+        encoding): the text layer's own decode of it (``decode_counted``: the same codec, strict,
+        nothing replaced), which the unit need not decode again.  In GB18030 and Big5 the text
+        gate itself answers, over that text: their two-byte capitals and trail bytes match byte
+        patterns across character boundaries, which settling costs more than the text gate."""
         if not data:
-            return False
-        family = self._family(data, charset)
+            return False, None
+        family, text = self._family(data, charset)
         if family is None:
-            return None
+            return None, None
+        if family in MULTIBYTE and text is not None:
+            return self.gate.any(text.lower(), text), text
+        return self._judged(data, family), text
+
+    def _judged(self, data: bytes, family: str) -> bool | None:
+        """:meth:`verdict` of ``data`` in ``family``, on the bytes."""
         if family in CONTEXT and _LONE_LETTER.match(data[:5].lower(), next((len(b) for b, _ in _BOMS if data.startswith(b)), 0)):
             return None  # (a one-letter in-word seed is searched with the byte before it: there is none)
         matches = self._engines[family].matches(data)
@@ -155,7 +172,6 @@ class ByteGate:
             return False
         patterns, meta, needles, leads = self._tables[family]
         info = self.gate._info
-        lowered = data.lower()
         exact = family in _EXACT
         windows: list[tuple[int, int]] = []
         rare: list[int] = []
@@ -164,11 +180,11 @@ class ByteGate:
                 start += leads[pid]
             for kind, word, left, right in meta[pid]:
                 if kind == FULL or kind == PARTIAL:
-                    got = _byte_boundary(data, lowered, start, family) if left and start > 0 else EXACT
-                    if got and kind == FULL and right and end < len(data) and lowered[end] != 0x73:
-                        got = min(got, _byte_boundary(data, lowered, end, family))
+                    got = _byte_boundary(data, start, family) if left and start > 0 else EXACT
+                    if got and kind == FULL and right and end < len(data) and _LOW[data[end]] != 0x73:
+                        got = min(got, _byte_boundary(data, end, family))
                     if got and kind == PARTIAL:
-                        got = min(got, self._continues(data, lowered, start, end, family, info[word][1], info[word][4]))
+                        got = min(got, self._continues(data, start, end, family, info[word][1], info[word][4]))
                     if got:
                         return True if exact and got == EXACT else None
                 elif kind == LONG:
@@ -186,7 +202,7 @@ class ByteGate:
         return None if any(self._settled(data, a, b, family) for a, b in windows) else False
 
     @staticmethod
-    def _continues(data: bytes, low: bytes, start: int, end: int, family: str, nxt: frozenset[str],
+    def _continues(data: bytes, start: int, end: int, family: str, nxt: frozenset[str],
                    kind: int = _SEED_PARTIAL) -> int:
         """The text gate's test of a partial seed (textgate.follows) on what follows the hit: an
         ordinary character or escape right after a seed that ends with a cut or a term's
@@ -196,20 +212,20 @@ class ByteGate:
         character boundary is no occurrence)."""
         p = end
         if family in ASCII_COMPATIBLE and end < len(data):
-            if low[start] in (0x26, 0x5C):  # an escaped first character: its digits end with the seed's
-                if low[start] == 0x26 and low[end] in (_HEX if low[start + 2] == 0x78 else _DIGIT):
+            if data[start] in (0x26, 0x5C):  # an escaped first character: its digits end with the seed's
+                if data[start] == 0x26 and _LOW[data[end]] in (_HEX if _LOW[data[start + 2]] == 0x78 else _DIGIT):
                     return 0  # (a longer number: another character)
-                p += low[end] == 0x3B  # ";"
-            elif low[end - 1] in _STARTS:
-                if kind == INWORD and (m := _TAG_BYTES.match(low, end - 1)) and m.group(1) in _BREAK_BYTES:
+                p += data[end] == 0x3B  # ";"
+            elif data[end - 1] in _STARTS:
+                if kind == INWORD and (m := _TAG_BYTES.match(data, end - 1)) and m.group(1).lower() in _BREAK_BYTES:
                     return 0  # a block or cell tag inside a word: the extractor breaks the line there
                 p = -1  # (a tag, entity or escape: the text gate's test)
             if 0 <= p < len(data):
-                b = low[p]
+                b = _LOW[data[p]]
                 if b in (0x5C, 0x26):  # "\\" or "&": an escaped next character
-                    c = escaped_char(_NEXT_ESCAPE_BYTES.match(low, p))
-                    if c is not None and c not in joiners() and c not in _OPAQUE:
-                        return EXACT * next_char_fits(c.lower(), nxt)
+                    got = _escape_fits(data, p, nxt)
+                    if got is not None:
+                        return got
                 elif b < 0x80:
                     c = chr(b)
                     if c not in joiners() and c not in _OPAQUE:
@@ -228,47 +244,48 @@ class ByteGate:
                 return 0  # not an entity cut by the window's end
         return 0
 
-    def _family(self, data: bytes, charset: str | None) -> str | None:
-        """The encoding family the text layer will decode ``data`` with; None if not cheaply known."""
+    def _family(self, data: bytes, charset: str | None) -> tuple[str | None, str | None]:
+        """The encoding family the text layer will decode ``data`` with (None if not cheaply known),
+        and ``data`` decoded when telling it took a strict decode (None otherwise)."""
         for bom, enc in _BOMS:
             if data.startswith(bom):
                 if enc == "utf-32":
-                    return None
+                    return None, None
                 if enc == "utf-16":
                     enc = "utf-16-le" if bom == b"\xff\xfe" else "utf-16-be"
                     try:
                         data[2:].decode(enc)
                     except UnicodeDecodeError:
-                        return None
-                    return _KNOWN[enc]
+                        return None, None
+                    return _KNOWN[enc], None
                 try:
                     data.decode("utf-8-sig")
                 except UnicodeDecodeError:
-                    return None
-                return "utf8"
+                    return None, None
+                return "utf8", None
         ascii_only = data.isascii()
         for enc in (canonical(charset), declared_charset(data)):
             if not enc:
                 continue
             family = _KNOWN.get(enc)
             if family is None:
-                return None
+                return None, None
             if ascii_only and family in ASCII_COMPATIBLE:
-                return "utf8"
+                return "utf8", None
             try:
-                data.decode(enc)
+                text = data.decode(enc)
             except UnicodeDecodeError:
                 continue
-            return family
+            return family, text
         if ascii_only:
-            return "utf8"
+            return "utf8", None
         try:
-            data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             if exc.start > len(data) - 4 and len(data) > 4:  # a character cut at the end: decoded without it
-                return "utf8"
-            return None
-        return "utf8"
+                return "utf8", None
+            return None, None
+        return "utf8", text
 
     def _settled(self, data: bytes, start: int, end: int, family: str) -> bool:
         """The text gate over ``data[start:end]`` decoded, cut at character boundaries."""
@@ -279,11 +296,39 @@ class ByteGate:
         return self.gate.any(text.lower(), text)
 
 
-def _byte_boundary(data: bytes, low: bytes, p: int, family: str) -> int:
+_UNICODE_ESCAPES: dict[tuple[bytes, frozenset[str]], int | None] = {}
+""":func:`_escape_fits` of a ``\\uXXXX`` by its digits and the characters wanted (JSON-escaped
+pages repeat a few thousand escapes: the answer is looked up, not parsed again)."""
+_UNSET = -1
+
+
+def _escape_fits(data: bytes, at: int, nxt: frozenset[str]) -> int | None:
+    """The escape at ``data[at]`` (``\\``/``&``) read on the bytes: EXACT when it stands for one of
+    ``nxt``, 0 when for another character; None when the text gate's test must read on (unclear,
+    a joiner, or a character that may start markup).  A ``\\uXXXX`` is decided by its four digits."""
+    if data[at] == 0x5C and data[at + 1:at + 2] in (b"u", b"U"):
+        key = (data[at + 2:at + 6], nxt)
+        got = _UNICODE_ESCAPES.get(key, _UNSET)
+        if got == _UNSET:
+            got = _escape_read(data, at, nxt)
+            if len(_UNICODE_ESCAPES) < 1 << 16:
+                _UNICODE_ESCAPES[key] = got
+        return got
+    return _escape_read(data, at, nxt)
+
+
+def _escape_read(data: bytes, at: int, nxt: frozenset[str]) -> int | None:
+    c = escaped_char(_NEXT_ESCAPE_BYTES.match(data, at))
+    if c is None or c in joiners() or c in _OPAQUE:
+        return None
+    return EXACT * next_char_fits(c.lower(), nxt)
+
+
+def _byte_boundary(data: bytes, p: int, family: str) -> int:
     """Could normalisation put a word boundary between the characters ending and starting at
     byte ``p`` (lexicon._boundary on the bytes)?  EXACT: yes, as the text gate decides; LENIENT:
     perhaps (a trail byte, an escape nearby, a non-ASCII letter next); 0: no."""
-    a, b = low[p - 1], low[p]
+    a, b = _LOW[data[p - 1]], _LOW[data[p]]
     if a not in _WORD or b not in _WORD or (a in _DIGIT) != (b in _DIGIT):
         if family not in _EXACT or _KELVIN in data[max(0, p - 3):p + 3]:
             return LENIENT  # (a trail byte; a Kelvin sign, whose lower case is an ASCII k)
@@ -295,8 +340,8 @@ def _byte_boundary(data: bytes, low: bytes, p: int, family: str) -> int:
         return EXACT
     if family in MULTIBYTE and p >= 2 and data[p - 2] >= 0x80:
         return LENIENT  # data[p - 1] may be a trail byte of a two-byte character
-    back = low[max(0, p - 48):p]
-    if b"&#" in back or b"\\" in back or _ENTITY_END.search(low, max(0, p - 9), p):
+    back = data[max(0, p - 48):p]  # (no letters to fold in "&#" or "\\")
+    if b"&#" in back or b"\\" in back or _ENTITY_END.search(data, max(0, p - 9), p):
         return LENIENT  # an escape (or an entity without its ";") may end here and decode to a separator
     if a in _UPPER and b in _UPPER and p + 1 < len(data) and data[p + 1] >= 0x80:
         return LENIENT  # a non-ASCII lower-case letter may follow

@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from ..records import CATEGORIES
-from .lexicon import Hit
+from .matcher import Hit
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
 # prose that is really a table row, code span, JSON key or a field definition of an API document
@@ -57,6 +57,7 @@ STANDARD_TERMS = 3  # this many distinct field names of a standard make a unit i
 IMAGING_TERMS = 2  # this many distinct image-processing words make skin colour a pixel class
 APPEARANCE_TERMS = 3  # this many distinct looks of a face (glasses, mask, beard) beside a term: a face-attribute struct
 NEGATION_REACH = 60  # a negation cue negates a term or capability word at most this far after it (normalised chars)
+SOFTWARE_REPORTING_TERMS = 4  # this many in a README with install commands (prose otherwise: 3)
 CODE_REPORTING_TERMS = 5  # this many distinct news words make code a report's data (a word list, a feed), not an SDK
 DOCUMENT_TERMS = 6  # this many distinct ID-document words (OCR, 出生日期, 签发机关, passport...) make a unit a card reader
 HUMANITIES_TERMS = 3  # this many distinct culture/history/genetics/census words make a unit about peoples
@@ -99,13 +100,27 @@ GENERIC = frozenset({"model", "模型", "attribute", "attributes", "属性", "fe
 BARE = frozenset({"race", "minority", "nationality"})
 """bare attribute words (weak alone) that are a face's attribute among three of its looks in code"""
 OUTPUTS = frozenset({"dominant race", "race preds", "race pred", "race probs", "race prob", "race scores",
-                     "race logits", "race head", "race output", "ethnicity pred", "ethnicity preds"})
+                     "race logits", "race head", "race output", "ethnicity pred", "ethnicity preds", "logits race",
+                     "logit race", "probs race", "preds race"})
 """identifiers that are a classifier's output for the attribute (a result key, a score per class): inferred"""
 COLOUR_CLASSES = frozenset({"race-colour-classes", "skin-colour-classes", "colour-classes-of-people"})
 """patterns of an attribute valued in colour classes of people (EM_RACE_YELLOW/BLACK/WHITE, 1: 黄色 2: 黑色)"""
 EMOJI = frozenset({"smileys emotion", "people body", "animals nature", "food drink", "travel places", "emoji", "emojis"})
 """Unicode CLDR emoji group keys: EMOJI_TERMS of them make a unit emoji metadata (skin-tone modifiers, 宗教场所)"""
 EMOJI_TERMS = 3
+CLASSIFIES = frozenset({"classify", "classifies", "classifier", "classification", "classified", "classifying", "categorize",
+                        "categorise", "categorization", "categorisation", "categorized", "categorised", "分类", "归类"})
+"""capability words that put a thing into one of several categories"""
+LABELS = frozenset({"label", "labels"})  # the category's name assigned in code ("tone_labels")
+QUERY_FIELDS = frozenset({"minzu-query-field"})
+"""patterns of 民族 as a field of a query form (a select, an input, a value read for the query)"""
+CONTROL_TERMS = 2  # this many distinct police control-list words (重点人员, 列控, 管控对象...) make a unit a list of watched people
+SCALE_REACH = 40
+AMONG_LOOKS = frozenset({"race-among-face-attributes", "race-as-analysis-action"})
+"""patterns of race among a person's looks (age, gender, emotion, face) or as a face-analysis action"""
+CONCURRENCY = frozenset({"thread", "threads", "mutex", "atomic", "concurrency", "deadlock", "sanitizer", "goroutine"})
+"""unrelated cues of a race condition: away from a race among a person's looks they are the code's plumbing (asyncio.to_thread)"""
+CONCURRENCY_REACH = 60  # a concurrency word this close to that race makes it a race condition ("a race between threads")  # "according to" this close before a scale names the classification's standard, not a source
 ROLE_WEIGHT = {"watch": 0.6, "group": 0.55, "identifier": 0.5, "attribute": 0.4, "weak": 0.2}
 
 
@@ -131,25 +146,42 @@ class Genre:
     imaging: set[str] = field(default_factory=set)
     emoji: set[str] = field(default_factory=set)
     humanities: set[str] = field(default_factory=set)
+    scale: set[str] = field(default_factory=set)
+    software: set[str] = field(default_factory=set)
+    control: set[str] = field(default_factory=set)
+    search: set[str] = field(default_factory=set)
     record: set[str] = field(default_factory=set)
     ui_strings: bool = False  # the unit is a UI-strings bundle (i18n/locale file): its labels are the product's
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
-            if h.cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities"):
-                getattr(self, h.cue).add(h.text)
-            elif h.cue == "unrelated" and h.text in IMAGING:
-                self.imaging.add(h.text)
-            elif h.cue == "unrelated" and h.text in EMOJI:
-                self.emoji.add(h.text)
-            elif h.cue in ("disclaimer", "removal"):
-                self.denial.add(h.text)
-            elif h.cue == "record_field" and h.text not in ASKED:
-                self.record.add(h.text)
+            name = self.slot(h.cue, h.text)
+            if name is not None:
+                getattr(self, name).add(h.text)
+
+    @staticmethod
+    def slot(cue: str, word: str) -> str | None:
+        """The set a cue word of kind ``cue`` goes to, or None: the genre ignores it."""
+        if cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities", "scale", "software",
+                   "control", "search"):
+            return cue
+        if cue == "unrelated" and word in IMAGING:
+            return "imaging"
+        if cue == "unrelated" and word in EMOJI:
+            return "emoji"
+        if cue in ("disclaimer", "removal"):
+            return "denial"
+        if cue == "record_field" and word not in ASKED:
+            return "record"
+        return None
+
+    def controls(self) -> bool:
+        """The unit is a searchable list of persons under police control (key persons, 列控/管控对象)."""
+        return len(self.control) >= CONTROL_TERMS and bool(self.search)
 
     def denies(self) -> bool:
         """The unit is a statement that denies or withdraws the capability."""
-        return len(self.denial) >= DENIAL_TERMS
+        return len(self.denial) >= DENIAL_TERMS and not self.software  # a README's "don't" and "does not" deny nothing
 
     def standardised(self) -> bool:
         """The unit is a data-exchange standard's object layout (GA/T 1400 field names throughout)."""
@@ -176,7 +208,10 @@ class Genre:
         list or a news feed's data), and a study needs a measure *across groups*, not an error rate."""
         if len(self.tooling) >= 2:
             return "unrelated"
-        if len(self.reporting) >= (CODE_REPORTING_TERMS if coded else 3) and len(self.reporting) >= len(self.evaluation):
+        # software documentation (install commands) takes one news word more: a README's citations ("Journal
+        # of ..."), an abstract quoted in a BibTeX entry and "according to your requirements" are no report
+        news = CODE_REPORTING_TERMS if coded else SOFTWARE_REPORTING_TERMS if self.software else 3
+        if len(self.reporting) >= news and len(self.reporting) >= len(self.evaluation):
             return "reporting"
         measures = self.evaluation - DATA_WORDS  # in prose "bias" and "biased" are one word (a caveat, not a study)
         if len(measures if coded else {_lemma(w) for w in measures}) >= 3 and self.evaluation & (
@@ -202,11 +237,37 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
                  for t in terms]
     if context in ("code", "data", "binary"):
         near, wide = ([c for c in hits if not (c.cue == "record_field" and c.text in CODE_RECORD_NOISE)] for hits in (near, wide))
-    roles = Counter(t.term.role for t in terms)
     strong = [t for t in terms if t.term.role in STRONG_ROLES]
     categories = sorted({t.term.category for t in (strong or terms)})
+    # a skin tone classified onto a scale or palette of human skin tones (Monk, Fitzpatrick, PERLA) is a person's
+    # category: the pixel work that gets there (thresholds, cv2) is no image processing for its own sake
+    scales = {c.text for c in wide if c.cue == "scale"} | genre.scale
+    scaled = "skin_color" in categories and bool(scales) and any(
+        (c.cue == "capability" and c.text in CLASSIFIES) or (c.cue == "implementation" and c.text in LABELS) for c in wide)
+    if scaled:  # "classifies the skin tone according to the Fitzpatrick scale": the scale is no news source
+        near = [c for c in near if not (c.text == "according to" and any(
+            s.cue == "scale" and 0 <= s.start - c.end <= SCALE_REACH for s in near))]
     near_kinds, wide_kinds = _by_kind(near), _by_kind(wide)
     cues = {k: sorted(v) for k, v in wide_kinds.items()}
+
+    def verdict(kind: str, confidence: float, reason: str) -> Verdict:
+        if genre.ui_strings and kind in ("capability_claim", "targeting_rule"):
+            # an i18n bundle's attribute and alarm labels are the strings of the product's UI
+            kind, reason = "implementation", f"{reason}; the labels of a UI-strings bundle implement the product's screens"
+        return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
+
+    # 1. clean kinds, decided by the sentence or by the document as a whole (before the rest is
+    # worked out: most passages of a report end here)
+    if "removal" in near_kinds or _negates(near, terms):
+        return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
+    if len(genre.emoji) >= EMOJI_TERMS:
+        return None  # emoji metadata: skin-tone modifiers and place symbols name no person
+    document = genre.kind(context in ("code", "binary"))
+    if document == "unrelated":
+        return None
+    if document:
+        return verdict(document, 0.6, f"the document reads as {document}")
+    roles = Counter(t.term.role for t in terms)
     has_group = roles["group"] + roles["watch"] > 0
     # weak class names beside their attribute ("ethnicity: Asian, Caucasian") name the classes of people
     classes = len({t.text for t in terms if t.term.role == "weak" and t.term.category in categories}) >= 2
@@ -224,7 +285,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     looks = wide_kinds.get("appearance", set())
     if len(looks) >= APPEARANCE_TERMS:  # age, glasses, mask, beard, expression: the attributes of a seen face
         biometric = (biometric or set()) | looks
-    seen = biometric or genre.about_people()  # faces, cameras, bodies: people are looked at
+    seen = biometric or genre.about_people() or scaled  # faces, cameras, bodies: people are looked at
     outputs = {t.text for t in terms if t.term.role == "identifier"} & OUTPUTS  # race_prob, dominant_race
     inferred = (capability or set()) & INFERS | outputs
     scored = has_group and (capability or set()) & SCORES  # "是否为维族的置信度": a group with a score is a classifier's output
@@ -234,35 +295,30 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     filtering = filtering if seen or pinned else set()
     wide_targeting = wide_kinds.get("targeting", set()) - (EVENTS if plumbing else set())
     targeting = pinned or (topical and not enumerated and wide_targeting) or filtering
+    # "Race, age and gender detection": race detected among a person's looks is about people, face word or not
+    looked_at = {t.text for t in terms} & AMONG_LOOKS
+    if looked_at and not coded and near_kinds.get("capability", set()) - GENERIC - NOUNS:
+        seen = seen or looked_at
     person = wide_kinds.get("person") or seen
     if coded and not (seen or inferred):
         person = None  # a user or customer field in code is a record until something infers it
     base = max(ROLE_WEIGHT[r] for r in roles)
-
-    def verdict(kind: str, confidence: float, reason: str) -> Verdict:
-        if genre.ui_strings and kind in ("capability_claim", "targeting_rule"):
-            # an i18n bundle's attribute and alarm labels are the strings of the product's UI
-            kind, reason = "implementation", f"{reason}; the labels of a UI-strings bundle implement the product's screens"
-        return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
-
-    # 1. clean kinds, decided by the sentence or by the document as a whole
-    if "removal" in near_kinds or _negates(near, terms):
-        return verdict("disclaimer", 0.7, "negation/removal cue beside the term")
-    if len(genre.emoji) >= EMOJI_TERMS:
-        return None  # emoji metadata: skin-tone modifiers and place symbols name no person
-    document = genre.kind(context in ("code", "binary"))
-    if document == "unrelated":
-        return None
-    if document:
-        return verdict(document, 0.6, f"the document reads as {document}")
+    if strong and all(t.text in QUERY_FIELDS for t in strong):
+        if genre.controls():  # 民族 as a search field over key persons / controlled persons
+            return verdict("targeting_rule", base + 0.25, "an ethnicity search field of a list of persons under police control"
+                           f" ({', '.join(sorted(genre.control))})")
+        return None  # the same field in a registration form or an HR/school register records what people state
     unrelated = near_kinds.get("unrelated", set())
-    if categories != ["skin_color"]:
+    if categories != ["skin_color"] or scaled:
         unrelated = unrelated - IMAGING  # an image library (opencv) beside race says nothing of pixels
+    if looked_at and not any(c.text in CONCURRENCY and any(
+            max(c.start - t.end, t.start - c.end) <= CONCURRENCY_REACH for t in terms if t.text in looked_at) for c in near):
+        unrelated = unrelated - CONCURRENCY  # race beside age and gender is no race condition, a thread further on no matter
     if unrelated and not (has_group and near_kinds.get("targeting")):
         return None
     if genre.about_peoples() and not ((biometric or set()) - MEDIA or near_kinds.get("targeting") or (inferred and wide_kinds.get("person"))):
         return None  # a culture, history, genetics or census text about peoples classifies no person
-    if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS:
+    if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS and not scaled:
         return None  # skin-colour pixels in image processing (skin segmentation, YCbCr thresholds)
     if "tooling" in near_kinds and not (person or capability):
         return None  # a word list of a screening or moderation tool: the words are its data
@@ -280,7 +336,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict("record_field", 0.5, "fields of a data-exchange standard's schema, no group targeted")
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
-    measured = near_kinds.get("evaluation", set()) if near_kinds.get("evaluation", set()) - DATA_WORDS else set()
+    measured = near_kinds.get("evaluation", set()) - (scales if scaled else set())  # the scale a tone is put on measures nothing
+    measured = measured if measured - DATA_WORDS else set()
     claiming = near_kinds.get("capability", set()) - GENERIC  # "model", "attribute" claim nothing against a measure
     if measured and not targeting and (len(measured) >= 2 or not claiming):
         return verdict("evaluation", 0.5, "measurement cue beside the term")
@@ -312,7 +369,9 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict("targeting_rule", conf, "a targeting cue keyed on the group/attribute")
     # a prose title "Asian Ethnicity Classifier" in a README about pictures claims the capability
     named = not coded and roles["identifier"] and genre.biometric and near_kinds.get("capability", set()) - NOUNS - GENERIC
-    if capability and (person or ((has_group or classes) and not coded) or named or (coded and schema and (seen or inferred) and (
+    # weak class names (Asian, Indian) need a real act beside them: a data file's "@attribute race {White, Asian-Pac-Islander}"
+    # names a column's values, it claims nothing
+    if capability and (person or ((has_group or (classes and capability - GENERIC)) and not coded) or named or (coded and schema and (seen or inferred) and (
             roles["identifier"] or len(capability) >= 2))):
         if genre.denies() and not coded and not (has_group or roles["identifier"]):
             return verdict("disclaimer", 0.5, "an attribute named in a statement that denies or withdraws it")

@@ -24,7 +24,8 @@ from ..text.normalize import Normalized, normalize
 from ..records import FLAG_KINDS, Finding, LimitHit, Segment, Unit
 from .classify import STRONG_ROLES, STRUCTURED as _STRUCTURED, Genre, Verdict, classify, lead_rank
 from .bytegate import ByteGate
-from .lexicon import Gate, Hit, Matcher
+from .lexicon import Gate
+from .matcher import CueMatcher, Hit, Matcher
 from .rules import RuleSet
 
 REGION = 1500  # characters kept on each side of a gate hit in a large segment
@@ -34,7 +35,13 @@ KEEP_BYTES = 32 << 20  # about this much of a unit's segments is kept for the ge
 WIDE = 220  # cue window on each side of a passage
 SNIPPET = 160  # evidence characters on each side of the match
 _BOUNDARY = re.compile(r"[。！？；!?;\n]|\.\s")
+_BOUNDARY_AT = re.compile(r"(?=[。！？；!?;\n]|\.\s)")  # every position _BOUNDARY matches at, overlapping
 _WS = re.compile(r"\s+")
+# lines of code that use nothing: an import statement, and code commented out (a comment line whose body is a
+# call or an assignment: `# "race": build_model("Race")`, `// $attrs = 'gender,age,race';`); explanatory
+# comments (`// 人种 1:黄种人 2:黑种人`) are not matched
+_UNUSED_LINE = re.compile(r"[^\S\n]*(?:from[^\S\n]+[\w. ]+[^\S\n]+import\b[^\n]*|import[^\S\n]+[\w. ,]+$"
+                          r"|(?:#|//)[^\n]*?(?:\w[^\S\n]*\([^\n]*\)|[\w\]'\"][^\S\n]*=[^\S\n]*['\"\w\[{(])[^\n]*$)", re.M)
 # a UI-strings bundle by its path: an i18n/locale/lang folder, or a locale-named resource file
 _UI_STRINGS = re.compile(r"(?:^|[/\\])(?:i18n|l10n|locales?|lang|langs|translations?)[/\\]"
                          r"|(?:^|[/\\._-])[a-z]{2}[-_][A-Z]{2}\.(?:json|js|properties|ya?ml|po|strings|xml|ts)$"
@@ -60,6 +67,24 @@ class _Piece:
     norm: Normalized
     terms: list[Hit]
     cues: list[Hit]
+    cue_ends: list[int] | None = None
+    """The cues' ends when they come in order of their ends (the matcher's order), for
+    :func:`_within`; ``[]``: not in that order (set on first use)."""
+
+
+def _within(piece: _Piece, start: int, end: int) -> list[Hit]:
+    """``[c for c in piece.cues if start <= c.start and c.end <= end]``: in the cues ordered by
+    their ends, the ones ending in ``[start, end]`` found by bisection, then filtered by start
+    (a passage's neighbourhood is a few hundred characters of a piece with many cues)."""
+    cues = piece.cues
+    if piece.cue_ends is None:
+        ends = [c.end for c in cues]
+        piece.cue_ends = ends if all(a <= b for a, b in zip(ends, ends[1:])) else []
+    ends = piece.cue_ends
+    if not ends:
+        return [c for c in cues if start <= c.start and c.end <= end]
+    lo, hi = bisect.bisect_left(ends, start), bisect.bisect_right(ends, end)
+    return [c for c in cues[lo:hi] if start <= c.start]
 
 
 class Detector:
@@ -71,6 +96,8 @@ class Detector:
         self.bytegate: ByteGate | None = ByteGate(self.gate)
         """The bytes-level gate (:mod:`.bytegate`); ``None`` switches it off (same findings, slower)."""
         self.matcher = Matcher(rules)
+        self.genre_cues = CueMatcher(rules, lambda kind, word: Genre.slot(kind, word) is not None)
+        """The cues the genre reads (:meth:`Genre.add`), alone: the genre pass over a unit's other text."""
         # called with (unit, terms, near, wide, context, genre, verdict) for every classified passage,
         # the rejected ones too (verdict None): for training and audits (scripts/train_model.py)
         self.observer: Callable | None = None
@@ -84,9 +111,11 @@ class Detector:
         extracted at all: for text formats whose segments are transformations the gate's
         surface forms cover."""
         if prefilter:
-            verdict = None if self.bytegate is None or unit.streamed else self.bytegate.verdict(unit.data, unit.charset)
+            verdict, text = (None, None) if self.bytegate is None or unit.streamed else self.bytegate.decided(unit.data, unit.charset)
             if verdict is False:
-                return []  # not even decoded: the bytes hold no gate spelling in any encoding
+                return []  # not decoded for the text layer: the bytes hold no gate spelling in any encoding
+            if text is not None:
+                unit.known_text(text)  # (the text layer's own decode, done by the gate to tell the encoding)
             if verdict is None and not self.gate.any(unit.text().lower(), unit.text()):
                 return []  # (True: the bytes showed a hit the text gate passes too)
         pieces: list[_Piece] = []  # only pieces with term hits: the others' cues go to the genre at once
@@ -160,7 +189,7 @@ class Detector:
         for seg in kept:
             if deadline is not None and time.monotonic() > deadline:
                 return False
-            genre.add(self.matcher.scan(normalize(seg.text, keep_lines=seg.context != "prose").text)[1])
+            genre.add(self.genre_cues.scan(normalize(seg.text, keep_lines=seg.context != "prose").text))
         return True
 
     def _pieces(self, seg: Segment) -> list[_Piece]:
@@ -171,7 +200,7 @@ class Detector:
                 return []
             regions = [(0, len(text))]
         else:
-            regions = _regions(self.gate.hits(lower, text), len(text))
+            regions = self.gate.regions(lower, text, REGION, len(text))
         out = []
         for start, end in regions:
             norm = normalize(text[start:end], keep_lines=seg.context != "prose")
@@ -191,13 +220,15 @@ class Detector:
             w_start = max(w_start, text.rfind("\n", 0, s_start) + 1)
             stop = text.find("\n", s_end)
             w_end = min(w_end, stop if stop >= 0 else len(text))
-        near = [c for c in piece.cues if s_start <= c.start and c.end <= s_end]
-        wide = [c for c in piece.cues if w_start <= c.start and c.end <= w_end]
+        near = _within(piece, s_start, s_end)
+        wide = _within(piece, w_start, w_end)
         context = piece.segment.context
         if context == "prose" and _STRUCTURED.search(piece.norm.original, *piece.norm.span(s_start, s_end)):
             context = "data"  # a table row, code span or JSON inside prose: API docs, field lists
         if text[s_end : s_end + 1] in ("?", "？"):
             return []  # a question claims nothing ("Can the SDK estimate ethnicity? No.")
+        if piece.segment.context == "code" and all(_unused(text, h.start) for h in group):
+            return []  # the terms are only imported or in code commented out: nothing runs them
         verdict = classify(group, near, wide, context, genre)
         if self.observer is not None:
             self.observer(unit, group, near, wide, context, genre, verdict)
@@ -295,15 +326,19 @@ def _word_end(text: str, i: int, limit: int) -> int:
     return j
 
 
-def _regions(hits: list[int], length: int) -> list[tuple[int, int]]:
-    regions: list[tuple[int, int]] = []
-    for pos in sorted(hits):
-        start, end = max(0, pos - REGION), min(length, pos + REGION)
-        if regions and start <= regions[-1][1]:
-            regions[-1] = (regions[-1][0], max(regions[-1][1], end))
-        else:
-            regions.append((start, end))
-    return regions
+# a statement commented out after the code: a literal ending in ";" (`//'gender,age,race';`), not a note (`# 'a' / 'b'`)
+_TRAILING = re.compile(r"(?:^|(?<=[\s;,)]))(?://|#)[^\S\n]*(?=['\"][^\n]*['\"][^\S\n]*;[^\S\n]*$)", re.M)
+
+
+def _unused(text: str, pos: int) -> bool:
+    """Is the line of normalised code around ``pos`` an import statement or code commented out (a whole
+    line, or a literal commented out after the code: ``$p = 'none'; //'gender,age,race'``)?"""
+    start = text.rfind("\n", 0, pos) + 1
+    m = _UNUSED_LINE.match(text, start)
+    if m is not None and m.end() >= pos:
+        return True
+    end = text.find("\n", pos)
+    return any(c.start() < pos for c in _TRAILING.finditer(text, start, end if end >= 0 else len(text)))
 
 
 def _escaped_surrogates(norm: Normalized) -> int:
@@ -329,14 +364,15 @@ def _passages(text: str, terms: list[Hit], lines: int) -> list[tuple[list[Hit], 
 def _sentence(text: str, start: int, end: int, lines: int = 0) -> tuple[int, int]:
     """The sentence of normalised text around ``[start, end)``; in code and data, plus
     ``lines`` lines on each side (a statement's meaning spans lines there)."""
-    left = start
     floor = max(0, start - 300)
-    while left > floor and not _BOUNDARY.match(text, left - 1):
-        left -= 1
-    right = end
+    left = floor  # just after the last boundary in [floor, start): matches overlap, so every position is tried
+    for m in _BOUNDARY_AT.finditer(text, floor, start + 1):  # (". " at start - 1 reads text[start])
+        if m.start() >= start:
+            break
+        left = m.start() + 1
     ceiling = min(len(text), end + 300)
-    while right < ceiling and not _BOUNDARY.match(text, right):
-        right += 1
+    m = _BOUNDARY.search(text, end, ceiling + 1)  # (". " at ceiling - 1 reads text[ceiling])
+    right = min(m.start(), ceiling) if m is not None and end < ceiling else (ceiling if end < ceiling else end)
     for _ in range(lines):
         prev = text.rfind("\n", floor, max(left - 1, floor))
         left = prev + 1 if prev >= 0 else left
@@ -355,21 +391,18 @@ def _locate(seg: Segment, offset: int, match: str) -> dict:
     if seg.byte_offset is not None:
         loc["byte_offset"] = seg.byte_offset
     if seg.line is not None:
-        before = seg.text[:offset]
-        newlines = before.count("\n")
+        newlines = seg.text.count("\n", 0, offset)
         loc["line"] = seg.line + newlines
         if newlines:
-            loc["column"] = offset - before.rfind("\n")
+            loc["column"] = offset - seg.text.rfind("\n", 0, offset)
         elif seg.column is not None:
             loc["column"] = seg.column + offset
     elif seg.source is not None and match:
         pos = _find_in_source(seg.source, match, seg.text[max(0, offset - 8) : offset],
                               seg.text[offset + len(match) : offset + len(match) + 8])
-        if pos >= 0:
-            line_starts = _line_starts(seg.source[: pos + 1])
-            line = bisect.bisect_right(line_starts, pos)
-            loc["line"] = line
-            loc["column"] = pos - line_starts[line - 1] + 1
+        if pos >= 0:  # (counted in place: no copy of the page up to the match)
+            loc["line"] = seg.source.count("\n", 0, pos) + 1
+            loc["column"] = pos - seg.source.rfind("\n", 0, pos)
     return loc
 
 
@@ -395,8 +428,3 @@ def _find_in_source(source: str, match: str, before: str, after: str) -> int:
         pos = source.find(match, pos + 1)
     return best
 
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts.extend(m.end() for m in re.finditer("\n", text))
-    return starts

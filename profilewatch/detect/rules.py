@@ -51,6 +51,9 @@ CUE_KINDS = (
     "standard",
     "tooling",
     "humanities",
+    "scale",
+    "software",
+    "control",
     "unrelated",
 )
 

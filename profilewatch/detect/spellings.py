@@ -42,13 +42,13 @@ from __future__ import annotations
 
 import hashlib
 import html.entities
-import importlib.metadata
 import itertools
 import math
 import sys
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from ..text.normalize import _INVISIBLE, _t2s, is_cjk
 
@@ -248,17 +248,20 @@ def seeds(items: Iterable[tuple[str, bool, bool]]) -> dict[str, Entry]:
 
 
 def cached_seeds(items: list[tuple[str, bool, bool]]) -> dict[str, Entry]:
-    """:func:`seeds`, kept on disk (building them takes a few tenths of a second) under a name
-    covering everything they are computed from: the items, this module's ``VERSION``, and the
-    versions of Python (its Unicode database, ``html.entities``) and OpenCC."""
+    """:func:`seeds`, kept on disk (building them takes a few tenths of a second and three OpenCC
+    converters) under a name covering everything they are computed from: the items, this
+    module's ``VERSION`` and code and text/normalize.py's, and the versions of Python (its
+    Unicode database, ``html.entities``) and OpenCC."""
+    import opencc
+
     from .bytesearch import load_object, save_object
 
-    try:
-        opencc_version = importlib.metadata.version("opencc")
-    except importlib.metadata.PackageNotFoundError:
-        opencc_version = "?"
-    key = hashlib.sha256(repr((VERSION, sys.version_info[:3], unicodedata.unidata_version, opencc_version,
-                               items)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    opencc_version = getattr(opencc, "__version__", "?")  # (importlib.metadata costs start-up time)
+    digest = hashlib.sha256(repr((VERSION, sys.version_info[:3], unicodedata.unidata_version, opencc_version,
+                                  items)).encode("utf-8", "surrogatepass"))
+    for code in (Path(__file__), Path(__file__).parent.parent / "text" / "normalize.py"):
+        digest.update(code.read_bytes())  # (the seeds follow the text layer's tables: a change there rebuilds them)
+    key = digest.hexdigest()[:32]
     entries = load_object(f"seeds-{key}")
     if not isinstance(entries, dict):
         entries = seeds(items)

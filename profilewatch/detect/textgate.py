@@ -190,23 +190,37 @@ class Gate:
     """Cheap first pass: does raw text contain anything that could become a term?  (Module docstring.)"""
 
     def __init__(self, rules: RuleSet) -> None:
-        items = [(t.text, True, True) for t in rules.terms if t.role != "weak"]  # weak terms count only beside a strong one
-        for p in rules.patterns:  # a pattern is reached through its anchor words ("*" = inside a word)
-            for a in pattern_anchors(p):
-                items.append((fold_term(a.strip("*")), not a.startswith("*"), not a.endswith("*")))
-        entries = cached_seeds(items)
+        entries = cached_seeds(self.items(rules))
         self._words = sorted(entries)  # (a stable order: the bytes gate caches its tables by it)
         self._info = [entries[w] for w in self._words]
-        self._ac = ahocorasick_rs.AhoCorasick(self._words)
+        self._automaton = None
         rare = "".join(sorted(re.escape(w) for w, e in entries.items() if e[4] == RARE and len(w) == 1))
         self._foldable = re.compile(r"\\+u([0-9a-f]{4})|&(?:amp;)?#(\d{2,7});?|&(?:amp;)?#x([0-9a-f]{2,6});?"
                                     r"|&([a-z][a-z0-9]{1,31});?" + (f"|[{rare}]" if rare else ""))
         self.finder = None
         """A faster search giving the same ``(word index, start, stop)`` matches over lower-cased
-        text (the bytes gate installs Hyperscan's); None: the Aho-Corasick automaton above."""
+        text, in the same order (the bytes gate installs Hyperscan's); None: an Aho-Corasick
+        automaton of the words."""
 
-    def _verified(self, low: str, text: str | None, settle: bool = True, everywhere: bool = False) -> Iterator[int]:
-        """Start of every checked hit (module docstring); ``everywhere``: of every hit, not the first one only."""
+    @staticmethod
+    def items(rules: RuleSet) -> list[tuple[str, bool, bool]]:
+        """What the seeds are spelled from (:func:`.spellings.seeds`)."""
+        items = [(t.text, True, True) for t in rules.terms if t.role != "weak"]  # weak terms count only beside a strong one
+        for p in rules.patterns:  # a pattern is reached through its anchor words ("*" = inside a word)
+            for a in pattern_anchors(p):
+                items.append((fold_term(a.strip("*")), not a.startswith("*"), not a.endswith("*")))
+        return items
+
+    @property
+    def _ac(self):
+        if self._automaton is None:  # (built on first use: with Hyperscan installed, never)
+            self._automaton = ahocorasick_rs.AhoCorasick(self._words)
+        return self._automaton
+
+    def _verified(self, low: str, text: str | None, settle: bool = True, everywhere: bool = False,
+                  covered=None) -> Iterator[int]:
+        """Start of every checked hit (module docstring), in order; ``everywhere``: of every hit, not
+        the first one only; ``covered(start)``: True for a hit that need not be checked at all."""
         if text is not None and len(text) != len(low):
             text = None
         n = len(low)
@@ -216,6 +230,8 @@ class Gate:
         rare = 0
         whole: bool | None = None  # the whole text folded, once past WINDOWS rare hits (any())
         for index, start, stop in found:
+            if covered is not None and covered(start):
+                continue
             _, nxt, left, right, kind = info[index]
             if kind != RARE and left and start > 0 and not _boundary(low, text, start):
                 continue
@@ -262,6 +278,23 @@ class Gate:
         """Start positions of gate hits in lower-cased raw text (``text``: the same text before
         lower-casing, for camel-case word boundaries; without it those count as boundaries)."""
         return list(self._verified(raw_lower, text, everywhere=True))
+
+    def regions(self, raw_lower: str, text: str | None, reach: int, length: int) -> list[tuple[int, int]]:
+        """The stretches ``reach`` characters either side of each position of :meth:`hits` (cut
+        to ``[0, length]``), overlapping ones merged: a hit inside the stretch made so far is not
+        checked at all (it would change nothing), which is most of a long page's hits."""
+        regions: list[tuple[int, int]] = []
+
+        def covered(start: int) -> bool:  # (starts come in order: lo is inside too)
+            return bool(regions) and min(length, start + reach) <= regions[-1][1]
+
+        for start in self._verified(raw_lower, text, everywhere=True, covered=covered):
+            lo, hi = max(0, start - reach), min(length, start + reach)
+            if regions and lo <= regions[-1][1]:
+                regions[-1] = (regions[-1][0], max(hi, regions[-1][1]))
+            else:
+                regions.append((lo, hi))
+        return regions
 
     def any(self, raw_lower: str, text: str | None = None) -> bool:
         for _ in self._verified(raw_lower, text):

@@ -9,17 +9,22 @@ An executor maps :func:`scan_task` over a stream of top-level units and yields e
 * :class:`ProcessExecutor` (``-j N``): a pool of N worker processes (forked where the system can, so nothing of the
   parent's state leaks back), each building its detector once.  A worker that dies (killed, out
   of memory) is replaced and the units it may have held are scanned again, one at a time so the
-  culprit is known, up to ``ATTEMPTS`` times; a unit that kills every worker it meets ends as
-  an error record ``worker_lost``.  Workers ignore SIGINT: Ctrl-C
+  culprit is known, up to ``attempts`` times in all (``--task-attempts``, default ``ATTEMPTS``)
+  and alone once at least; a unit that kills every worker it meets ends as an error record
+  ``worker_lost`` (``task_failed`` if it raised).  One :class:`~.tasks.Tries` per unit carries
+  its count; a :class:`~.tasks.Breaker` stops the scan when every worker fails
+  (``workers_failing``, ``gave_up``).  Workers ignore SIGINT: Ctrl-C
   reaches the parent, which stops the pool and kills the workers (no orphans).
 * :class:`DaskExecutor` (``--executor dask``): the same task on a ``distributed`` cluster
-  (``--scheduler tcp://HOST:8786``, or a LocalCluster of processes); Dask retries a task whose
-  worker died; a cluster left without any worker for ``worker_timeout`` seconds ends the scan,
-  every task not done reported as ``no_workers``.  Needs the ``profilewatch[cluster]`` extra.
+  (``--scheduler tcp://HOST:8786``, or a LocalCluster of processes), in batches; a batch that
+  fails has its tasks tried again alone, so only the culprit ends as ``worker_lost`` (or
+  ``task_failed``), after ``attempts`` tries (a death charged only to the task running); the same
+  breaker; a cluster left without any worker for
+  ``worker_timeout`` seconds ends the scan, every task not done reported as ``no_workers``.  Needs the ``profilewatch[cluster]`` extra.
 
 The worker side keeps one detector per process (built on first use from the pickled rules):
 the only state a worker holds.  The task and what executors share are in :mod:`.tasks`, the
-Dask executor in :mod:`.cluster`.
+Dask executor in :mod:`.cluster` (what it installs in its workers in :mod:`.daskplugin`).
 """
 from __future__ import annotations
 
@@ -37,8 +42,8 @@ from ..detect.rules import RuleSet
 from ..options import ScanOptions
 from ..records import Unit
 from .cluster import POLL, WORKER_TIMEOUT, ClusterGone, DaskExecutor
-from .tasks import (ATTEMPTS, _WORKER, Part, Task, TaskResult, _fill, _Joiner, _owned, _ready, cpu_count, lost,
-                    plan, scan_task, shared_detector)
+from .tasks import (ATTEMPTS, _WORKER, Breaker, Part, Task, TaskResult, _fill, _Joiner, _owned, _ready, cpu_count, lost,
+                    plan, scan_task, shared_detector, Tries)
 
 __all__ = ["ATTEMPTS", "POLL", "WORKER_TIMEOUT", "ClusterGone", "DaskExecutor", "InlineExecutor", "Part",
            "ProcessExecutor", "Task", "TaskResult", "cpu_count", "lost", "make_executor", "plan", "scan_task",
@@ -84,14 +89,17 @@ def _worker_task(unit: Unit, keep_found: bool) -> TaskResult:
 class ProcessExecutor:
     """``-j N``: N worker processes; results in input order, a bounded window in flight."""
 
-    def __init__(self, rules: RuleSet, options: ScanOptions, jobs: int, window: int | None = None) -> None:
+    def __init__(self, rules: RuleSet, options: ScanOptions, jobs: int, window: int | None = None,
+                 attempts: int | None = None) -> None:
         import multiprocessing
 
         self.rules, self.options, self.jobs = rules, options, jobs
+        self.attempts = ATTEMPTS if attempts is None else max(1, attempts)
         self.window = window or 4 * jobs
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._pool: ProcessPoolExecutor | None = None
+        self._breaker = Breaker(jobs)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         shared_detector(self.rules)  # built before the fork, so forked workers inherit it
@@ -99,7 +107,7 @@ class ProcessExecutor:
                                    initargs=(self.rules, self.options, os.getpid()))
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
-        pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future]
+        pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future, Tries]
         source = iter(items)
         more = True
         joiner = _Joiner(lambda unit: scan_task(unit, self.rules, self.options, keep_found))
@@ -115,6 +123,11 @@ class ProcessExecutor:
                 except BrokenProcessPool:
                     self._restart(pending, keep_found)
                     continue
+                except Exception as exc:  # noqa: BLE001 - it raised in its worker (e.g. a result that cannot be sent back)
+                    entry[2].raised(exc)  # not a death (the pool is whole): sent again with the others
+                    entry[1] = self._submit(entry[0], keep_found) if entry[2].more(self.attempts) else \
+                        _ready(entry[2].given_up(entry[0]))
+                    continue
                 pending.popleft()
                 joined = joiner.add(entry[0], result)
                 if joined is not None:
@@ -123,7 +136,14 @@ class ProcessExecutor:
             self._kill()
             raise
 
+    @property
+    def gave_up(self) -> str | None:
+        """Why the scan was stopped (the :class:`Breaker` tripped), or None."""
+        return self._breaker.why
+
     def _submit(self, unit: Task, keep_found: bool) -> Future:
+        if self._breaker.why is not None:  # every worker fails: nothing more is sent
+            return _ready(self._breaker.lost(unit))
         if self._pool is None:  # started on the first unit to scan: a cached rescan starts no process
             self._pool = self._new_pool()
         try:
@@ -135,24 +155,43 @@ class ProcessExecutor:
 
     def _restart(self, pending: collections.deque, keep_found: bool) -> None:
         """A worker died.  Which of the units in flight killed it is unknown, so each unfinished
-        one is scanned again ALONE on a fresh pool (a death is then its own), up to ATTEMPTS
-        times in all; then the window fills again as before."""
+        one is charged a death (its first try, or one more) and scanned again ALONE on a fresh
+        pool (a death is then its own) until it is done or has been tried ``attempts`` times in
+        all -- and alone once at least, whatever ``attempts``; then the window fills again."""
+        failed = [(entry, _failure(entry[1])) for entry in pending]  # before the old pool's futures are cancelled
+        self._new_pool_after_death()
+        for entry, failure in failed:
+            unit, future, tries = entry
+            if failure is None:
+                continue  # finished before the break (or ready from the start): keep its result
+            if isinstance(failure, BrokenProcessPool):
+                tries.died(in_company=True)
+            else:  # it raised before the break: a try, not a death
+                tries.raised(failure)
+            entry[1] = _ready(self._alone(unit, tries, keep_found))
+
+    def _alone(self, unit: Task, tries: Tries, keep_found: bool) -> TaskResult:
+        """``unit`` run alone (nothing else in the pool) while ``tries`` says try again."""
+        while tries.more(self.attempts):
+            if self._breaker.why is not None:
+                return self._breaker.lost(unit)
+            tries.owed = False
+            try:
+                result = self._submit(unit, keep_found).result()
+            except BrokenProcessPool:
+                tries.died()
+                self._new_pool_after_death()
+            except Exception as exc:  # noqa: BLE001 - it raised in its worker
+                tries.raised(exc)
+            else:
+                self._breaker.record(unit, True)
+                return result
+            self._breaker.record(unit, False)
+        return tries.given_up(unit)
+
+    def _new_pool_after_death(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = self._new_pool()
-        for entry in pending:
-            unit, future = entry
-            if future.done() and future.exception() is None:
-                continue  # finished before the break (or ready from the start): keep its result
-            entry[1] = _ready(self._alone(unit, keep_found))
-
-    def _alone(self, unit: Unit, keep_found: bool) -> TaskResult:
-        for _ in range(ATTEMPTS - 1):
-            try:
-                return self._submit(unit, keep_found).result()
-            except BrokenProcessPool:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = self._new_pool()
-        return lost(unit, f"the worker scanning it died {ATTEMPTS} times (killed or out of memory)")
 
     def _kill(self) -> None:
         if self._pool is None:
@@ -170,12 +209,19 @@ class ProcessExecutor:
             self._pool.shutdown(wait=True)
 
 
+def _failure(future: Future) -> BaseException | None:
+    """What a future of a broken pool failed with (``BrokenProcessPool`` if it never finished)."""
+    if not future.done() or future.cancelled():
+        return BrokenProcessPool("the pool broke before this task finished")
+    return future.exception()
+
+
 def make_executor(rules: RuleSet, options: ScanOptions, *, jobs: int | None = None, executor: str = "local",
-                  scheduler: str | None = None, worker_timeout: float | None = None
-                  ) -> InlineExecutor | ProcessExecutor | DaskExecutor:
-    """The executor for ``--jobs``/``--executor``/``--scheduler``/``--worker-timeout`` (``jobs=None``:
-    every usable core)."""
+                  scheduler: str | None = None, worker_timeout: float | None = None,
+                  task_attempts: int | None = None) -> InlineExecutor | ProcessExecutor | DaskExecutor:
+    """The executor for ``--jobs``/``--executor``/``--scheduler``/``--worker-timeout``/``--task-attempts``
+    (``jobs=None``: every usable core; ``task_attempts=None``: ``ATTEMPTS``)."""
     if executor == "dask" or scheduler:
-        return DaskExecutor(rules, options, scheduler, jobs, worker_timeout=worker_timeout)
+        return DaskExecutor(rules, options, scheduler, jobs, worker_timeout=worker_timeout, attempts=task_attempts)
     jobs = cpu_count() if jobs is None else jobs
-    return InlineExecutor(rules, options) if jobs <= 1 else ProcessExecutor(rules, options, jobs)
+    return InlineExecutor(rules, options) if jobs <= 1 else ProcessExecutor(rules, options, jobs, attempts=task_attempts)

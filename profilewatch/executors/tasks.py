@@ -23,7 +23,12 @@ from ..sources.warc import SPLIT_MISMATCH
 from ..sources.warcsplit import record_ranges
 
 ATTEMPTS = 3
-"""How often a unit is tried on a fresh worker before it is reported as ``worker_lost``."""
+"""How often a unit is tried in all, by default (``--task-attempts``), before it is reported as
+``worker_lost`` (every try killed its worker) or ``task_failed`` (a try raised)."""
+WORKERS_FAILING = "workers_failing"
+"""The reason of the units not scanned once the :class:`Breaker` stopped a scan."""
+
+
 @dataclass
 class TaskResult:
     """The records of one top-level unit, and the units among them that had findings (by sha256).
@@ -114,9 +119,13 @@ def scan_task(task: Task, rules: RuleSet, options: ScanOptions, keep_found: bool
 
 def _test_hooks(unit: Unit) -> None:
     """``PROFILEWATCH_TEST_KILL_WORKER=NAME:MARKER``: the first worker to meet unit NAME dies
-    (MARKER, a file path, records that it happened; ``always``: every worker that meets it), so a
-    test can kill a worker mid-task.  ``PROFILEWATCH_TEST_HOLD_WORKER=NAME:MARKER``: a worker that
-    meets unit NAME creates MARKER and sleeps (a test then takes the cluster's workers away)."""
+    (MARKER, a file path, records that it happened; ``always``: every worker that meets it;
+    ``always:COUNT``: every one, each adding a line to the file COUNT; NAME ``*``: every unit), so a test can kill a
+    worker mid-task (and count the deaths).  ``PROFILEWATCH_TEST_HOLD_WORKER=NAME:MARKER``: a worker that
+    meets unit NAME creates MARKER and sleeps (a test then takes the cluster's workers away).
+    ``PROFILEWATCH_TEST_FAIL_TASK=NAME``: the task of unit NAME raises in the worker."""
+    if os.environ.get("PROFILEWATCH_TEST_FAIL_TASK") == unit.file and _WORKER.get("in_worker"):
+        raise RuntimeError(f"test hook: the task of {unit.file} fails")
     hold = os.environ.get("PROFILEWATCH_TEST_HOLD_WORKER")
     if hold and _WORKER.get("in_worker"):
         name, _, marker = hold.partition(":")
@@ -126,8 +135,13 @@ def _test_hooks(unit: Unit) -> None:
     spec = os.environ.get("PROFILEWATCH_TEST_KILL_WORKER")
     if spec and _WORKER.get("in_worker"):
         name, _, marker = spec.partition(":")
-        if unit.file == name and (marker == "always" or not os.path.exists(marker)):
-            if marker != "always":
+        always = marker == "always" or marker.startswith("always:")
+        count = marker[len("always:"):] if always else ""
+        if name in (unit.file, "*") and (always or not os.path.exists(marker)):
+            if count:
+                with open(count, "a", encoding="utf-8") as fh:
+                    fh.write(f"{os.getpid()}\n")
+            elif not always:
                 open(marker, "w").close()  # noqa: SIM115
             os._exit(70)
 
@@ -145,16 +159,16 @@ def _ready(result: TaskResult) -> Future:
 
 def _fill(pending: collections.deque, source: Iterator[Unit | TaskResult], window: int,
           submit: Callable[[Task], Any], tasks: Callable[[Unit], list[Task]]) -> bool:
-    """Top the window of ``[task, future]`` entries up from ``source`` (a ready TaskResult gets
-    task None; a unit split into parts gets an entry per part); False once ``source`` is exhausted."""
+    """Top the window of ``[task, future, tries]`` entries up from ``source`` (a ready TaskResult
+    gets task None; a unit split into parts gets an entry per part); False once ``source`` is exhausted."""
     while len(pending) < window:
         item = next(source, None)
         if item is None:
             return False
         if isinstance(item, TaskResult):
-            pending.append([None, _ready(item)])
+            pending.append([None, _ready(item), Tries()])
         else:
-            pending.extend([task, submit(task)] for task in tasks(item))
+            pending.extend([task, submit(task), Tries()] for task in tasks(item))
     return True
 
 
@@ -194,3 +208,69 @@ def lost(task: Task, message: str, reason: str = "worker_lost") -> TaskResult:
     if not isinstance(task, Part) or task.index == task.count - 1:
         records.append(UnitRecord(unit.file, unit.member, None, unit.size, "unknown", "error"))
     return TaskResult(records, unit=unit, fresh=False, lost=True)  # not kept in a store: a rescan tries again
+
+
+def tried_out(task: Task, tries: int, deaths: int, failure: BaseException | None) -> TaskResult:
+    """The records of a task tried ``tries`` times in vain, ``deaths`` of them killing its worker:
+    ``worker_lost`` if every one did, else ``task_failed`` naming what it raised last (``failure``)."""
+    def times(n: int) -> str:
+        return f"{n} time{'' if n == 1 else 's'}"
+
+    if deaths >= tries or failure is None:
+        return lost(task, f"the worker scanning it died {times(deaths)} (killed or out of memory)")
+    died = f" ({deaths} of them a worker dying)" if deaths else ""
+    return lost(task, f"the scan task failed {times(tries)}{died}: {type(failure).__name__}: {failure}"[:500],
+                "task_failed")
+
+
+@dataclass
+class Tries:
+    """The tries of one task so far (both executors' retries carry one per task): how many, how
+    many of them killed their worker, and what the last one that raised raised."""
+
+    tries: int = 0
+    deaths: int = 0
+    failure: BaseException | None = None
+    owed: bool = False
+    """It is owed a try alone: its last death was in company (it may have been another's)."""
+
+    def died(self, times: int = 1, in_company: bool = False) -> None:
+        self.tries += times
+        self.deaths += times
+        self.owed = in_company
+
+    def raised(self, exc: BaseException) -> None:
+        self.tries += 1
+        self.failure = exc
+
+    def more(self, attempts: int) -> bool:
+        """Try it again: fewer than ``attempts`` tries, or a try alone owed."""
+        return self.tries < attempts or self.owed
+
+    def given_up(self, task: Task) -> TaskResult:
+        return tried_out(task, self.tries, self.deaths, self.failure)
+
+
+class Breaker:
+    """A circuit breaker for tries alone: ``limit`` of them failing in a row, with no success
+    between and on more than one unit (2 x the workers, at least 4), say the fault is the
+    workers' -- every one failing -- not an input's.  Then ``why`` is set: the executor sends
+    nothing more and reports every unit not done as ``workers_failing`` (the CLI exits 3)."""
+
+    def __init__(self, workers: int) -> None:
+        self.limit = max(4, 2 * workers)
+        self.failed: list[int] = []  # id() of the task of each failure in the current run
+        self.why: str | None = None
+
+    def record(self, task: Task, ok: bool) -> None:
+        if ok:
+            self.failed = []
+            return
+        self.failed.append(id(task))
+        if self.why is None and len(self.failed) >= self.limit and len(set(self.failed)) > 1:
+            self.why = (f"{len(self.failed)} tries of units alone failed in a row, none succeeding between: "
+                        f"every worker seems to fail; the units not scanned are error records {WORKERS_FAILING}")
+
+    def lost(self, task: Task) -> TaskResult:
+        """The records of a unit not scanned because the breaker stopped the scan."""
+        return lost(task, f"not scanned: {self.why}", WORKERS_FAILING)

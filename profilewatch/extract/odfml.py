@@ -17,7 +17,16 @@ an element ``text:p``, ``text:h``, ``table:table`` or ``draw:page`` inside no ot
 * a presentation page, ``{"slide": n}``, one line per non-blank paragraph inside it at any
   depth (a paragraph nested in another read after it), in windows cut between paragraphs past
   4 MB of text (``{"slide": n, "window": i}``, :class:`.ooxml.TextWindow`); at a limit inside
-  a page, its text read so far is yielded before the limit (or the damage) is raised.
+  a page, its text read so far is yielded before the limit is raised.
+
+Damage in ``content.xml`` (bad XML, bad deflate) ends the reading there: the segments read
+before it (and the page read so far) are kept, an error record names the part, and the unit
+ends ``partial`` (issue 12).  Only ``content.xml`` is read, so damage in ``styles.xml``,
+``meta.xml`` or any other part is not met.  ODF has no ``mc:AlternateContent``: a frame's
+alternatives (``draw:image`` replacements of an object) hold no text boxes twice.
+
+A text run over 10 MB (:mod:`.xmlstream`) comes in pieces of 4 MB: in a page, lines of the
+page; elsewhere segments ``{"part": "content.xml", "text_node": k, "window": i}``.
 
 A part declaring entities is refused (defusedxml's ``EntitiesForbidden``, as before);
 processing instructions and comments are dropped.
@@ -29,7 +38,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import OfficeError, TextWindow, clear_read, entities_forbidden, iter_part, row_segment
+from .ooxml import OfficeError, TextWindow, damaged, row_segment
+from .xmlstream import clear_read, entities_forbidden, iter_part
 
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -51,16 +61,26 @@ def odf(unit: Unit, zf: zipfile.ZipFile) -> Iterator[Segment]:
                        no_entities=entities_forbidden, strip_pis=True)
     try:
         yield from _segments(unit, events, counters, page)
-    except (LimitHit, OfficeError):  # the page being read keeps the text read so far
+    except LimitHit:  # the page being read keeps the text read so far
         yield from page[0].flush()
         raise
+    except OfficeError as exc:  # damage: the text read so far is kept, the damage reported
+        yield from page[0].flush()
+        damaged(unit, "content.xml", exc)
 
 
 def _segments(unit: Unit, events: Iterator[Any], counters: dict[str, int], page: list[TextWindow]) -> Iterator[Segment]:
     table, rows = None, 0  # the top-level table being read, and its rows so far
-    for n, (_, elem) in enumerate(events, 1):
+    for n, (event, elem) in enumerate(events, 1):
         if not n & 1023:
             unit.check_time(f"at ODF paragraph {counters['paragraph']}")
+        if event == "text":  # a piece of a text run over 10 MB (streaming parse)
+            holder = elem.holder
+            if holder is not None and (holder.tag == _PAGE or next(holder.iterancestors(_PAGE), None) is not None):
+                yield from page[0].add(elem.text)
+            else:
+                yield elem.segment({"part": "content.xml"})
+            continue
         tag = elem.tag
         top = None  # the outermost unit holding elem
         for top in elem.iterancestors(*_UNITS):

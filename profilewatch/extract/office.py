@@ -2,86 +2,98 @@
 
 Segments are grouped so the detector sees a claim with its context: one per paragraph, one
 per table row (cells joined with `` | ``, ``where["cell_starts"]`` gives each cell's offset in
-the text), one per spreadsheet row, one per slide.
+the text), one per spreadsheet row, one per slide.  What each format reads and its locators are
+in the reading modules and docs/containers.md:
 
-* DOCX (streamed with lxml iterparse, :mod:`.wordml`): body paragraphs and tables in document
-  order, then headers and footers of every section; ``where`` = ``{"paragraph": n}``,
-  ``{"table": t, "row": r, ...}``, ``{"header": s, "paragraph": n}`` / ``{"footer": s, ...}``.
-* XLSX (openpyxl's workbook reader and cell values, each sheet streamed with lxml iterparse,
-  :mod:`.sheetml`; cached values): every sheet including hidden and very hidden ones;
-  ``where`` = ``{"sheet": name, "cell": "B7", "row": 7, "cells": [...], "sheet_state": ...}``
-  (``cell`` is the row's first non-empty cell, ``cells`` every cell in the text).
-* PPTX (each slide and notes part streamed with lxml iterparse, :mod:`.slideml`): ``where`` =
-  ``{"slide": n}`` and ``{"slide": n, "notes": true}`` for speaker notes.
-* ODF (``content.xml`` streamed with lxml iterparse, :mod:`.odfml`): paragraphs and headings
-  ``{"paragraph": n}``, table rows ``{"table": name, "row": r, ...}``, presentation pages
-  ``{"slide": n}``.
+* DOCX (:mod:`.wordml`): body paragraphs and tables (tracked insertions read, tracked deletions
+  read again as ``"revision": "deleted"``, content controls, text boxes once), headers and
+  footers, footnotes, endnotes and comments; ``where["part"]`` names every part but the body.
+* XLSX (:mod:`.sheetml`): every sheet including hidden ones, one segment per non-empty row.
+* PPTX (:mod:`.slideml`): slides and speaker notes.  ODF (:mod:`.odfml`): ``content.xml``.
 
 These formats are zip files: before any part is parsed, the sizes in the zip directory are
-checked against ``max_member_bytes`` and ``max_ratio`` (:mod:`.ooxml`: zipfile never returns
-more than the size a member declares, so the check bounds what the parsers can unpack).
+checked against the scan's ``max_member_bytes``, ``max_total_bytes`` and ``max_ratio``
+(:func:`.ooxml.check_zip` with ``options.limits``; zipfile never returns more than the size a
+member declares, so the check bounds what the parsers can unpack).  Parts are streamed
+(:mod:`.xmlstream`); a part with a text node over libxml2's 10 MB cap makes the document be read
+again with the streaming parse (:func:`read_twice`), the segments already yielded skipped.
+
+A damaged part (bad XML or deflate in one part, an embedded image that cannot be read) gets an
+error record naming it and ends only that part: the parts before and after it are read, the
+unit ends ``partial`` (:func:`.ooxml.guarded`, issue 12).  Damage to the package (the zip, the
+parts listing the others) leaves nothing to read: the unit is an ``error``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..options import Limits
 from ..records import Segment, Unit
 from . import odfml, sheetml, slideml, wordml
-from .ooxml import OfficeError, OfficeLimitExceeded, check_zip, read_part as _read
+from .ooxml import OfficeError, OfficeLimitExceeded, Package, check_zip, damaged, read_part as _read
+from .xmlstream import LongText
 
 __all__ = ["OfficeError", "OfficeLimitExceeded", "check_zip", "FORMATS", "MEDIA"]
 
 
-# -- DOCX --------------------------------------------------------------------------------------
-
-def docx(unit: Unit) -> Iterator[Segment]:
-    """Segments of a Word document (streamed: see :mod:`.wordml`)."""
-    yield from wordml.docx(unit, check_zip(unit.data))
-
-
-# -- XLSX --------------------------------------------------------------------------------------
-
-def xlsx(unit: Unit) -> Iterator[Segment]:
-    """Segments of an Excel workbook: one per non-empty row of every sheet (streamed: see :mod:`.sheetml`)."""
-    yield from sheetml.xlsx(unit, check_zip(unit.data))
-
-
-# -- PPTX and ODF ------------------------------------------------------------------------------
-
-def pptx(unit: Unit) -> Iterator[Segment]:
-    """Segments of a PowerPoint presentation: one per slide, one per slide's notes (streamed: see :mod:`.slideml`)."""
-    yield from slideml.pptx(unit, check_zip(unit.data))
-
-
-def odf(unit: Unit) -> Iterator[Segment]:
-    """Segments of an OpenDocument file, text, spreadsheet or presentation (streamed: see :mod:`.odfml`)."""
-    yield from odfml.odf(unit, check_zip(unit.data))
+def read_twice(read: Callable[[Unit, Package], Iterator[Segment]], unit: Unit, limits: Limits) -> Iterator[Segment]:
+    """``read``'s segments of the package; if a part holds a text node over libxml2's cap
+    (:class:`~.xmlstream.LongText`), the package is read again with the streaming parse and the
+    segments already yielded are skipped (both parses give the same segments up to that node), and
+    the damaged parts the first read reported are reported by the second only."""
+    done, reported = 0, len(unit.meta.get("problems", ()))
+    try:
+        for segment in read(unit, check_zip(unit.data, limits)):
+            done += 1
+            yield segment
+        return
+    except LongText:
+        del unit.meta.get("problems", [])[reported:]  # the second read reports its damaged parts again
+    zf = check_zip(unit.data, limits)
+    zf.stream_text = True
+    for n, segment in enumerate(read(unit, zf)):
+        if n >= done:
+            yield segment
 
 
 MEDIA = ("word/media/", "ppt/media/", "xl/media/", "Pictures/")
 """Where DOCX, PPTX, XLSX and ODF keep embedded images (read by OCR with ``--ocr all``)."""
 
 
-def _with_media(fn: Any) -> Any:
-    """``fn``'s segments, then (``--ocr all``) the OCR text of the document's embedded images."""
+def _extractor(read: Callable[[Unit, Package], Iterator[Segment]], doc: str) -> Any:
+    """The extractor of one format: ``read``'s segments under the scan's limits, then (``--ocr
+    all``) the OCR text of the document's embedded images."""
     def extract(unit: Unit, options: Any = None) -> Iterator[Segment]:
-        yield from fn(unit)
+        limits = options.limits if options is not None else Limits()
+        yield from read_twice(read, unit, limits)
         if options is None or options.ocr != "all":
             return
         from . import image
         from ..sources.sniff import sniff
 
-        zf = check_zip(unit.data, options.limits)
+        zf = check_zip(unit.data, limits)
         for name in zf.namelist():
             if name.startswith(MEDIA) and not name.endswith("/"):
-                data = _read(zf, name)
+                try:
+                    data = _read(zf, name)
+                except OfficeError as exc:  # a damaged image: reported, the next one read
+                    damaged(unit, name, exc)
+                    continue
                 if sniff(data, name) == "image":
                     yield from image.embedded(unit, data, options, {"media": name})
 
     extract.takes_options = True  # type: ignore[attr-defined]
-    extract.__doc__ = fn.__doc__
+    extract.__doc__ = doc
     return extract
 
 
-FORMATS = {name: _with_media(fn) for name, fn in {"docx": docx, "xlsx": xlsx, "pptx": pptx, "odf": odf}.items()}
+FORMATS = {
+    "docx": _extractor(wordml.docx, "Segments of a Word document (streamed: see :mod:`.wordml`)."),
+    "xlsx": _extractor(sheetml.xlsx, "Segments of an Excel workbook: one per non-empty row of every sheet "
+                                     "(streamed: see :mod:`.sheetml`)."),
+    "pptx": _extractor(slideml.pptx, "Segments of a PowerPoint presentation: one per slide, one per slide's "
+                                     "notes (streamed: see :mod:`.slideml`)."),
+    "odf": _extractor(odfml.odf, "Segments of an OpenDocument file, text, spreadsheet or presentation "
+                                 "(streamed: see :mod:`.odfml`)."),
+}

@@ -4,35 +4,40 @@
   against ``max_member_bytes``, ``max_total_bytes`` and ``max_ratio`` (zipfile never returns more
   than the size a member declares, so the check bounds what any parser can unpack).
 * :func:`read_part` / :func:`xml` read a small part whole (defusedxml: entities refused).
-* :func:`iter_part` streams a large part through ``lxml.etree.iterparse`` (end events of the
-  tags asked for): the caller clears what it has read, so memory stays bounded whatever the
-  part's size, and ``unit.check_time`` runs on every block read from the zip stream (a part
-  that yields no element still stops at the deadline).  Entities are not resolved, no DTD is
-  loaded and nothing is fetched; with ``no_entities`` a part declaring entities is refused, as
-  defusedxml refuses it (checked at the first element, or at the end if none was asked for).
+* A large part is streamed by :func:`.xmlstream.iter_part` (lxml iterparse, or a streaming
+  parse for text nodes past libxml2's 10 MB): the caller clears what it has read.
+* :class:`Package` is the opened zip; ``stream_text`` tells :mod:`.xmlstream` which parse to use.
 * :class:`TextWindow` gathers the lines of one slide or page into its segment; past
   :data:`WINDOW` characters the text is yielded in windows cut between lines (``where`` gains
   ``"window": i``), so a huge slide never becomes one huge segment.
-* Damage (bad zip, bad deflate, bad XML) is an :class:`OfficeError` (reason ``corrupt``).
+* Damage (bad zip, bad deflate, bad XML) is an :class:`OfficeError` (reason ``corrupt``).  Damage
+  in one part ends that part only (:func:`guarded`): the part gets an error record naming it
+  (:func:`damaged`), the segments read before are kept, the next part is read, and the unit ends
+  ``partial`` (issue 12).  Damage to the package itself (the zip, the parts that list the
+  others) is still the unit's error.
+* :func:`chosen` / :func:`unchosen`: of an ``mc:AlternateContent`` (markup compatibility, in
+  every OOXML format) only the branch an Office reader takes is read.
 """
 from __future__ import annotations
 
 import io
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import defusedxml.ElementTree as SafeET
 
 from ..options import Limits
-from ..records import LimitHit, Segment, Unit
+from ..records import LimitHit, Problem, Segment, Unit
 from ..sources.unpack import RATIO_FLOOR
 
 SEP = " | "
 REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_CHOICE, _FALLBACK = MC + "Choice", MC + "Fallback"
 OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, KeyError, ValueError)
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, KeyError, ValueError)
 
 
 class OfficeError(ValueError):
@@ -41,17 +46,27 @@ class OfficeError(ValueError):
     reason = "corrupt"
 
 
+class Package(zipfile.ZipFile):
+    """An Office zip whose sizes were checked; ``stream_text``: parse its parts with the streaming
+    parse (:mod:`.xmlstream`), set when a first read met a text node over libxml2's cap."""
+
+    stream_text = False
+    limits: Limits
+
+
 class OfficeLimitExceeded(LimitHit):
     """A part of the document would unpack beyond the safety limits (``limit`` names the limit)."""
 
 
-def check_zip(data: bytes, limits: Limits | None = None) -> zipfile.ZipFile:
-    """Open an Office zip after checking its declared sizes and ratios against the limits."""
+def check_zip(data: bytes, limits: Limits | None = None) -> Package:
+    """Open an Office zip after checking its declared sizes and ratios against the limits (the
+    scan's ``Limits``; the defaults only when called without a scan)."""
     limits = limits or Limits()
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = Package(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise OfficeError(f"not a readable zip package: {exc}") from exc
+    zf.limits = limits
     total = 0
     for info in zf.infolist():
         if info.flag_bits & 0x1:
@@ -118,7 +133,7 @@ def read_part(zf: zipfile.ZipFile, name: str) -> bytes:
     """A part's bytes; a damaged part is an :class:`OfficeError`."""
     try:
         return zf.read(name)
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
 
 
@@ -161,76 +176,41 @@ def rels(zf: zipfile.ZipFile, names: set[str], part: str) -> dict[str, str]:
     return {rid: target for rid, _, target in rel_elements(zf, names, part)}
 
 
-class _Checked(io.RawIOBase):
-    """A part's zip stream that checks the unit's deadline on every read (iterparse reads it in blocks)."""
-
-    def __init__(self, fh: Any, unit: Unit, where: str) -> None:
-        self.fh, self.unit, self.where = fh, unit, where
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        self.unit.check_time(self.where)
-        return self.fh.read(size)
+def damaged(unit: Unit, part: str, exc: BaseException) -> None:
+    """Report damage in ``part`` on ``unit``: an error record (the error's ``reason``, ``corrupt``
+    for an :class:`OfficeError`) joins ``unit.meta["problems"]`` and ``unit.meta["partial"]`` is
+    set, so the scanner ends the unit ``partial`` with its findings marked so."""
+    reason = getattr(exc, "reason", None)
+    unit.meta.setdefault("problems", []).append(Problem(
+        "error", unit.file, unit.member, reason if isinstance(reason, str) else "corrupt",
+        f"part {part!r} is damaged and was read only up to the damage ({exc}); "
+        "the other parts are read, the unit is partial"[:500], unit.sha256))
+    unit.meta["partial"] = True
 
 
-def iter_part(zf: zipfile.ZipFile, name: str, unit: Unit, tags: tuple[str, ...], *,
-              no_entities: Callable[[Any], Exception] | None = None, strip_pis: bool = False) -> Iterator[Any]:
-    """``(event, element)`` end events of ``tags`` in part ``name``, parsed as it is unpacked.
-
-    The caller clears elements it is done with (``clear_read``); damage is an :class:`OfficeError`,
-    the deadline a :class:`~profilewatch.records.LimitHit` raised between blocks.  ``no_entities``
-    builds the exception raised for the part's first declared entity; ``strip_pis`` drops
-    processing instructions (as xml.etree does)."""
-    from lxml import etree
-
+def guarded(unit: Unit, part: str, segments: Iterator[Segment]) -> Iterator[Segment]:
+    """``segments`` of one part; damage in it (an :class:`OfficeError`) ends only this part
+    (:func:`damaged`), the segments yielded before it stand.  Limits are raised as they come."""
     try:
-        fh = zf.open(name)
-    except _READ_ERRORS as exc:
-        raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
-    with fh:
-        events = etree.iterparse(_Checked(fh, unit, f"in part {name}"), events=("end",), tag=tags,
-                                 resolve_entities=False, load_dtd=False, no_network=True, remove_comments=True,
-                                 remove_pis=strip_pis)
-        checked, refused = no_entities is None, None
-        try:
-            for event in events:
-                if not checked:
-                    checked, refused = True, _refused(event[1], no_entities)
-                    if refused is not None:
-                        break
-                yield event
-            if not checked and events.root is not None:
-                refused = _refused(events.root, no_entities)
-        except (LimitHit, OfficeError):
-            raise
-        except etree.XMLSyntaxError as exc:
-            raise OfficeError(f"XML part {name!r} cannot be parsed: {exc}") from exc
-        except _READ_ERRORS as exc:
-            raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
-    if refused is not None:
-        raise refused
+        yield from segments
+    except OfficeError as exc:
+        damaged(unit, part, exc)
 
 
-def entities_forbidden(entity: Any) -> Exception:
-    """defusedxml's ``EntitiesForbidden`` for a declared entity (what a whole-part parse raised)."""
-    from defusedxml import EntitiesForbidden
-
-    return EntitiesForbidden(entity.name, entity.content, None, entity.system_url, None, None)
-
-
-def _refused(elem: Any, error: Callable[[Any], Exception]) -> Exception | None:
-    """``error(entity)`` for the first entity the part's DTD declares, else None."""
-    dtd = elem.getroottree().docinfo.internalDTD
-    entity = next(dtd.iterentities(), None) if dtd is not None else None
-    return error(entity) if entity is not None else None
+def chosen(alternate: Any) -> Any:
+    """The branch of an ``mc:AlternateContent`` that is read: its first ``mc:Choice``, else its ``mc:Fallback``."""
+    fallback = None
+    for child in alternate:
+        if child.tag == _CHOICE:
+            return child
+        if child.tag == _FALLBACK and fallback is None:
+            fallback = child
+    return fallback
 
 
-def clear_read(elem: Any) -> None:
-    """Free an element read to its end, and the siblings before it (the iterparse idiom)."""
-    elem.clear()
-    parent = elem.getparent()
-    if parent is not None:
-        while elem.getprevious() is not None:
-            del parent[0]
+def unchosen(elem: Any) -> bool:
+    """True when ``elem`` is inside a branch of an ``mc:AlternateContent`` that is not read."""
+    for anc in elem.iterancestors(_CHOICE, _FALLBACK):
+        if chosen(anc.getparent()) is not anc:
+            return True
+    return False

@@ -28,15 +28,16 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-
-import pypdf
-from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
+from typing import TYPE_CHECKING
 
 from ..records import LimitHit, Segment, Unit
 from ..text.layout import split_rows
 from ..options import ScanOptions
 from . import pdfocr
 from .pdfstream import BIG_STREAM, StreamError, flate_streams, inflated_size, windowed
+
+if TYPE_CHECKING:
+    import pypdf
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -85,6 +86,9 @@ def layer(text: str) -> str | None:
 
 def extract(unit: Unit, options: ScanOptions | None = None, seconds: float | None = None) -> Iterator[Segment]:
     """Segments of a PDF unit: metadata, then one per page (OCR text for pages without text)."""
+    import pypdf  # here, not at import time: pypdf (with cryptography) costs ~0.1 s of every scan's start
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
+
     options = options or ScanOptions()
     if seconds is None:
         seconds = options.limits.unit_seconds

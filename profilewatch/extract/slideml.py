@@ -14,9 +14,17 @@ The segments and locators are those the whole-part parse gave, element for eleme
 * a slide's text is its paragraphs in document order (every ``a:p`` at any depth, a
   paragraph nested in another read after it), a paragraph's text its ``a:t`` texts, one line
   per paragraph that is not blank.  A slide whose text grows past 4 MB is yielded in windows
-  cut between paragraphs (``{"slide": n, "window": i}``, :class:`.ooxml.TextWindow`).  At a
-  limit inside a part, the text read so far is yielded before the limit (or the damage) is raised.  A part declaring entities is refused (defusedxml's
+  cut between paragraphs (``{"slide": n, "window": i}``, :class:`.ooxml.TextWindow`); a text
+  run over 10 MB (:mod:`.xmlstream`) comes in pieces of 4 MB, each a line of the slide.  At a
+  limit inside a part, the text read so far is yielded before the limit is raised.  A part declaring entities is refused (defusedxml's
   ``EntitiesForbidden``, as before); processing instructions and comments are dropped.
+* of a shape or text box written twice in ``mc:AlternateContent`` only the branch Office reads
+  (:func:`.ooxml.chosen`, as DOCX), so its text is found once.
+
+A damaged slide or notes part (bad XML, bad deflate) keeps the text read up to the damage as
+its segment, gets an error record naming the part, and the next part is read (the unit ends
+``partial``, issue 12); a damaged ``ppt/presentation.xml`` or its relationships is the unit's
+error (the slide order is unknown).
 """
 from __future__ import annotations
 
@@ -26,7 +34,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import OfficeError, TextWindow, clear_read, entities_forbidden, iter_part, read_part, rels, xml
+from .ooxml import OfficeError, TextWindow, damaged, read_part, rels, unchosen, xml
+from .xmlstream import clear_read, entities_forbidden, iter_part
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
@@ -43,32 +52,45 @@ def pptx(unit: Unit, zf: zipfile.ZipFile) -> Iterator[Segment]:
     for number, part in enumerate(_slide_order(zf, names), 1):
         unit.check_time(f"at slide {number}")
         yield from _part_segment(zf, part, unit, {"slide": number})
-        notes = _notes_part(zf, names, part)
+        try:
+            notes = _notes_part(zf, names, part)
+        except OfficeError as exc:  # the slide's relationships are damaged: its notes are not found
+            damaged(unit, f"{part.rpartition('/')[0]}/_rels/{part.rpartition('/')[2]}.rels", exc)
+            continue
         if notes:
             yield from _part_segment(zf, notes, unit, {"slide": number, "notes": True})
 
 
 def _part_segment(zf: zipfile.ZipFile, part: str, unit: Unit, where: dict[str, Any]) -> Iterator[Segment]:
-    """The segment of one slide or notes part; at a limit, the text read so far, then the limit."""
+    """The segment of one slide or notes part; at a limit, the text read so far, then the limit;
+    at damage, the text read so far, and the damage reported (:func:`.ooxml.damaged`)."""
     window = TextWindow(where)
     try:
         for line in drawing_lines(zf, part, unit):
             yield from window.add(line)
-    except (LimitHit, OfficeError):
+    except LimitHit:
         yield from window.flush()
         raise
+    except OfficeError as exc:
+        yield from window.flush()
+        damaged(unit, part, exc)
+        return
     yield from window.flush()
 
 
 def drawing_lines(zf: zipfile.ZipFile, part: str, unit: Unit) -> Iterator[str]:
     """The text of every non-blank drawing paragraph of ``part``, streamed."""
     events = iter_part(zf, part, unit, _TAGS, no_entities=entities_forbidden, strip_pis=True)
-    for n, (_, elem) in enumerate(events, 1):
+    for n, (event, elem) in enumerate(events, 1):
         if not n & 1023:
             unit.check_time(f"in part {part} at element {n}")
+        if event == "text":  # a piece of a text run over 10 MB (streaming parse): a line of its own
+            if elem.holder is None or not unchosen(elem.holder):
+                yield elem.text
+            continue
         if next(elem.iterancestors(_PARA), None) is not None:
             continue  # read with the paragraph it is in
-        if elem.tag == _PARA:
+        if elem.tag == _PARA and not unchosen(elem):
             for para in elem.iter(_PARA):
                 text = "".join(t.text or "" for t in para.iter(_A + "t"))
                 if text.strip():

@@ -1,66 +1,90 @@
-"""DOCX (WordprocessingML) streamed: body paragraphs and table rows as they are unpacked.
+"""DOCX (WordprocessingML) streamed: every part with text, paragraph by paragraph, row by row.
 
-Library choice: ``lxml.etree.iterparse`` over the zip member stream (:func:`.ooxml.iter_part`),
+Library choice: ``lxml.etree.iterparse`` over the zip member stream (:func:`.xmlstream.iter_part`),
 not python-docx, which builds the whole part as an lxml tree with a Python proxy per element
-(a 240 MB ``word/document.xml`` peaked at 2.4 GB).  Each body paragraph and each top-level
-table row is turned into its segment at its end tag and then cleared, so memory holds one
-paragraph or one row (with its nested tables) at a time.
+(a 240 MB ``word/document.xml`` peaked at 2.4 GB), and reads only body, table and header/footer
+paragraphs.  Each paragraph and each top-level table row is turned into its segments at its
+end tag and then cleared, so memory holds one paragraph or one row (with its nested tables).
 
-The segments and locators are those python-docx gave (``profilewatch.extract.office`` before
-this module), element for element:
+Parts read, in this order (``where["part"]`` names the part for all but the main one):
 
-* blocks are the ``w:p`` and ``w:tbl`` children of ``w:body`` (and of ``w:hdr``/``w:ftr``); a
-  paragraph's text is its ``w:r`` and ``w:hyperlink/w:r`` runs, a run's text its ``w:t``,
-  ``w:tab``/``w:ptab`` (tab), ``w:br`` (newline for a text-wrapping break, nothing for page and
-  column breaks), ``w:cr`` (newline) and ``w:noBreakHyphen`` (``-``); ``where`` =
-  ``{"paragraph": n}`` (every body paragraph counts, empty ones too);
-* a table row is one segment (``{"table": t, "row": r, "cell_starts": [...]}``), a cell's text
-  its direct paragraphs joined with a space; a cell spanning grid columns is read once, a
-  vertically merged continuation cell reads as the cell it continues; nested tables follow
-  their row (``"nested": true``, numbered by the outer table);
-* then, section by section (``w:sectPr`` in document order), each header and footer part the
-  section references itself (not linked to the previous section), ``{"header": s, "paragraph":
-  n}`` / ``{"footer": s, ...}``; the paragraph count restarts in every part, the table count
-  goes on.
+* the main document body;
+* section by section (``w:sectPr`` in document order), each header and footer part the section
+  references itself (default, first, even; not linked to the previous section), ``{"header": s,
+  "part": name, "paragraph": n}`` / ``{"footer": s, ...}``; then the header and footer parts no
+  section references (``{"part": name, "paragraph": n}``);
+* footnotes ``{"part": name, "footnote": id, "paragraph": n}``, endnotes (``"endnote"``) and
+  comments (``{"part": name, "comment": id, "author": a, "paragraph": n}``), found by the main
+  part's relationships.
+
+In every part, a *holder* of paragraphs is the part's body (``w:body``, ``w:hdr``, ``w:ftr``), a
+note, a comment, or a text box (``w:txbxContent``, in DrawingML or VML; numbered across the
+document, ``{"textbox": k, "paragraph": n}``, yielded before the paragraph it is anchored in;
+of a text box written twice in ``mc:AlternateContent`` only the branch Office reads, so its text
+is found once).  Content controls (``w:sdt``) and custom XML around paragraphs, rows and cells
+are looked through.  A holder's paragraphs are numbered from 1, empty ones too; tables are
+numbered across the document (``{"table": t, "row": r, "cell_starts": [...]}``, rows and
+cells as :func:`.wordtext.row_segments` gives them).  A paragraph's text is
+:func:`.wordtext.paragraph_texts`: tracked insertions are read; when it has tracked
+deletions, a second segment gives it as it read before them (``"revision": "deleted"``).  A
+text run over 10 MB (streaming parse, :mod:`.xmlstream`) comes in segments of its own
+``{"part": name, "text_node": k, "window": i}``.
+
+A damaged part (bad XML, bad deflate) is read up to the damage and reported, and the next part
+is read (:func:`.ooxml.guarded`: the unit ends ``partial``); the main part's damage leaves the
+sections after it unknown, so the headers and footers are then read as parts no section
+references.  A package without a readable main part, relationships or content types is an error.
+
+Not read: the glossary document (building blocks), charts, SmartArt diagrams, equations
+(``m:oMath``), embedded objects (``w:object``, ``altChunk``) and field codes.
 """
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
 from ..records import Segment, Unit
-from .ooxml import OFFICE_DOCUMENT, OfficeError, clear_read, iter_part, read_part, rel_elements, row_segment, xml
+from .ooxml import OFFICE_DOCUMENT, OfficeError, guarded, read_part, rel_elements, unchosen, xml
+from .wordtext import P, TBL, TR, W, paragraph_texts, row_segments, up
+from .xmlstream import clear_read, iter_part
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 MAIN_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-_P, _TBL, _TR, _TC, _R_RUN, _LINK = W + "p", W + "tbl", W + "tr", W + "tc", W + "r", W + "hyperlink"
-_SECT = W + "sectPr"
-_RUN_TEXT = {W + "tab": "\t", W + "ptab": "\t", W + "cr": "\n", W + "noBreakHyphen": "-"}
+_SECT, _BODY, _BOX = W + "sectPr", W + "body", W + "txbxContent"
+_NOTES = {W + "footnote": "footnote", W + "endnote": "endnote", W + "comment": "comment"}
+_HOLDERS = frozenset((_BODY, W + "hdr", W + "ftr", _BOX, *_NOTES))
+_TAGS = (P, TR, TBL, _SECT, *_NOTES)
 _KINDS = (("header", W + "headerReference"), ("footer", W + "footerReference"))
-_TYPES = ("default", "first", "even")  # python-docx: header, first_page_header, even_page_header
+_TYPES = ("default", "first", "even")
+_OTHERS = ("header", "footer", "footnotes", "endnotes", "comments")
+_COUNT, _NUMBER = "{urn:profilewatch}paragraphs", "{urn:profilewatch}textbox"
 
 
-def docx(unit: Unit, zf: zipfile.ZipFile) -> Iterator[Segment]:
-    """Segments of a Word document (see the module docstring), the part streamed."""
+def docx(unit: Unit, zf: Any) -> Iterator[Segment]:
+    """Segments of a Word document (see the module docstring), each part streamed."""
     names = set(zf.namelist())
     main = _main_part(zf, names)
-    targets = {rid: target for rid, _, target in rel_elements(zf, names, main)}
-    counters = {"paragraph": 0, "table": 0}
+    relations = rel_elements(zf, names, main)
+    targets = {rid: target for rid, _, target in relations}
+    counters = {"table": 0, "textbox": 0}
     sections: list[dict[str, list[str]]] = []
-    yield from _blocks(zf, main, W + "body", unit, {}, counters, sections, targets)
+    yield from guarded(unit, main, _part(zf, main, unit, {}, counters, sections, targets))
+    done = {main}
     for number, refs in enumerate(sections, 1):
         for kind, _ in _KINDS:
             for part in refs[kind]:
-                if part in names:
-                    counters["paragraph"] = 0
-                    root = W + ("hdr" if kind == "header" else "ftr")
-                    yield from _blocks(zf, part, root, unit, {kind: number}, counters, None, targets)
+                if part in names and part not in done:
+                    done.add(part)
+                    yield from guarded(unit, part, _part(zf, part, unit, {kind: number, "part": part}, counters))
+    for kind in _OTHERS:
+        for _, rtype, part in relations:
+            if rtype.rpartition("/")[2] == kind and part in names and part not in done:
+                done.add(part)
+                yield from guarded(unit, part, _part(zf, part, unit, {"part": part}, counters))
 
 
-def _main_part(zf: zipfile.ZipFile, names: set[str]) -> str:
+def _main_part(zf: Any, names: set[str]) -> str:
     main = next((t for _, kind, t in rel_elements(zf, names, "") if kind == OFFICE_DOCUMENT), None)
     if main is None or main not in names:
         raise OfficeError("DOCX cannot be parsed: no main document part")
@@ -78,47 +102,100 @@ def _main_part(zf: zipfile.ZipFile, names: set[str]) -> str:
     return main
 
 
-def _blocks(zf: zipfile.ZipFile, part: str, container: str, unit: Unit, where: dict[str, Any],
-            counters: dict[str, int], sections: list | None, targets: dict[str, str]) -> Iterator[Segment]:
-    """Segments of the blocks of one part: paragraphs and top-level table rows at their end tags."""
-    table: Any = None  # the top-level w:tbl being read, and the state of its rows
-    state: dict[str, Any] = {}
-    events = 0
-    for _, elem in iter_part(zf, part, unit, (_P, _TR, _TBL, _SECT)):
-        parent = elem.getparent()
+def _part(zf: Any, part: str, unit: Unit, where: dict[str, Any], counters: dict[str, int],
+          sections: list | None = None, targets: dict[str, str] | None = None) -> Iterator[Segment]:
+    """Segments of one part: paragraphs and top-level table rows at their end tags."""
+    tables: dict[Any, tuple[int, dict[str, Any]]] = {}  # the top-level tables being read: number, row state
+    holder, count, base = None, 0, where  # the holder of the last paragraph, its paragraphs so far, its locator
+    for n, (event, elem) in enumerate(iter_part(zf, part, unit, _TAGS), 1):
+        if not n & 1023:
+            unit.check_time(f"in part {part} at element {n}")
+        if event == "text":  # a piece of a text run over 10 MB (streaming parse)
+            if elem.holder is None or not unchosen(elem.holder):
+                yield elem.segment({"part": part, **where})
+            continue
         tag = elem.tag
-        events += 1
-        if not events & 1023:
-            unit.check_time(f"at DOCX paragraph {counters['paragraph']}")
-        if tag == _TR:
-            tbl = parent
-            if tbl is None or tbl.getparent() is None or tbl.getparent().tag != container:
-                continue  # a nested row: read with its outer row
-            if tbl is not table:
-                table, state = tbl, {"rows": 0, "above": {}}
-                counters["table"] += 1
-            yield from _row(elem, {**where, "table": counters["table"]}, state)
-            clear_read(elem)
-            continue
-        if parent is None or parent.tag != container:
-            continue
-        if tag == _P:
-            counters["paragraph"] += 1
-            text = paragraph_text(elem)
-            if text.strip():
-                yield Segment(text=text, context="prose", where={**where, "paragraph": counters["paragraph"]})
-            if sections is not None:
+        if tag == P:
+            outer = elem.getparent()
+            if outer is not holder:
+                outer = up(elem)
+                if outer is None or outer.tag not in _HOLDERS:
+                    continue  # read with the row or paragraph it is in
+                if outer.tag == _BOX and _box(outer, counters) == 0:
+                    clear_read(elem)  # the copy of a text box Office does not read
+                    continue
+                if outer is not holder:
+                    if holder is not None:
+                        holder.set(_COUNT, str(count))
+                    holder, count, base = outer, int(outer.get(_COUNT, "0")), _where(outer, where, counters)
+            count += 1
+            now, before = paragraph_texts(elem)
+            at = {**base, "paragraph": count}
+            if now.strip():
+                yield Segment(text=now, context="prose", where=at)
+            if before is not None and before.strip():
+                yield Segment(text=before, context="prose", where={**at, "revision": "deleted"})
+            if sections is not None and outer.tag == _BODY:
                 ppr = elem.find(W + "pPr")
                 sect = ppr.find(_SECT) if ppr is not None else None
                 if sect is not None:
-                    sections.append(_section_refs(sect, targets))
-        elif tag == _TBL:
-            if elem is not table:  # a table without rows still counts
+                    sections.append(_section_refs(sect, targets or {}))
+        elif tag == TR:
+            tbl = up(elem)
+            outer = up(tbl) if tbl is not None and tbl.tag == TBL else None
+            if outer is None or outer.tag not in _HOLDERS:
+                continue  # a nested row: read with its outer row
+            if outer.tag == _BOX and _box(outer, counters) == 0:
+                clear_read(elem)
+                continue
+            if tbl not in tables:
                 counters["table"] += 1
-            table = None
-        elif tag == _SECT and sections is not None:
-            sections.append(_section_refs(elem, targets))
+                tables[tbl] = (counters["table"], {"rows": 0, "above": {}})
+            number, state = tables[tbl]
+            yield from row_segments(elem, {**_where(outer, where, counters), "table": number}, state)
+        elif tag == TBL:
+            outer = up(elem)
+            if outer is None or outer.tag not in _HOLDERS:
+                continue
+            if tables.pop(elem, None) is None and not (outer.tag == _BOX and _box(outer, counters) == 0):
+                counters["table"] += 1  # a table without rows still counts
+        elif tag == _SECT:
+            parent = elem.getparent()
+            if parent is None or parent.tag != _BODY:
+                continue  # a paragraph's section properties: read with the paragraph
+            if sections is not None:
+                sections.append(_section_refs(elem, targets or {}))
+        elif elem is holder:  # a note or comment read to its end
+            holder, base = None, where
         clear_read(elem)
+
+
+def _box(box: Any, counters: dict[str, int]) -> int:
+    """A text box's number (0: a copy in an ``mc:AlternateContent`` branch that is not read)."""
+    number = box.get(_NUMBER)
+    if number is None:
+        if unchosen(box):
+            number = "0"
+        else:
+            counters["textbox"] += 1
+            number = str(counters["textbox"])
+        box.set(_NUMBER, number)
+    return int(number)
+
+
+def _where(holder: Any, where: dict[str, Any], counters: dict[str, int]) -> dict[str, Any]:
+    """The locator of a holder's blocks: the part's, and the note, comment or text box."""
+    tag = holder.tag
+    if tag == _BOX:
+        return {**where, "textbox": _box(holder, counters)}
+    kind = _NOTES.get(tag)
+    if kind is None:
+        return where
+    ident = holder.get(W + "id", "")
+    out = {**where, kind: int(ident) if ident.lstrip("-").isdigit() else ident}
+    if kind == "comment" and holder.get(W + "author"):
+        out["author"] = holder.get(W + "author")
+    return out
 
 
 def _section_refs(sect: Any, targets: dict[str, str]) -> dict[str, list[str]]:
@@ -133,74 +210,3 @@ def _section_refs(sect: Any, targets: dict[str, str]) -> dict[str, list[str]]:
                 parts.append(target)
         out[kind] = parts
     return out
-
-
-def paragraph_text(p: Any) -> str:
-    """A paragraph's text as python-docx gives it (runs and hyperlinks' runs)."""
-    out: list[str] = []
-    for child in p:
-        if child.tag == _R_RUN:
-            _run_text(child, out)
-        elif child.tag == _LINK:
-            for run in child.iterchildren(_R_RUN):
-                _run_text(run, out)
-    return "".join(out)
-
-
-def _run_text(run: Any, out: list[str]) -> None:
-    for e in run:
-        tag = e.tag
-        if tag == W + "t":
-            out.append(e.text or "")
-        elif tag == W + "br":
-            if e.get(W + "type", "textWrapping") == "textWrapping":
-                out.append("\n")
-        elif tag in _RUN_TEXT:
-            out.append(_RUN_TEXT[tag])
-
-
-def _row(tr: Any, where: dict[str, Any], state: dict[str, Any]) -> Iterator[Segment]:
-    """The segment of one table row, then the rows of the tables nested in its cells.
-
-    ``state["above"]`` maps the grid offset of each cell of the row before to the cell it
-    reads as (``(key, text)``), for vertically merged cells."""
-    state["rows"] += 1
-    number = state["rows"]
-    props = tr.find(W + "trPr")
-    offset = _int(props.find(W + "gridBefore") if props is not None else None, 0)
-    above, here = state["above"], {}
-    cells: list[str] = []
-    seen: set[tuple[int, int]] = set()
-    fresh: list[Any] = []
-    for tc in tr.iterchildren(_TC):
-        tc_props = tc.find(W + "tcPr")
-        span = _int(tc_props.find(W + "gridSpan") if tc_props is not None else None, 1)
-        merge = tc_props.find(W + "vMerge") if tc_props is not None else None
-        if merge is not None and merge.get(W + "val", "continue") == "continue" and offset in above:
-            key, text = above[offset]
-        else:
-            key, text = (number, offset), " ".join(paragraph_text(p) for p in tc.iterchildren(_P))
-            fresh.append(tc)
-        here[offset] = (key, text)
-        offset += span
-        if key not in seen:  # a merged cell is read once
-            seen.add(key)
-            cells.append(text)
-    state["above"] = here
-    segment = row_segment(cells, {**where, "row": number})
-    if segment:
-        yield segment
-    for tc in fresh:
-        for inner in tc.iterchildren(_TBL):
-            inner_state = {"rows": 0, "above": {}}
-            for inner_tr in inner.iterchildren(_TR):
-                yield from _row(inner_tr, {**where, "row": number, "nested": True}, inner_state)
-
-
-def _int(elem: Any, default: int) -> int:
-    if elem is None:
-        return default
-    try:
-        return int(elem.get(W + "val", default))
-    except ValueError:
-        return default

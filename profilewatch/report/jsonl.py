@@ -7,9 +7,13 @@ from typing import Any
 from . import Writer
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""(``json.dumps`` with these arguments builds a new encoder on every call)"""
+
+
 def dumps(record: dict[str, Any]) -> str:
     """One record as compact JSON; non-ASCII text stays readable."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT.encode(record)
 
 
 class JsonlWriter(Writer):

@@ -29,13 +29,13 @@ from typing import Any
 
 from ..files import atomic_write, is_url
 from ..records import Problem, Record, Unit, UnitRecord, record_from_dict
+from .jsonl import dumps
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
 
 
-def _dumps(d: dict[str, Any]) -> str:
-    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+_dumps = dumps  # one record a line, as the JSONL writer writes it
 
 
 class ShardFolder:

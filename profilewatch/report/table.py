@@ -69,7 +69,7 @@ class TableWriter(Writer):
             self.out.write("SKIPPED " + ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items())) + "\n")
         self.out.write(
             f"\n{u['seen']} units: {u['scanned']} scanned, "
-            + (f"{u['partial']} partial (a limit stopped them), " if u.get("partial") else "")
+            + (f"{u['partial']} partial (a limit or a damaged part stopped them), " if u.get("partial") else "")
             + f"{u['skipped']} skipped, {u['error']} errors"
             f" ({u['containers']} containers opened)\n"
             f"{rec['flag_findings']} flag findings of {rec['findings']}; by kind: "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,8 @@ def _folder(folder: Path, here: str, w: _Walk, ancestors: set[str]) -> Iterator[
             yield _excluded(rel, "a corpus label file")
         elif (why := w.selection.excluded(rel)) is not None:
             yield _excluded(rel, why)
+        elif not entry.is_symlink():  # (the entry knows from the listing: no system call)
+            yield _regular(entry, rel, w.max_in_memory)
         else:
             yield from _file(Path(entry.path), rel, w.follow_symlinks, w.max_in_memory)
     for entry, rel in kept:
@@ -156,11 +159,31 @@ def _file(path: Path, rel: str, follow_symlinks: bool, max_in_memory: int) -> It
         if size > max_in_memory:
             yield Unit(file=rel, member=None, data=b"", path=str(path), size=size)
             return
-        data = path.read_bytes()
+        data = _read(str(path))
     except OSError as exc:
         yield _cannot_read(rel, exc)
         return
     yield Unit(file=rel, member=None, data=data, path=str(path))
+
+
+def _regular(entry: os.DirEntry, rel: str, max_in_memory: int) -> Unit | Problem:
+    """:func:`_file` for a listed entry that is not a symbolic link: one ``stat``, one read."""
+    try:
+        st = entry.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return Problem("skipped", rel, None, "not_regular_file", "not a regular file (device, socket or fifo)")
+        if st.st_size > max_in_memory:
+            return Unit(file=rel, member=None, data=b"", path=entry.path, size=st.st_size)
+        data = _read(entry.path)
+    except OSError as exc:
+        return _cannot_read(rel, exc)
+    return Unit(file=rel, member=None, data=data, path=entry.path)
+
+
+def _read(path: str) -> bytes:
+    """The bytes of the file at ``path``."""
+    with open(path, "rb", buffering=0) as fh:
+        return fh.read()
 
 
 def _remote(url: str, max_in_memory: int, selection: Selection) -> Iterator[Unit | Problem]:
