@@ -16,15 +16,45 @@ RESULTS = Path(os.environ.get("PROFILEWATCH_BENCH_RESULTS") or HERE / "RESULTS.m
 """Where sections are written (run_all.py points it at a scratch copy to compare before writing)."""
 
 
+def classic_forms(term: str) -> set[str]:
+    """The raw spellings of a normalised term that the gate looked for before its seeds
+    (profilewatch/detect/spellings.py): the term, its Traditional forms, every mix of joiners,
+    full-width, the escaped first character and the CJK prefixes cut by a tag, line break,
+    space, ideographic space or zero-width space.  Kept as rg's workload so that its figures stay
+    comparable from run to run (the seeds themselves -- rare characters, one-letter in-word seeds --
+    are no list for ``rg -F``)."""
+    import itertools
+
+    from profilewatch.detect.spellings import s2t_converters
+    from profilewatch.text.normalize import is_cjk
+
+    forms = {term}
+    if any("a" <= c <= "z" or "0" <= c <= "9" for c in term):
+        words = term.split(" ")
+        if len(words) <= 4:
+            for joins in itertools.product(("", "_", "-", " "), repeat=len(words) - 1):
+                forms.add(words[0] + "".join(j + w for j, w in zip(joins, words[1:])))
+        else:
+            forms |= {term.replace(" ", joiner) for joiner in ("", "_", "-")}
+        forms |= {"".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in f) for f in list(forms)}
+    if any(is_cjk(c) for c in term):
+        forms |= {conv.convert(term) for conv in s2t_converters()}
+        for variant in list(forms):
+            if is_cjk(variant[0]):
+                forms |= {f"&#{ord(variant[0])};", f"&#x{ord(variant[0]):x};", f"\\u{ord(variant[0]):04x}"}
+            for i in range(1, len(variant)):
+                if is_cjk(variant[i - 1]) and is_cjk(variant[i]):
+                    forms |= {variant[:i] + cut for cut in ("<", "\n", "\r", " ", "\u200b", "\u3000")}
+    return {f for f in forms if f.strip()}
+
+
 def gate_forms() -> list[str]:
-    """Every raw spelling profilewatch's gate looks for: rule-pack terms plus their Traditional,
-    joined, full-width, escaped and cut forms (:func:`profilewatch.detect.lexicon.surface_forms`)."""
-    from profilewatch.detect.lexicon import surface_forms
+    """Raw spellings of the rule packs' terms for rg (:func:`classic_forms`)."""
     from profilewatch.detect.rules import load_rules
 
     forms: set[str] = set()
     for term in load_rules([]).terms:
-        forms |= surface_forms(term.text)
+        forms |= classic_forms(term.text)
     return sorted(forms)
 
 
@@ -38,7 +68,7 @@ def write_patterns(path: Path) -> int:
 
 def terms_with_variants() -> list[str]:
     """The rule-pack terms plus their Traditional Chinese spellings (OpenCC s2t, s2tw, s2hk)."""
-    from profilewatch.detect.lexicon import _s2t_converters
+    from profilewatch.detect.spellings import s2t_converters as _s2t_converters
     from profilewatch.detect.rules import load_rules
     from profilewatch.text.normalize import is_cjk
 

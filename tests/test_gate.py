@@ -52,16 +52,18 @@ def test_without_original_case_camel_case_is_assumed(gate):
 
 
 def test_the_gate_spellings_cached_on_disk_are_the_computed_ones(monkeypatch, tmp_path):
-    """lexicon.Gate keeps its spellings under the cache folder (computing them loads three OpenCC
+    """The text gate keeps its seeds under the cache folder (computing them loads three OpenCC
     converters): a cached gate has the same words as a computed one, and a damaged file is rebuilt."""
     from profilewatch.detect.lexicon import Gate
+    from profilewatch.detect.spellings import seeds
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     rules = load_rules([])
     first = Gate(rules)
-    (cached,) = (tmp_path / "profilewatch").glob("gate-*.pickle")
+    (cached,) = (tmp_path / "profilewatch").glob("seeds-*.pickle")
     again = Gate(rules)
-    computed = Gate._spellings(rules)
+    entries = seeds(Gate.items(rules))
+    computed = (sorted(entries), [entries[w] for w in sorted(entries)])
     assert (first._words, first._info) == (again._words, again._info) == computed
     cached.write_bytes(b"not a pickle")
     assert (Gate(rules)._words, Gate(rules)._info) == computed

@@ -7,7 +7,7 @@ Contract (stable; the WARC reader and the scanner rely on it)::
     gate.maybe(data: bytes, charset: str | None = None) -> bool
     gate.decided(data, charset) -> (verdict, text)   # text: the decode the judgement needed, or None
 
-``maybe`` returns False only when the text gate (:class:`~profilewatch.detect.lexicon.Gate`) would
+``maybe`` returns False only when the text gate (:class:`~profilewatch.detect.textgate.Gate`) would
 find nothing in ``data`` decoded as the text layer decodes it
 (:func:`profilewatch.text.encoding.decode_counted` with the same ``charset``, e.g. an HTTP
 header's).  Findings of a text format (plain text, source code, Markdown, CSV, JSON, HTML, XML, a
@@ -15,52 +15,50 @@ WARC record's payload after transfer and content decoding) need a text-gate hit 
 decoded text, so a False unit has no findings: it is accounted for (unit record, sha256) and not
 decoded, parsed or normalised.  True means "decode and look": it is also the answer whenever the
 bytes cannot be judged cheaply (an encoding outside the list below, undeclared bytes that are
-not UTF-8, a UTF-32 BOM, a Turkish dotted capital I, whose lower case is two characters).
+not UTF-8, a UTF-32 BOM, a Turkish dotted capital I, whose lower case is two characters, a rare
+character or escape the text gate settles by folding the text around it, a one-letter in-word
+seed at the very start).  :meth:`ByteGate.verdict` tells the two Trues apart: True is a hit the
+text gate passes too (certain), None "may be".
 Never call it for formats whose text is not a transcoding of their bytes (compressed data, PDF,
 Office parts, images, archives): the scanner gates only its text formats.
 
-How: every spelling of the text gate (surface forms of the non-weak terms and the patterns'
-anchors, with their Traditional, joined, full-width, ``&#NNNN;``/``&#xHHHH;``/``\\uXXXX`` and
-cut forms) is encoded in UTF-8, GB18030, Big5 (cp950, every byte pair that decodes to a
-character), UTF-16LE/BE and cp1252, lower-cased byte-wise (ASCII only; the data is lower-cased
-the same way), and searched at once by a multi-pattern engine (Hyperscan when the ``gate``
-extra is installed, else ahocorasick-rs; the same patterns, the same answers).  Characters whose
-lower case is a gate character but which byte-wise lower-casing misses (full-width capitals,
-Cyrillic capitals, the Kelvin sign) are searched too.  The encoding the text layer will use is
-derived from the BOM, the declared charsets and a strict decode (no detection).  A hit of a
-whole Latin spelling counts when the raw bytes allow a word boundary on both sides (the text
-gate's own test, on bytes, erring towards passing: the byte before a hit in GB18030/Big5 may be
-a trail byte, so it counts as a boundary unless an ASCII byte precedes it); a whole CJK spelling
-counts at once; every other hit (a cut or escaped partial form, a capital) is settled by the text
-gate itself over the decoded bytes around the hit, cut at character boundaries.
+How: every seed of the text gate (:mod:`.spellings`: whole spellings, partial seeds, rare
+characters and escapes) is searched at once, as bytes in each encoding family
+(:mod:`.bytetables`), by a multi-pattern engine (Hyperscan when the ``gate`` extra is installed,
+else ahocorasick-rs; the same patterns, the same matches in the same order, the same answers).
+The encoding the text layer will use is derived from the BOM, the declared charsets and a
+strict decode (no detection).  A whole Latin spelling counts when the raw bytes allow a word
+boundary on both sides (the text gate's own test, on bytes, erring towards passing: the byte
+before a hit in GB18030/Big5 may be a trail byte, so it counts as a boundary unless an ASCII
+byte precedes it); a whole CJK spelling counts at once; a partial seed counts when the
+character after it, read on the bytes (an ordinary character or escape right after it) or by
+the text gate's own test on the text decoded after it (cuts, tags, entities), is one the term
+goes on with (a one-letter seed cut inside a word by a tag, ``e<``, is searched in UTF-8 and
+cp1252 with the byte before it: ``name</td>`` is no word start); a rare seed (an invisible
+character, a compatibility character, an escape of a letter) that the decoded unit holds --
+not a two-byte pattern matched across two characters -- leaves the unit to the text gate
+(None); a capital is settled by the text gate over the decoded bytes around it, cut at
+character boundaries.  The matches of both engines are sorted by start, then end, so every
+answer is the same whichever engine gives them.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
-from functools import lru_cache
-
 
 from ..text.encoding import _BOMS, canonical, declared_charset
 from .bytesearch import ENGINES, has_hyperscan, load, save
-from .lexicon import Gate
-from .lexicon import _NEXT_ESCAPE, _SKIPPED, escaped_char, next_char_fits
-from .lexicon import _continues as _text_continues
+from .bytetables import (ASCII_COMPATIBLE, CACHE_VERSION, CAPITAL, CODEC, CONTEXT, FULL, LONG, MULTIBYTE, PARTIAL,  # noqa: F401
+                         RARE, cache_key, tables)
 from .rules import RuleSet
+from .spellings import INWORD, PARTIAL as _SEED_PARTIAL, joiners
+from .textgate import _BREAKS, _NEXT_ESCAPE, Gate, escaped_char, follows, next_char_fits
 
-# families of encodings the gate has patterns for: (family, Python codec)
-FAMILIES = (("utf8", "utf-8"), ("gb", "gb18030"), ("big5", "cp950"), ("u16le", "utf-16-le"),
-            ("u16be", "utf-16-be"), ("latin", "cp1252"))
-_CODEC = dict(FAMILIES)
 _KNOWN = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb", "cp950": "big5", "cp1252": "latin",
           "utf-16-le": "u16le", "utf-16-be": "u16be", "utf-16": "u16le" if sys.byteorder == "little" else "u16be"}
-_ASCII_COMPATIBLE = frozenset({"utf8", "gb", "big5", "latin"})
-_MULTIBYTE = frozenset({"gb", "big5"})  # a byte after a lead byte may be an ASCII-range trail byte
-NEAR = 192  # bytes decoded first after a partial form's hit
-RIGHT = 2048  # bytes decoded after a partial form's hit (the text gate reads on past spaces and tags)
-CACHE_VERSION = 1  # bump when the tables' meaning changes
-MARGIN = 160  # bytes decoded on each side of a hit settled by the text gate (forms are <= 72 bytes)
+NEAR = 192  # bytes decoded first after a partial seed's hit
+RIGHT = 2048  # bytes decoded after a partial seed's hit (the text gate reads on past spaces and tags)
+MARGIN = 160  # bytes decoded on each side of a hit settled by the text gate (seeds are <= 72 bytes)
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
 _DIGIT = frozenset(b"0123456789")
 _UPPER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -69,9 +67,16 @@ _KELVIN = "\u212a".encode()
 _SAFE_GB = (b"\n", b" ", b"<", b">", b'"', b"\r", b"\t")  # single-byte in GB18030 and Big5 (never a trail byte)
 _NEXT_ESCAPE_BYTES = re.compile(_NEXT_ESCAPE.pattern.encode(), re.I)  # over the raw bytes: ASCII case folded by re
 _LOW = bytes(range(256)).lower()  # a byte lower-cased (ASCII only), as bytes.lower() folds it: the data is not copied
+_STARTS = frozenset(b"<&\\")  # a seed ending with one starts a construct: read by the text gate's test
+_OPAQUE = frozenset("<]&\\")  # characters after a seed that the bytes test leaves to the text gate's
+_HEX = frozenset(b"0123456789abcdef")
+_ENTITY_END = re.compile(rb"&[a-z0-9]{2,8}\Z", re.I)  # (every entity HTML reads without its ";" is such)
+_ESCAPE_NEAR = re.compile(rb"&#|\\|&[a-z0-9]{2,8}\Z", re.I)
+_LONE_LETTER = re.compile(rb"[a-z]<")
+_TAG_BYTES = re.compile(rb"</?([a-z0-9]*)", re.I)
+_BREAK_BYTES = frozenset(t.encode() for t in _BREAKS)
 EXACT, LENIENT = 2, 1  # how sure a passed test is
 _EXACT = frozenset({"utf8", "latin"})  # one byte, one character for ASCII: byte tests are the text's
-FULL, PARTIAL, CAPITAL, LONG = 0, 1, 2, 3  # what a pattern hit means (LONG: U+0130, answer True)
 
 
 def build_gate(rules: RuleSet, gate: Gate | None = None, engine: str | None = None) -> "ByteGate":
@@ -80,124 +85,39 @@ def build_gate(rules: RuleSet, gate: Gate | None = None, engine: str | None = No
     return ByteGate(gate or Gate(rules), engine)
 
 
-@lru_cache(maxsize=None)
-def _byte_forms(codec: str) -> dict[str, list[bytes]]:
-    """Every byte sequence that decodes to a character, for the two-byte codecs whose tables
-    hold duplicates (Big5: two codes for a few characters); the encoder's own one comes first."""
-    table: dict[str, list[bytes]] = {}
-    for lead in range(0x81, 0xFF):
-        for trail in range(0x40, 0xFF):
-            seq = bytes((lead, trail))
-            try:
-                ch = seq.decode(codec)
-            except UnicodeDecodeError:
-                continue
-            if len(ch) == 1:
-                table.setdefault(ch, []).append(seq)
-    return table
-
-
-def _encodings(text: str, family: str) -> list[bytes]:
-    """``text`` in ``family``'s codec: every byte spelling (one, unless a character has duplicates)."""
-    codec = _CODEC[family]
-    try:
-        first = text.encode(codec)
-    except UnicodeEncodeError:
-        return []
-    if family not in _MULTIBYTE or text.isascii():
-        return [first]
-    table = _byte_forms(codec)
-    out = [b""]
-    for ch in text:
-        own = ch.encode(codec)
-        seqs = [own] + [s for s in table.get(ch, ()) if s != own]
-        out = [o + s for o in out for s in seqs][:64]
-    return out
-
-
-def _capitals(alphabet: set[str]) -> list[str]:
-    """Non-ASCII characters whose lower case holds a gate character (byte-wise lower-casing
-    folds only ASCII): full-width and Cyrillic capitals, the Kelvin sign..."""
-    out = []
-    for code in range(0x80, 0x10000):
-        c = chr(code)
-        if 0xD800 <= code <= 0xDFFF:
-            continue
-        low = c.lower()
-        if low != c and any(ch in alphabet for ch in low):
-            out.append(c)
-    return out
-
-
-def _tables(gate: Gate) -> dict[str, tuple[list[bytes], list[list[tuple[int, int, bool, bool]]]]]:
-    """Per family: the byte patterns and, for each, what a hit means (kind, word index, boundaries)."""
-    # per family: byte pattern -> [(kind, word index or -1, left, right)]
-    tables: dict[str, dict[bytes, list[tuple[int, int, bool, bool]]]] = {f: {} for f, _ in FAMILIES}
-
-    def add(family: str, pattern: bytes, kind: int, word: int = -1, left: bool = False, right: bool = False) -> None:
-        pattern = pattern.lower()
-        slot = tables[family].setdefault(pattern, [])
-        if pattern and (kind, word, left, right) not in slot:
-            slot.append((kind, word, left, right))
-
-    alphabet: set[str] = set()
-    for index, (word, (_, nxt, left, right)) in enumerate(zip(gate._words, gate._info)):
-        alphabet |= set(word)
-        for family, _ in FAMILIES:
-            for enc in _encodings(word, family):
-                if nxt is not None:
-                    add(family, enc, PARTIAL, index)
-                elif family in _ASCII_COMPATIBLE or not (left or right):
-                    add(family, enc, FULL, index, left, right)
-                else:  # no byte-level boundary test in UTF-16: the text gate settles it
-                    add(family, enc, CAPITAL)
-    for c in _capitals(alphabet):
-        for family, _ in FAMILIES:
-            for enc in _encodings(c, family):
-                add(family, enc, CAPITAL)
-    for family, _ in FAMILIES:
-        for enc in _encodings("\u0130", family):
-            add(family, enc, LONG)
-    return {f: (list(t), list(t.values())) for f, t in tables.items()}
-
-
 class ByteGate:
     """See the module docstring: :meth:`maybe` on raw bytes, sound with respect to the text gate."""
 
     def __init__(self, gate: Gate, engine: str | None = None) -> None:
         self.gate = gate
         name = engine or ("hyperscan" if has_hyperscan() else "ahocorasick")
-        key = hashlib.sha256(repr((CACHE_VERSION, name, gate._words, [
-            (n, sorted(nxt) if nxt is not None else None, left, right) for n, nxt, left, right in gate._info
-        ])).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        key = cache_key(gate, name)
         cached = load(key)
         if cached is not None:
             self._tables, blobs = cached
             blobs = blobs or {}
             try:
-                self._engines = {f: ENGINES[name](p, blobs.get(f)) for f, (p, _) in self._tables.items()}
+                self._engines = {f: ENGINES[name](t.patterns, blobs.get(f)) for f, t in self._tables.items()}
             except Exception:  # a database of another Hyperscan build or CPU: compile it again
                 cached = None
         if cached is None:
-            self._tables = _tables(gate)
-            self._engines = {f: ENGINES[name](p) for f, (p, _) in self._tables.items()}
+            self._tables = tables(gate)
+            self._engines = {f: ENGINES[name](t.patterns) for f, t in self._tables.items()}
             save(key, self._tables, {f: e.blob() for f, e in self._engines.items()})
-        self.patterns = sum(len(p) for p, _ in self._tables.values())
+        self.patterns = sum(len(t.patterns) for f, t in self._tables.items() if f != "text")
         self.engine = name
-        # patterns that are only a whole Latin word needing a boundary before it: inside a word
-        # (a lower-case letter before a lower-case first letter, no escape in the unit) they cannot count
         if name == "hyperscan":  # the text gate's own search over str, on UTF-8 bytes: same matches, faster
-            self._words = [next((w for k, w, _, _ in slots if k in (FULL, PARTIAL)), -1) for slots in self._tables["utf8"][1]]
             gate.finder = self._text_matches
-        self._inner = {f: frozenset(i for i, (p, slots) in enumerate(zip(pats, meta))
-                                    if slots and p[:1].isalpha() and all(k == FULL and left for k, _, left, _ in slots))
-                       for f, (pats, meta) in self._tables.items()}
+        # patterns that are only Latin seeds needing a boundary before them: inside a word (a
+        # lower-case letter before a lower-case first letter, no escape in the unit) they cannot count
+        self._inner = {f: frozenset(i for i, (p, slots) in enumerate(zip(pats, meta)) if slots and p[:1].isalpha()
+                                    and all(k in (FULL, PARTIAL) and left for k, _, left, _ in slots))
+                       for f, (pats, meta, _, _) in self._tables.items()}
 
     def _text_matches(self, low: str) -> list[tuple[int, int, int]]:
         """``(word index, start, stop)`` of every gate word in lower-cased ``low`` (char offsets)."""
         data = low.encode("utf-8", "surrogatepass")
-        words = self._words
-        found = [(words[pid], a, b) for pid, a, b in self._engines["utf8"].matches(data) if words[pid] >= 0]
+        found = self._engines["text"].matches(data)  # (its pattern i is the gate's word i)
         if not found or len(data) == len(low):
             return found  # ASCII: byte offsets are character offsets
         chars: dict[int, int] = {}
@@ -231,73 +151,94 @@ class ByteGate:
         family, text = self._family(data, charset)
         if family is None:
             return None, None
-        if family in _MULTIBYTE and text is not None:
+        if family in MULTIBYTE and text is not None:
             return self.gate.any(text.lower(), text), text
         return self._judged(data, family), text
 
     def _judged(self, data: bytes, family: str) -> bool | None:
         """:meth:`verdict` of ``data`` in ``family``, on the bytes."""
+        if family in CONTEXT and _LONE_LETTER.match(data[:5].lower(), next((len(b) for b, _ in _BOMS if data.startswith(b)), 0)):
+            return None  # (a one-letter in-word seed is searched with the byte before it: there is none)
         matches = self._engines[family].matches(data)
-        if matches and family in _EXACT and b"&#" not in data and b"\\" not in data:
+        if matches and family in _EXACT:
             inner = self._inner[family]  # "nation" inside "international": the text gate's own test, cheaply
-            matches = [m for m in matches if not (m[0] in inner and m[1] and data[m[1] - 1] in _LOWER
-                                                  and data[m[1]] in _LOWER)]
+            if b"&" not in data and b"\\" not in data:
+                matches = [m for m in matches if not (m[0] in inner and m[1] and data[m[1] - 1] in _LOWER
+                                                      and data[m[1]] in _LOWER)]
+            else:  # (an escape just before may decode to a separator: _byte_boundary's test)
+                matches = [m for m in matches if not (m[0] in inner and m[1] and data[m[1] - 1] in _LOWER
+                                                      and data[m[1]] in _LOWER and not _ESCAPE_NEAR.search(data, max(0, m[1] - 48), m[1]))]
         if not matches:
             return False
-        patterns, meta = self._tables[family]
+        patterns, meta, needles, leads = self._tables[family]
         info = self.gate._info
         exact = family in _EXACT
         windows: list[tuple[int, int]] = []
+        rare: list[int] = []
         for pid, start, end in matches:
+            if pid in leads:
+                start += leads[pid]
             for kind, word, left, right in meta[pid]:
-                if kind == FULL:
-                    lft = _byte_boundary(data, start, family) if left and start > 0 else EXACT
-                    if lft and right and end < len(data) and _LOW[data[end]] != 0x73:
-                        lft = min(lft, _byte_boundary(data, end, family))
-                    if lft:
-                        return True if exact and lft == EXACT else None
-                elif kind == PARTIAL:
-                    got = self._continues(data, start, end, family, info[word][1])
+                if kind == FULL or kind == PARTIAL:
+                    got = _byte_boundary(data, start, family) if left and start > 0 else EXACT
+                    if got and kind == FULL and right and end < len(data) and _LOW[data[end]] != 0x73:
+                        got = min(got, _byte_boundary(data, end, family))
+                    if got and kind == PARTIAL:
+                        got = min(got, self._continues(data, start, end, family, info[word][1], info[word][4]))
                     if got:
                         return True if exact and got == EXACT else None
                 elif kind == LONG:
                     return None
+                elif kind == RARE:
+                    rare.append(pid)
                 elif windows and start - MARGIN <= windows[-1][1] and end + MARGIN >= windows[-1][0]:
                     windows[-1] = (min(windows[-1][0], max(0, start - MARGIN)), max(windows[-1][1], end + MARGIN))
                 else:
                     windows.append((max(0, start - MARGIN), end + MARGIN))
+        if rare and _holds_one(data, family, [needles.get(pid) for pid in rare]):
+            return None  # (rare characters and escapes: the text gate folds the text around them)
         if len(windows) > 4 or sum(b - a for a, b in windows) > len(data) // 4:
             return self._settled(data, 0, len(data), family)  # the whole unit: the text gate's own answer
         return None if any(self._settled(data, a, b, family) for a, b in windows) else False
 
     @staticmethod
-    def _continues(data: bytes, start: int, end: int, family: str, nxt: frozenset[str]) -> int:
-        """The text gate's test of a partial form (lexicon._continues) on what follows the hit:
-        an escape or a character right after it is read on the bytes (EXACT); anything else
-        (spaces, tags) on the text decoded from the hit on (LENIENT: the window's end reads as
-        "more to come"; a hit that does not start on a character boundary is no occurrence)."""
-        if end < len(data) and family in _ASCII_COMPATIBLE:
-            b = data[end]
-            if b in (0x5C, 0x26):  # "\\" or "&": an escaped next character
-                if b == 0x5C and data[end + 1:end + 2] in (b"u", b"U"):  # \uXXXX: decided by its four digits
-                    key = (data[end + 2:end + 6], nxt)
-                    got = _UNICODE_ESCAPES.get(key)
-                    if got is None:
-                        got = _escape_fits(data, end, nxt)
-                        if len(_UNICODE_ESCAPES) < 1 << 16:
-                            _UNICODE_ESCAPES[key] = got
-                    return got
-                return _escape_fits(data, end, nxt)
-            if family == "utf8" and b >= 0xC0:
-                c = data[end:end + (2 if b < 0xE0 else 3 if b < 0xF0 else 4)].decode("utf-8", "ignore").lower()
-                if len(c) == 1 and not c.isspace() and c not in _SKIPPED:
-                    return EXACT * next_char_fits(c, nxt)
-        codec = _CODEC[family]
-        form = data[start:end].decode(codec, "ignore").lower()
-        p = len(form) - 1 if form.endswith("<") else len(form)
+    def _continues(data: bytes, start: int, end: int, family: str, nxt: frozenset[str],
+                   kind: int = _SEED_PARTIAL) -> int:
+        """The text gate's test of a partial seed (textgate.follows) on what follows the hit: an
+        ordinary character or escape right after a seed that ends with a cut or a term's
+        character is read on the bytes (EXACT); anything else (spaces, tags, entities, a seed
+        that is an escape or ends with ``<``/``&``/``\\``) on the text decoded from the hit on
+        (LENIENT: the window's end reads as "more to come"; a hit that does not start on a
+        character boundary is no occurrence)."""
+        p = end
+        if family in ASCII_COMPATIBLE and end < len(data):
+            if data[start] in (0x26, 0x5C):  # an escaped first character: its digits end with the seed's
+                if data[start] == 0x26 and _LOW[data[end]] in (_HEX if _LOW[data[start + 2]] == 0x78 else _DIGIT):
+                    return 0  # (a longer number: another character)
+                p += data[end] == 0x3B  # ";"
+            elif data[end - 1] in _STARTS:
+                if kind == INWORD and (m := _TAG_BYTES.match(data, end - 1)) and m.group(1).lower() in _BREAK_BYTES:
+                    return 0  # a block or cell tag inside a word: the extractor breaks the line there
+                p = -1  # (a tag, entity or escape: the text gate's test)
+            if 0 <= p < len(data):
+                b = _LOW[data[p]]
+                if b in (0x5C, 0x26):  # "\\" or "&": an escaped next character
+                    got = _escape_fits(data, p, nxt)
+                    if got is not None:
+                        return got
+                elif b < 0x80:
+                    c = chr(b)
+                    if c not in joiners() and c not in _OPAQUE:
+                        return EXACT * next_char_fits(c, nxt)
+                elif family == "utf8" and b >= 0xC0:
+                    c = data[p:p + (2 if b < 0xE0 else 3 if b < 0xF0 else 4)].decode("utf-8", "ignore").lower()
+                    if len(c) == 1 and c not in joiners():
+                        return EXACT * next_char_fits(c, nxt)
+        codec = CODEC[family]
+        seed = len(data[start:end].decode(codec, "ignore"))
         for right in (NEAR, RIGHT):
             text = data[start:end + right].decode(codec, "ignore").lower()
-            if _text_continues(text, p, nxt):
+            if seed and follows(text, 0, seed, nxt, kind):
                 return LENIENT
             if end + right >= len(data) or "&" not in text[-12:]:
                 return 0  # not an entity cut by the window's end
@@ -329,7 +270,7 @@ class ByteGate:
             family = _KNOWN.get(enc)
             if family is None:
                 return None, None
-            if ascii_only and family in _ASCII_COMPATIBLE:
+            if ascii_only and family in ASCII_COMPATIBLE:
                 return "utf8", None
             try:
                 text = data.decode(enc)
@@ -351,19 +292,36 @@ class ByteGate:
         start, end = _aligned(data, start, min(end, len(data)), family)
         if start is None:
             return True
-        text = data[start:end].decode(_CODEC[family] if family != "utf8" or start else "utf-8-sig", "ignore")
+        text = data[start:end].decode(CODEC[family] if family != "utf8" or start else "utf-8-sig", "ignore")
         return self.gate.any(text.lower(), text)
 
 
-_UNICODE_ESCAPES: dict[tuple[bytes, frozenset[str]], int] = {}
+_UNICODE_ESCAPES: dict[tuple[bytes, frozenset[str]], int | None] = {}
 """:func:`_escape_fits` of a ``\\uXXXX`` by its digits and the characters wanted (JSON-escaped
 pages repeat a few thousand escapes: the answer is looked up, not parsed again)."""
+_UNSET = -1
 
 
-def _escape_fits(data: bytes, at: int, nxt: frozenset[str]) -> int:
-    """The escape at ``data[at]`` (``\\``/``&``) stands for one of ``nxt``: EXACT, or 0; LENIENT when unclear."""
+def _escape_fits(data: bytes, at: int, nxt: frozenset[str]) -> int | None:
+    """The escape at ``data[at]`` (``\\``/``&``) read on the bytes: EXACT when it stands for one of
+    ``nxt``, 0 when for another character; None when the text gate's test must read on (unclear,
+    a joiner, or a character that may start markup).  A ``\\uXXXX`` is decided by its four digits."""
+    if data[at] == 0x5C and data[at + 1:at + 2] in (b"u", b"U"):
+        key = (data[at + 2:at + 6], nxt)
+        got = _UNICODE_ESCAPES.get(key, _UNSET)
+        if got == _UNSET:
+            got = _escape_read(data, at, nxt)
+            if len(_UNICODE_ESCAPES) < 1 << 16:
+                _UNICODE_ESCAPES[key] = got
+        return got
+    return _escape_read(data, at, nxt)
+
+
+def _escape_read(data: bytes, at: int, nxt: frozenset[str]) -> int | None:
     c = escaped_char(_NEXT_ESCAPE_BYTES.match(data, at))
-    return LENIENT if c is None else EXACT * next_char_fits(c, nxt)
+    if c is None or c in joiners() or c in _OPAQUE:
+        return None
+    return EXACT * next_char_fits(c.lower(), nxt)
 
 
 def _byte_boundary(data: bytes, p: int, family: str) -> int:
@@ -380,11 +338,11 @@ def _byte_boundary(data: bytes, p: int, family: str) -> int:
         return EXACT
     if a in _UPPER and b in _UPPER and p + 1 < len(data) and data[p + 1] in _LOWER:
         return EXACT
-    if family in _MULTIBYTE and p >= 2 and data[p - 2] >= 0x80:
+    if family in MULTIBYTE and p >= 2 and data[p - 2] >= 0x80:
         return LENIENT  # data[p - 1] may be a trail byte of a two-byte character
     back = data[max(0, p - 48):p]  # (no letters to fold in "&#" or "\\")
-    if b"&#" in back or b"\\" in back:
-        return LENIENT  # an escape may end here and decode to a separator
+    if b"&#" in back or b"\\" in back or _ENTITY_END.search(data, max(0, p - 9), p):
+        return LENIENT  # an escape (or an entity without its ";") may end here and decode to a separator
     if a in _UPPER and b in _UPPER and p + 1 < len(data) and data[p + 1] >= 0x80:
         return LENIENT  # a non-ASCII lower-case letter may follow
     return 0
@@ -400,10 +358,23 @@ def _aligned(data: bytes, start: int, end: int, family: str) -> tuple[int | None
         bom = 2 if data[:2] in (b"\xff\xfe", b"\xfe\xff") else 0
         start -= (start - bom) % 2 if start >= bom else start
         start = max(start, bom)
-    elif family in _MULTIBYTE and start > 0:
-        floor = max(0, start - 4096)
-        safe = max(data.rfind(s, floor, start) for s in _SAFE_GB)
+    elif family in MULTIBYTE and start > 0:
+        for reach in (256, 4096):  # (most text has a space or a tag near: look near first)
+            floor = max(0, start - reach)
+            safe = max(data.rfind(s, floor, start) for s in _SAFE_GB)
+            if safe >= 0 or floor == 0:
+                break
         if safe < 0:
             return (0, end) if floor == 0 else (None, end)
         start = safe + 1
     return start, end
+
+
+def _holds_one(data: bytes, family: str, needles: list[frozenset[str] | None]) -> bool:
+    """Does a rare hit count: an ASCII one (None) always, another when the unit decoded as the
+    text layer decodes it holds one of its texts (not across two characters, nor in the BOM)?"""
+    if None in needles:
+        return True
+    bom = next((len(b) for b, _ in _BOMS if data.startswith(b)), 0)
+    text = data[bom:].decode(CODEC[family], "ignore")
+    return any(n in text for n in set().union(*needles))

@@ -2,12 +2,14 @@
 
 ``ENGINES[name](patterns, blob=None)`` builds an engine over byte patterns; ``matches(data)``
 returns every ``(pattern index, start, end)`` of ``data`` matched ASCII case-insensitively (the
-patterns are lower-cased), sorted by position; ``blob()`` is what :func:`save` keeps so that the
+patterns are lower-cased), sorted by start, then end -- the same list, in the same order, from
+both engines; ``blob()`` is what :func:`save` keeps so that the
 next process need not compile again (Hyperscan takes about a second).  Hyperscan is used when its
 wheel is installed (``profilewatch[gate]``), else ahocorasick-rs: the same answers.
 """
 from __future__ import annotations
 
+import operator
 import os
 import pickle
 from collections.abc import Iterable
@@ -15,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..files import atomic_write
+
+_POSITION = operator.itemgetter(1, 2)
 
 
 class _AhoCorasick:
@@ -29,7 +33,9 @@ class _AhoCorasick:
         return None  # built in milliseconds: nothing to cache
 
     def matches(self, data: bytes) -> Iterable[tuple[int, int, int]]:
-        return self._ac.find_matches_as_indexes(data.lower(), overlapping=True)
+        found = self._ac.find_matches_as_indexes(data.lower(), overlapping=True)
+        found.sort(key=_POSITION)  # (it reports them by end: Hyperscan's order, as the gate's answer may depend on it)
+        return found
 
 
 class _Hyperscan:
@@ -61,7 +67,7 @@ class _Hyperscan:
             out.append((pid, to - lens[pid], to))
 
         self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
-        out.sort(key=lambda m: (m[1], m[2]))
+        out.sort(key=_POSITION)
         return out
 
 
@@ -77,37 +83,41 @@ def has_hyperscan() -> bool:
     return True
 
 
-# -- the compiled gate, cached between runs (building it costs about a second); the text gate's
-#    spellings are kept the same way (lexicon.Gate: computing them costs three OpenCC converters) --
+# -- the compiled gates, cached between runs (building them costs about a second) -----------------
 
-def _cache_path(key: str, kind: str = "bytegate") -> Path:
+def _cache_path(name: str) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "profilewatch" / f"{kind}-{key}.pickle"
+    return Path(base) / "profilewatch" / f"{name}.pickle"
 
 
-def load(key: str):
-    """The bytes gate's ``(tables, blobs)`` cached under ``key``, or None."""
-    return load_object(key)
-
-
-def save(key: str, tables, blobs: dict) -> None:
-    save_object(key, (tables, {f: b for f, b in blobs.items() if b is not None}))
-
-
-def load_object(key: str, kind: str = "bytegate"):
-    """What :func:`save_object` kept under ``kind`` and ``key``, or None."""
+def load_object(name: str):
+    """What :func:`save_object` kept under ``name``; None if missing or unreadable."""
     try:
-        with open(_cache_path(key, kind), "rb") as fh:
+        with open(_cache_path(name), "rb") as fh:
             return pickle.load(fh)
     except Exception:  # missing, unreadable or from another version: build it again
         return None
 
 
-def save_object(key: str, obj, kind: str = "bytegate") -> None:
-    path = _cache_path(key, kind)
+def save_object(name: str, obj) -> None:
+    path = _cache_path(name)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path) as fh:
             pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
     except OSError:
         pass  # a read-only home: build each time
+
+
+def load(key: str):
+    """The bytes gate's tables and engine blobs cached under ``key``; None if not there."""
+    got = load_object(f"bytegate-{key}")
+    try:
+        tables, blobs = got
+    except (TypeError, ValueError):
+        return None
+    return tables, blobs
+
+
+def save(key: str, tables, blobs: dict) -> None:
+    save_object(f"bytegate-{key}", (tables, {f: b for f, b in blobs.items() if b is not None}))

@@ -86,6 +86,38 @@ def _analysed(regex: re.Pattern) -> tuple[frozenset[str], int | None] | None:
     return (frozenset(found[0]), found[1]) if found else None
 
 
+def holds_one_of(regex: re.Pattern, words: list[str]) -> bool:
+    """Does every text holding a match of ``regex`` hold one of ``words``?  (False when that
+    cannot be told from the parse tree: a word spread over several parts, a case-insensitive part.)"""
+    if regex.flags & re.IGNORECASE or not isinstance(regex.pattern, str) or not words:
+        return False
+    try:
+        tree = _tree(regex)
+    except Exception:
+        return False
+    return _covered(tree, [w for w in words if w])
+
+
+def _covered(items: list, words: list[str]) -> bool:
+    run: list[str] = []
+    for op, av in items + [(None, None)]:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run and any(w in "".join(run) for w in words):
+            return True  # every part of a sequence is in every match
+        run = []
+        if op is _c.SUBPATTERN and not av[1] & re.IGNORECASE and _covered(list(av[3]), words):
+            return True
+        if op is _c.BRANCH and all(_covered(list(b), words) for b in av[1]):
+            return True
+        if op in _REPEATS and av[0] >= 1 and _covered(list(av[2]), words):
+            return True
+        if op is _c.ASSERT and _covered(list(av[1]), words):
+            return True
+    return False
+
+
 # A requirement is ``(literals, reach)``: ``reach`` is the furthest a literal can start after the
 # point where the requirement's sequence starts (None: unbounded, or inside a lookbehind).
 Need = tuple[set[str], "int | None"]
