@@ -38,8 +38,11 @@ cp1252 with the byte before it: ``name</td>`` is no word start); a rare seed (an
 character, a compatibility character, an escape of a letter) that the decoded unit holds --
 not a two-byte pattern matched across two characters -- leaves the unit to the text gate
 (None); a capital is settled by the text gate over the decoded bytes around it, cut at
-character boundaries.  The matches of both engines are sorted by start, then end, so every
-answer is the same whichever engine gives them.
+character boundaries.  In GB18030 and Big5 the strict decode that settles the encoding is the
+text the contract refers to, so the text gate answers over it directly (two-byte patterns
+matched across characters would cost more to settle one by one), and :meth:`ByteGate.decided`
+hands that decode back as the unit's text so it is not decoded twice.  The matches of both
+engines are sorted by start, then end, so every answer is the same whichever engine gives them.
 """
 from __future__ import annotations
 
