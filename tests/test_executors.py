@@ -57,6 +57,22 @@ def test_a_dask_local_cluster_gives_the_same_records(dev_j1):
     assert _dicts(api.scan([str(DEV)], timeline=True, executor="dask", jobs=2)) == dev_j1
 
 
+def test_a_local_dask_worker_is_sent_a_files_path_not_its_bytes(tmp_path):
+    pytest.importorskip("distributed")
+    from profilewatch.executors.cluster import ByPath
+    from profilewatch.records import Unit
+
+    page = tmp_path / "p.html"
+    page.write_bytes(b"<p>ethnicity detection</p>")
+    sent = ByPath.of(Unit(file="p.html", member=None, data=page.read_bytes(), path=str(page)))
+    assert isinstance(sent, ByPath) and sent.unit.data == b"" and sent.unit.size == page.stat().st_size
+    assert sent.read().data == page.read_bytes() and not sent.read().streamed
+    kept = [Unit(file="a.zip", member="m.txt", data=b"x", path=str(page), depth=1),   # a member: no file of its own
+            Unit(file="u", member=None, data=b"x", path="https://example.org/u"),       # fsspec: the client read it
+            Unit(file="big", member=None, data=b"", path=str(page), size=10)]           # streamed already
+    assert [ByPath.of(u) for u in kept] == kept
+
+
 def test_workers_with_a_store_commit_every_unit_and_a_rescan_replays(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", n=9)
     plain = _dicts(api.scan([str(corpus)], jobs=1))

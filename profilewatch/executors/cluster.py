@@ -10,8 +10,10 @@ scan, every task not done reported as ``no_workers`` (:class:`DaskExecutor`).
 from __future__ import annotations
 
 import collections
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from ..detect.rules import RuleSet
@@ -50,7 +52,24 @@ def _batched(items: Iterable[Unit | TaskResult], tasks: Callable[[Unit], list[Ta
         yield batch
 
 
-def _dask_batch(batch: list[Task], digest: str, options: ScanOptions, keep_found: bool) -> list[TaskResult]:
+@dataclasses.dataclass
+class ByPath:
+    """A file the client read, sent to a worker on the same machine by its path alone (the
+    worker reads the bytes again: they never pass through the scheduler)."""
+
+    unit: Unit
+
+    @classmethod
+    def of(cls, task: Task) -> Task | ByPath:
+        if isinstance(task, Unit) and task.data and task.path and "://" not in task.path and not task.depth:
+            return cls(dataclasses.replace(task, data=b""))
+        return task
+
+    def read(self) -> Unit:
+        return dataclasses.replace(self.unit, data=Path(self.unit.path).read_bytes())
+
+
+def _dask_batch(batch: list[Task | ByPath], digest: str, options: ScanOptions, keep_found: bool) -> list[TaskResult]:
     """A Dask worker's task: a batch of tasks with the rules the plugin installed (marked as
     running in a worker, for the test hooks; the scheduler told it runs, see :mod:`.daskplugin`)."""
     from .daskplugin import record_running, worker_rules
@@ -58,7 +77,8 @@ def _dask_batch(batch: list[Task], digest: str, options: ScanOptions, keep_found
     _WORKER["in_worker"] = True
     rules = worker_rules(digest)
     record_running()
-    return [scan_task(task, rules, options, keep_found) for task in batch]
+    return [scan_task(task.read() if isinstance(task, ByPath) else task, rules, options, keep_found)
+            for task in batch]
 
 
 def _killed(exc: BaseException) -> bool:
@@ -82,6 +102,20 @@ def _count(tries: Tries, exc: BaseException, in_company: bool = False) -> None:
 ALONE = 1
 """The Dask priority of a task sent again alone: it runs before the batches queued after it,
 whose results wait for it (results come in input order)."""
+
+
+def _local_cluster(cls: Any, workers: int) -> Any:
+    """A ``LocalCluster`` of ``workers`` one-thread worker processes, forked where the platform
+    can (started in ~0.4 s instead of ~2.7 s spawning fresh interpreters that import everything
+    again, on the 2-core machine of benchmarks/RESULTS.md); a worker restarted later is spawned."""
+    import multiprocessing
+
+    import dask
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+        return cls(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                   silence_logs=40, scheduler_kwargs={"allowed_failures": 0})
 
 
 class ClusterGone(Exception):
@@ -127,9 +161,7 @@ class DaskExecutor:
         if scheduler:
             self._client = Client(scheduler)
         else:  # a worker death is reported at once (allowed_failures=0): the tries are counted here
-            self._cluster = LocalCluster(n_workers=jobs or cpu_count(), threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=40,
-                                         scheduler_kwargs={"allowed_failures": 0})
+            self._cluster = _local_cluster(LocalCluster, jobs or cpu_count())
             self._client = Client(self._cluster)
         self.jobs = sum(self._client.nthreads().values()) or 1
         self.window = window or 4 * self.jobs
@@ -155,6 +187,8 @@ class DaskExecutor:
     def _submit(self, batch: list[Task], keep_found: bool, priority: int = 0) -> Any:
         if self.gave_up is not None:
             return None  # the cluster is gone: nothing more is sent
+        if self._cluster is not None:  # workers on this machine read the files themselves
+            batch = [ByPath.of(task) for task in batch]
         return self._client.submit(_dask_batch, batch, self.rules.digest, self.options, keep_found,
                                    pure=False, priority=priority)
 

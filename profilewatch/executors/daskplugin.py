@@ -18,7 +18,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from distributed.utils import sync
 
 from ..detect.rules import RuleSet
-from .tasks import _WORKER
+from .tasks import _WORKER, shared_detector
 
 RUNNING = "profilewatch-running"
 """Scheduler metadata: RUNNING / worker address / thread -> the key of the task it runs."""
@@ -36,6 +36,7 @@ class RulesPlugin(WorkerPlugin):
 
     def setup(self, worker: Any) -> None:
         _WORKER.setdefault("dask_rules", {})[self.rules.digest] = self.rules
+        shared_detector(self.rules)  # built now, on every worker at once, not by its first task
 
 
 def worker_rules(digest: str) -> RuleSet:
