@@ -5,7 +5,8 @@ default; the CLI and the Python API set them by name.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields, replace
 
 MAX_IN_MEMORY = 64 << 20
 """Files larger than this are not read whole: the scanner reads them from disk in bounded windows."""
@@ -33,6 +34,36 @@ class Limits:
     max_shared_strings: int = 32 << 20
     """Bytes of an XLSX's shared-strings table held for its cells; strings past it are scanned on
     their own, and a cell that refers to one ends its unit partial (limit ``max_shared_strings``)."""
+
+    def with_settings(self, settings: list[str] | tuple[str, ...]) -> Limits:
+        """These limits with ``NAME=VALUE`` settings applied (``--limit unit_seconds=600``); sizes
+        take K/M/G suffixes (powers of 1024).  A ValueError names a bad setting and the names."""
+        changed = {}
+        types = {f.name: f.type for f in fields(self)}
+        for setting in settings:
+            name, _, value = setting.partition("=")
+            name = name.strip().replace("-", "_")
+            if name not in types or not value.strip():
+                raise ValueError(f"{setting!r}: expected NAME=VALUE, NAME one of {', '.join(types)}")
+            changed[name] = _limit_value(name, value.strip(), types[name])
+        return replace(self, **changed)
+
+
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]?)i?B?", re.IGNORECASE)
+
+
+def _limit_value(name: str, value: str, kind: str) -> int | float:
+    if kind == "float":
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+    else:
+        match = _SIZE.fullmatch(value)
+        number = int(float(match.group(1)) * (1 << (10 * " KMG".index((match.group(2) or " ").upper())))) if match else -1
+    if number <= 0:
+        raise ValueError(f"{name}={value}: expected a positive {'number' if kind == 'float' else 'integer (K/M/G allowed)'}")
+    return number
 
 
 @dataclass(slots=True)

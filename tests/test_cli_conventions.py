@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import click
@@ -93,6 +94,17 @@ def test_config_precedence_flags_over_env_over_project_over_user(tmp_path, monke
     r = subprocess.run([sys.executable, "-m", "profilewatch", "scan", target], capture_output=True, text=True,
                        env={**os.environ, **env})
     assert r.returncode == 2 and "has no option 'formatt'" in r.stderr and ".profilewatch.toml" in r.stderr
+
+
+def test_a_limit_can_be_set_in_the_project_config(tmp_path, monkeypatch):
+    (tmp_path / "corpus").mkdir()
+    with zipfile.ZipFile(tmp_path / "corpus" / "sdk.zip", "w") as z:
+        z.writestr("spec.txt", FLAG_TEXT * 50)
+    (tmp_path / ".profilewatch.toml").write_text('limit = ["max_member_bytes=1K"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    out = records(invoke("scan", "corpus", "--format", "jsonl").stdout)
+    assert [(r["reason"], r.get("limit")) for r in out if r["type"] == "error"] == [("limit_exceeded", "max_member_bytes")]
+    assert out[0]["arguments"]["limits"] == {"max_member_bytes": 1024}
 
 
 def test_quiet_colour_and_no_color(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import fields
 from typing import Any
 
 import click
@@ -15,6 +16,7 @@ from ..api import ScanJob
 from ..case.baseline import BaselineError, check_writable, load_baseline, write_baseline
 from ..case.store import STORE_ERRORS, Store
 from ..history.snapshots import Manifest, ManifestError
+from ..options import Limits
 from ..files import is_url
 from ..records import Problem, header
 from ..sources.walk import given_problem
@@ -65,6 +67,10 @@ config or PROFILEWATCH_SCAN_<OPTION> variables ('profilewatch config show').
 @click.option("--ocr", type=click.Choice(["auto", "all", "off"]), default="auto", show_default=True,
               help="Read text in pictures (text only; docs/ocr.md). auto: scanned PDF pages and image files; "
                    "all: also images inside WARC records and documents (PDF pages with text, Office media); off: no OCR.")
+@click.option("--limit", "limit", multiple=True, metavar="NAME=VALUE", callback=lambda ctx, param, value: _limits(value),
+              help="Set a safety limit (repeatable), e.g. --limit unit_seconds=600 --limit max_member_bytes=1G; "
+                   "names: " + ", ".join(f.name for f in fields(Limits)) + ". A unit that reaches one is reported "
+                   "partial, with the limit named.")
 @click.option("--strict", is_flag=True, help="Exit 3 when any input failed to scan.")
 @click.option("--keep-going", is_flag=True,
               help="A path given that does not exist, is a URL or is not a regular file or folder is an "
@@ -129,10 +135,11 @@ def scan_command(**params: Any) -> None:
                   ignore_files=not params["no_ignore"], ocr=params["ocr"],
                   jobs=params["jobs"], executor=params["executor"], scheduler=params["scheduler"],
                   worker_timeout=params["worker_timeout"], task_attempts=params["task_attempts"],
-                  output_dir=params["output_dir"])
+                  output_dir=params["output_dir"], limits=params["limit"])
     arguments = {"paths": list(params["paths"]), "format": fmt, "min_confidence": params["min_confidence"],
                  "rules": list(params["rules_dirs"]), "strict": params["strict"], "flags_only": params["flags_only"], "ocr": params["ocr"],
-                 **{k: list(params[k]) for k in ("include", "exclude") if params[k]}}
+                 **{k: list(params[k]) for k in ("include", "exclude") if params[k]},
+                 **({"limits": _changed(params["limit"])} if params["limit"] != Limits() else {})}
     show = None if params["units"] else (lambda d: d["type"] != "unit")
     summary = None
     head = header(rules, arguments)
@@ -169,6 +176,19 @@ def scan_command(**params: Any) -> None:
     sys.exit(EXIT_FLAGS if summary.flag_findings else EXIT_CLEAN)
 
 
+def _limits(settings: tuple[str, ...]) -> Limits:
+    try:
+        return Limits().with_settings(settings)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--limit") from None
+
+
+def _changed(limits: Limits) -> dict[str, Any]:
+    """The limits that differ from the defaults (for the header's arguments)."""
+    default = Limits()
+    return {f.name: getattr(limits, f.name) for f in fields(Limits) if getattr(limits, f.name) != getattr(default, f.name)}
+
+
 def _check_paths(paths: tuple[str, ...]) -> None:
     """A local path that is not there, or neither a regular file nor a folder, is a usage error
     (a URL is read through fsspec: what cannot be read there is an error record)."""
@@ -193,7 +213,9 @@ def _close_shards(job: ScanJob, head: dict[str, Any], summary: Any) -> None:
 def _open_case(params: dict[str, Any]) -> tuple[Store | None, set[str] | None]:
     """The store and baseline, checked before any output: a bad baseline or store exits 2."""
     arguments = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()
-                 if k not in ("write_baseline", "jobs", "executor", "scheduler", "worker_timeout", "task_attempts")}  # where a scan runs changes no result
+                 if k not in ("write_baseline", "jobs", "executor", "scheduler", "worker_timeout", "task_attempts", "limit")}  # where a scan runs changes no result
+    if params["limit"] != Limits():
+        arguments["limit"] = _changed(params["limit"])  # other limits can change what is found
     try:
         baseline = load_baseline(params["baseline"]) if params["baseline"] else None
         if params["write_baseline"]:
