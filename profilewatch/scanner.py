@@ -18,7 +18,7 @@ from .detect.engine import Detector, PartialResult
 from .extract import EXTRACTORS
 from .files import open_input
 from .text.encoding import DecodeError
-from .extract.stream import stream_segments
+from .extract.stream import stream_segments, windowed
 from .options import ScanOptions
 from .records import Problem, Record, Unit, UnitRecord, documented_reason
 from .sources.containers import OPENERS
@@ -29,6 +29,9 @@ from .sources.sniff import sniff
 GATED_FORMATS = frozenset({"text", "markdown", "csv", "json", "code", "html", "xml"})
 # Formats whose units may be read by OCR: they get ``ocr_seconds`` on top of ``unit_seconds``.
 OCR_FORMATS = frozenset({"pdf", "image"})
+# Documents whose extractor parses all of their bytes: a file too large to hold is read whole
+# (up to max_member_bytes), never as text windows.
+WHOLE_FORMATS = frozenset({"pdf", "docx", "xlsx", "pptx", "odf", "image"})
 
 
 def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
@@ -52,7 +55,13 @@ def scan_unit(unit: Unit, detector: Detector, options: ScanOptions,
     if fmt in OPENERS:
         yield from _open_container(unit, fmt, detector, options, on_findings)
         return
-    if fmt == "streamed-text":
+    if fmt in WHOLE_FORMATS and unit.streamed:
+        problem = _read_whole(unit, fmt, options)
+        if problem is not None:
+            yield problem
+            yield _unit_record(unit, fmt, "error", provenance=_prov(unit))
+            return
+    if fmt == "streamed-text" or windowed(unit, fmt):
         segments = stream_segments(unit)
     elif fmt in EXTRACTORS:
         extractor = EXTRACTORS[fmt]
@@ -149,11 +158,26 @@ def _open_container(unit: Unit, fmt: str, detector: Detector, options: ScanOptio
 
 
 def _streamed_format(unit: Unit) -> str:
-    """A file too large to hold: containers are opened from disk, anything else is read in windows."""
+    """A file too large to hold: containers are opened from disk, documents that need their whole
+    bytes (``WHOLE_FORMATS``) are read whole, anything else is read in windows."""
     with open_input(unit.path) as fh:
         head = fh.read(1 << 16)
     fmt = sniff(head, unit.name, unit.hint)
-    return fmt if fmt in OPENERS else "streamed-text"
+    return fmt if fmt in OPENERS or fmt in WHOLE_FORMATS else "streamed-text"
+
+
+def _read_whole(unit: Unit, fmt: str, options: ScanOptions) -> Problem | None:
+    """Read a large document whose extractor needs all of its bytes (a PDF, an Office file, an
+    image), up to ``max_member_bytes``; past it, the problem to report."""
+    limit = options.limits.max_member_bytes
+    if unit.size > limit:
+        return Problem("error", unit.file, unit.member, "limit_exceeded",
+                       f"a {fmt} of {unit.size} bytes is larger than max_member_bytes={limit}: not read "
+                       "(--limit max_member_bytes=... reads it)", unit.sha256, "max_member_bytes")
+    with open_input(unit.path) as fh:
+        unit.data = fh.read(limit + 1)
+    unit.size = len(unit.data)
+    return None
 
 
 def _failed(unit: Unit, fmt: str, reason: str, exc: Exception) -> Iterator[Record]:

@@ -1,13 +1,14 @@
 """Large files read in bounded windows, so memory stays flat whatever the file size.
 
-A file too large to hold (see ``ScanOptions.max_in_memory``) is read ``WINDOW`` bytes at a
-time.  Each window, plus the last ``OVERLAP`` characters of the one before so that a phrase
+A file too large to hold (see ``ScanOptions.max_in_memory``), or a line-oriented text unit
+larger than ``HOLD_TEXT`` held in memory, is read ``WINDOW`` bytes at a time.  Each window, plus the last ``OVERLAP`` characters of the one before so that a phrase
 cut at a window edge is still seen, becomes one segment with its true starting line.  The
 encoding is settled on the first window.  Binary files go through the strings extractor
 window by window, with absolute byte offsets.
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 from ..files import open_input
@@ -22,9 +23,23 @@ normalised forms and their offset maps): 8 MB windows took a 100 MB text file to
 OVERLAP = 2048
 
 
+WINDOWED_FORMATS = frozenset({"text", "markdown", "csv", "code", "json"})
+"""Line-oriented text formats whose extractors need no whole-document parse: past ``HOLD_TEXT``
+they are read in windows even when their bytes are in memory."""
+HOLD_TEXT = 16 << 20
+"""The largest text unit extracted whole.  The whole-text extractors hold the decoded text, its
+lines and their segments at once, about 6x the bytes (60 MB of text took 451 MB peak RSS); in
+windows a text of any size stays under ~170 MB (benchmarks/RESULTS.md, bench_bigfile)."""
+
+
+def windowed(unit: Unit, fmt: str) -> bool:
+    """Whether a unit is read in windows: its bytes stay on disk, or it is a large line-oriented text."""
+    return unit.streamed or (fmt in WINDOWED_FORMATS and unit.size > HOLD_TEXT)
+
+
 def stream_segments(unit: Unit, window: int = WINDOW) -> Iterator[Segment]:
-    """Segments of a unit whose bytes stay on disk (``unit.path``)."""
-    with open_input(unit.path) as fh:
+    """Segments of a unit read in windows: from disk (``unit.path``), or from its bytes in memory."""
+    with (io.BytesIO(unit.data) if unit.data else open_input(unit.path)) as fh:  # BytesIO shares the bytes
         first = fh.read(window)
         fmt = sniff(first, unit.name, unit.hint)
         if fmt == "binary":
