@@ -7,7 +7,8 @@
   bytes-level gate on and off, a unit record with the payload's sha256 for every response and
   ``member`` = ``"<WARC-Target-URI> <WARC-Date>"``;
 * a record block read straight from FastWARC's reader still counts against ``max_member_bytes``
-  and ``max_total_bytes`` (the record is reported, the next record is read; the total stops the file);
+  (the record is reported, the next record is read); a WARC file has no file-wide
+  ``max_total_bytes``/``max_members``, a WARC inside an archive counts against the archive's;
 * the visible text of HTML with and without empty table cells is what it was.
 """
 from __future__ import annotations
@@ -139,10 +140,25 @@ def test_a_record_over_max_member_bytes_is_reported_and_the_next_is_read(generat
     assert len(scanned) + len(hit) == len(_pages())
 
 
-def test_max_total_bytes_stops_the_file_with_the_records_before_it(generated):
+def test_a_warc_file_has_no_file_wide_total_or_member_limit(generated):
+    """A WARC given or walked is read record by record: a low max_total_bytes or max_members stops
+    nothing (a Common Crawl file holds ~150,000 records), so -j1 equals a read in ranges."""
     sizes = [len(body) for _, _, body in _pages()]
-    limits = Limits(max_total_bytes=sum(sizes[:10]) + 500)  # HTTP headers count too: fewer than 10 pages fit
-    records = [r.to_dict() for r in _scan(generated, limits=limits)]
+    unlimited = [r.to_dict() for r in _scan(generated)]
+    limited = [r.to_dict() for r in _scan(generated, limits=Limits(max_total_bytes=sum(sizes[:10]), max_members=5))]
+    assert limited == unlimited
+    assert len([d for d in limited if d["type"] == "unit" and d["outcome"] == "scanned"]) == len(_pages())
+
+
+def test_a_warc_inside_an_archive_counts_against_the_archives_total(generated, tmp_path):
+    import zipfile
+
+    bundle = tmp_path / "crawls.zip"
+    with zipfile.ZipFile(bundle, "w") as z:
+        z.write(generated, generated.name)
+    sizes = [len(body) for _, _, body in _pages()]
+    limits = Limits(max_total_bytes=generated.stat().st_size + sum(sizes[:10]) + 500)  # the WARC member, then ~10 pages
+    records = [r.to_dict() for r in _scan(bundle, limits=limits)]
     hit = [d for d in records if d["type"] == "error" and d.get("limit") == "max_total_bytes"]
     assert len(hit) == 1
     scanned = [d for d in records if d["type"] == "unit" and d["outcome"] == "scanned"]

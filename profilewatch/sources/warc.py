@@ -119,8 +119,15 @@ def open_warc_range(unit: Unit, limits: Limits, start: int, end: int) -> Iterato
 def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int = 0,
                   whole: Any = True, ends: list | None = None) -> Iterator[Unit | Problem]:
     """``base``: where ``fh`` starts in the file; ``whole``: the whole file to check for a cut
-    (``True``: ``fh`` itself; ``None``: no check, a later range ends the file)."""
+    (``True``: ``fh`` itself; ``None``: no check, a later range ends the file).
+
+    A WARC file given or walked (depth 0) is a stream of independent captures read one record at
+    a time: each record has a budget of its own (``max_member_bytes``, the ratio), and the file's
+    ``max_members``/``max_total_bytes`` do not apply (a 1 GB Common Crawl file holds ~150,000
+    records and inflates to ~5 GB), so a whole-file read and a read in ranges give the same
+    records.  A WARC inside an archive counts against that archive's budget."""
     whole = fh if whole is True else whole
+    top = unit.depth == 0
     iterator = ArchiveIterator(fh, parse_http=False, auto_decode="none", fsspec_args=False)
     last = None
     last_at: tuple[int, int] | None = None  # stream position and Content-Length of the last record
@@ -153,8 +160,9 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
             member = f"urn:offset:{pos}"
         rtype = record.record_type
         kind = str(rtype)
+        spent = Budget() if top else budget
         try:
-            budget.count_member(limits)
+            spent.count_member(limits)
         except LimitExceeded as exc:
             yield limit(unit, exc)
             return
@@ -163,7 +171,7 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
             continue
         try:
             declared = record.content_length
-            block = read_member(record.reader, limits, declared, budget)
+            block = read_member(record.reader, limits, declared, spent)
             if len(block) < declared:
                 last_at = None  # the cut is reported on the record itself
                 yield problem(unit, "error", "truncated", f"record block holds {len(block)} of the "
@@ -172,10 +180,10 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
             record_ctype = headers.get("Content-Type")
             is_http = "application/http" in (record_ctype or "").lower()
             status, http, data = _split_http(block) if is_http else (None, {}, block)
-            data = _decode_http(data, http, limits, budget)
+            data = _decode_http(data, http, limits, spent)
         except LimitExceeded as exc:
             yield limit(unit, exc, member)
-            if exc.limit == "max_total_bytes":
+            if exc.limit == "max_total_bytes" and not top:
                 return
             continue
         except Truncated as exc:
@@ -188,7 +196,7 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
         warc = {"record_id": record.record_id, "date": date, "target_uri": target,
                 "payload_digest": headers.get("WARC-Payload-Digest"), "content_type": None,
                 "http_status": status, "record_type": kind}
-        yield _unit(unit, member, data, warc, http.get("content-type") or record_ctype, budget)
+        yield _unit(unit, member, data, warc, http.get("content-type") or record_ctype, spent)
     if whole is not None and not budget.exhausted and last_at is not None and (cut := _cut_short(whole, *last_at)):
         yield problem(unit, "error", "truncated", f"WARC ends early: {cut}; the last record {last!r} may be incomplete; "
                       "records before it were scanned")
