@@ -336,6 +336,33 @@ def test_a_tag_after_a_cut_is_read_as_the_text_gate_reads_it(gates, raw):
             assert verdict is not True or text_gate.any(raw.lower(), raw), (raw, g.engine)
 
 
+_TAG_RUNS = ["<b>", "</td><td>", "<b> ", "<b>\n<i>", "<br>", "</p>\n<p>", "<script>x</script>", "<!-- c -->",
+             "<b>-", "<b>_<i>", "<b>&amp;", "<b>]]>", "<b>" * 17, "<b", "<span class='a>b'>"]
+
+
+@pytest.mark.parametrize("run", _TAG_RUNS)
+@pytest.mark.parametrize("word", ["uyghur", "Uyghur", "ethnicity", "muslim", "维吾尔"])
+def test_tags_after_a_cut_read_on_the_bytes_answer_as_the_text_gate(gates, word, run):
+    """A partial seed ending with "<": the bytes gate walks the tags and ASCII joiners after it
+    on the bytes (ByteGate._continues); its verdict stays the text gate's, whatever follows."""
+    text_gate, byte_gates = gates
+    for cut in range(1, len(word)):
+        for tail in (word[cut:], "x" + word[cut:], " " + word[cut:], "", "\u00e9"):
+            raw = f"<html><body><p>a {word[:cut]}{run}{tail} b</p></body></html>"
+            for codec in ("utf-8", "cp1252"):
+                try:
+                    data = raw.encode(codec)
+                except UnicodeEncodeError:
+                    continue
+                charset = None if codec == "utf-8" else "windows-1252"
+                text = Unit("page.html", None, data, charset=charset).text()
+                passes = text_gate.any(text.lower(), text)
+                for g in byte_gates.values():
+                    verdict = g.verdict(data, charset)
+                    assert verdict is not False or not passes, ("bytes gate said False", g.engine, raw)
+                    assert verdict is not True or passes, ("bytes gate said True, text gate no", g.engine, raw)
+
+
 def test_an_escaped_surrogate_after_a_cut_is_no_error(gates):
     """``\\ud83d`` (half an escaped emoji) after a partial seed: normalisation reads U+FFFD, and
     so must the gates (OpenCC cannot encode a lone surrogate)."""

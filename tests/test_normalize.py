@@ -69,3 +69,15 @@ def test_only_dotted_capital_i_lowercases_longer():
     n = normalize("İstanbul uygur")
     i = n.text.index("uygur")
     assert n.span(i, i + 5) == (9, 14)
+
+
+def test_a_lone_line_break_read_as_a_space_moves_no_position():
+    """One character for one in the whitespace step: no piece in the map, positions unchanged."""
+    n = normalize("ab\ncd\tef")
+    assert n.text == "ab cd ef" and n.maps == []
+    raw = "Uyghur\nface  维\n族 a\nb\n\nc\td"
+    n = normalize(raw)
+    assert n.text == "uyghur face 维族 a b\nc d"
+    for pos, ch in enumerate(n.text):
+        if not ch.isspace():
+            assert raw[n.to_original(pos)].lower() == ch, (pos, ch)

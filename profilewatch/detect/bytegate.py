@@ -55,7 +55,7 @@ from .bytetables import (ASCII_COMPATIBLE, CACHE_VERSION, CAPITAL, CODEC, CONTEX
                          RARE, cache_key, tables)
 from .rules import RuleSet
 from .spellings import INWORD, PARTIAL as _SEED_PARTIAL, joiners
-from .textgate import _BREAKS, _NEXT_ESCAPE, Gate, escaped_char, follows, next_char_fits
+from .textgate import _BREAKS, _DROPPED, _MAX_TAGS, _NEXT_ESCAPE, Gate, escaped_char, follows, next_char_fits
 
 _KNOWN = {"utf-8": "utf8", "utf-8-sig": "utf8", "gb18030": "gb", "cp950": "big5", "cp1252": "latin",
           "utf-16-le": "u16le", "utf-16-be": "u16be", "utf-16": "u16le" if sys.byteorder == "little" else "u16be"}
@@ -78,6 +78,9 @@ _ESCAPE_NEAR = re.compile(rb"&#|\\|&[a-z0-9]{2,8}\Z", re.I)
 _LONE_LETTER = re.compile(rb"[a-z]<")
 _TAG_BYTES = re.compile(rb"</?([a-z0-9]*)", re.I)
 _BREAK_BYTES = frozenset(t.encode() for t in _BREAKS)
+_ASCII_JOINERS = frozenset(ord(c) for c in joiners() if c.isascii())
+_OPAQUE_BYTES = frozenset(b"]&\\")  # after a tag: CDATA's end or an escape, read by the text test
+_DROPPED_BYTES = tuple(t.encode() for t in _DROPPED)  # elements whose content extraction drops: the text test's
 EXACT, LENIENT = 2, 1  # how sure a passed test is
 _EXACT = frozenset({"utf8", "latin"})  # one byte, one character for ASCII: byte tests are the text's
 
@@ -222,6 +225,8 @@ class ByteGate:
             elif data[end - 1] in _STARTS:
                 if kind == INWORD and (m := _TAG_BYTES.match(data, end - 1)) and m.group(1).lower() in _BREAK_BYTES:
                     return 0  # a block or cell tag inside a word: the extractor breaks the line there
+                if data[end - 1] == 0x3C and family in _EXACT and (got := _after_tag(data, end - 1, nxt, kind == INWORD)) is not None:
+                    return got
                 p = -1  # (a tag, entity or escape: the text gate's test)
             if 0 <= p < len(data):
                 b = _LOW[data[p]]
@@ -325,6 +330,35 @@ def _escape_read(data: bytes, at: int, nxt: frozenset[str]) -> int | None:
     if c is None or c in joiners() or c in _OPAQUE:
         return None
     return EXACT * next_char_fits(c.lower(), nxt)
+
+
+def _after_tag(data: bytes, p: int, nxt: frozenset[str], inword: bool) -> int | None:
+    """The text gate's test (textgate._continues) from the tag opening at ``data[p]``, on the
+    bytes of UTF-8 or cp1252 (one byte, one character for ASCII), while it meets only tags and
+    ASCII joiners and the tags close within the test's reach: EXACT when the character after
+    them is one the term may go on with, 0 when not (or a block tag inside a word); None leaves
+    the hit to the test on the decoded text (a dropped element, a comment or CDATA, an escape,
+    a non-ASCII byte, the end of the data, ``_MAX_TAGS`` tags)."""
+    n = len(data)
+    for _ in range(_MAX_TAGS):
+        while not inword and p < n and data[p] in _ASCII_JOINERS:
+            p += 1
+        if p >= n:
+            return None
+        b = _LOW[data[p]]
+        if b != 0x3C:  # "<"
+            if b >= 0x80 or b in _OPAQUE_BYTES:
+                return None
+            return EXACT * next_char_fits(chr(b), nxt)
+        if data[p + 1:p + 10].translate(_LOW).startswith(_DROPPED_BYTES):
+            return None
+        close = data.find(b">", p, p + 1000)  # (1000 bytes hold at most 1000 characters: the text test's reach)
+        if close < 0:
+            return None
+        if inword and (m := _TAG_BYTES.match(data, p)) and m.group(1).lower() in _BREAK_BYTES:
+            return 0  # a block or cell tag inside a word: the extractor breaks the line there
+        p = close + 1
+    return None
 
 
 def _byte_boundary(data: bytes, p: int, family: str) -> int:

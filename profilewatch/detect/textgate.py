@@ -70,18 +70,21 @@ def pattern_anchors(p: Pattern) -> tuple[str, ...]:
     return tuple(p.anchors) + tuple(f"*{lit.strip()}*" for lit in sorted(required_literals(p.regex) or ()) if lit.strip())
 
 
-def _ascii_word(c: str) -> bool:
-    return c.isascii() and c.isalnum()
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_ASCII_DIGIT = frozenset("0123456789")
 
 
 def _boundary(low: str, text: str | None, p: int) -> bool:
     """Could normalisation put a word boundary between raw ``low[p-1]`` and ``low[p]``?  False
     only when both are ASCII letters/digits that no identifier split (camel case,
-    letter/digit) or escape separates: then the matcher's word-boundary test fails there too."""
+    letter/digit) or escape separates: then the matcher's word-boundary test fails there too.
+    (It runs on every hit inside a word, ``nation`` in ``international``: set lookups, and the
+    entity regex only when an ``&`` is near.)"""
     a, b = low[p - 1], low[p]
-    if not (_ascii_word(a) and _ascii_word(b)) or a.isdigit() != b.isdigit():
+    if a not in _ASCII_WORD or b not in _ASCII_WORD or (a in _ASCII_DIGIT) != (b in _ASCII_DIGIT):
         return True
-    if "&#" in low[max(0, p - 10):p] or "\\" in low[max(0, p - 7):p] or _legacy_end().search(low, max(0, p - 9), p):
+    near = low[max(0, p - 10):p]
+    if "&" in near and ("&#" in near or _legacy_end().search(low, max(0, p - 9), p)) or "\\" in near[-7:]:
         return True  # an escape (or an entity HTML reads without its ";": &nbspUyghur) may end here as a separator
     if text is None:
         return True

@@ -92,7 +92,7 @@ def _replacing(data: bytes, enc: str) -> tuple[str, str, int]:
 
 def scrub(text: str) -> tuple[str, int]:
     """``text`` with every lone surrogate replaced by U+FFFD (same length), and how many there were."""
-    if not _SURROGATE.search(text):
+    if text.isascii() or not _SURROGATE.search(text):  # (isascii: a flag of the string, no scan)
         return text, 0
     return _SURROGATE.subn("\ufffd", text)
 

@@ -215,8 +215,12 @@ def _whitespace(text: str, keep_lines: bool) -> tuple[str, _Map | None]:
             if r == run:
                 continue
         parts.append(text[pos:a])
-        length += a - pos
         parts.append(r)
+        if b - a == 1 and len(r) == 1:  # one character for one (a lone line break read as a space):
+            length += b - pos  # positions do not move, so the map needs no piece for it
+            pos = b
+            continue
+        length += a - pos
         out.append(length)
         length += len(r)
         out.append(length)
@@ -228,7 +232,7 @@ def _whitespace(text: str, keep_lines: bool) -> tuple[str, _Map | None]:
     if not parts:
         return text, None
     parts.append(text[pos:])
-    return "".join(parts), _Map(out, inp, linear)
+    return "".join(parts), _Map(out, inp, linear) if len(out) > 1 else None
 
 
 def _fold(text: str) -> tuple[str, _Map | None]:
