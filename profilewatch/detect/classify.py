@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 
 from ..records import CATEGORIES
 from .matcher import Hit
+from .wordsets import CAVEATS, COSMETICS, COSMETICS_TERMS, NATIONALITY, OWN_METRICS, RACE_CLASS_NAMES
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
 # prose that is really a table row, code span, JSON key or a field definition of an API document
@@ -110,20 +111,6 @@ COLOUR_CLASSES = frozenset({"race-colour-classes", "skin-colour-classes", "colou
 EMOJI = frozenset({"smileys emotion", "people body", "animals nature", "food drink", "travel places", "emoji", "emojis"})
 """Unicode CLDR emoji group keys: EMOJI_TERMS of them make a unit emoji metadata (skin-tone modifiers, 宗教场所)"""
 EMOJI_TERMS = 3
-COSMETICS = frozenset({"skincare", "moisturizer", "moisturiser", "moisturizers", "sunscreen", "spf", "acne", "sebum",
-                       "pores", "oily skin", "dry skin", "dermatologist", "dermatologists", "dermatology", "cosmetic",
-                       "cosmetics", "foundation shade", "护肤", "护肤品", "保湿", "化妆品", "粉底", "油性皮肤", "干性皮肤", "痘痘"})
-"""skin care and cosmetics words (unrelated cues): COSMETICS_TERMS of them make a unit about skin care, where a
-skin type or tone (oily, dry, Fitzpatrick I-VI) is the product advice's input, not a person's category"""
-COSMETICS_TERMS = 3
-CAVEATS = frozenset({"bias", "biased", "fairness", "偏差", "偏见", "公平性"})
-"""fairness words a product README also uses for a caveat ("model biased toward White", "fairness concerns"):
-with only these among its fairness words, a README's "Model Evaluation" heading is no measure of a study"""
-OWN_METRICS = frozenset({"evaluation"})  # the heading; "we evaluated" is a study's act
-RACE_CLASS_NAMES = frozenset({"asian", "african", "indian", "caucasian", "hispanic", "latino", "east asian",
-                              "southeast asian", "south asian", "middle eastern", "arab", "african american"})
-"""weak class names that are races, not countries: a nationality valued in them is an ethnic-origin proxy"""
-NATIONALITY = frozenset({"nationality", "nation"})
 CLASSIFIES = frozenset({"classify", "classifies", "classifier", "classification", "classified", "classifying", "categorize",
                         "categorise", "categorization", "categorisation", "categorized", "categorised", "分类", "归类"})
 """capability words that put a thing into one of several categories"""
@@ -234,8 +221,6 @@ class Genre:
         if len(self.reporting) >= news and len(self.reporting) >= len(self.evaluation):
             return "reporting"
         measures = self.evaluation - DATA_WORDS  # in prose "bias" and "biased" are one word (a caveat, not a study)
-        # a classifier README's own "Model Evaluation" with a bias caveat ("biased toward White", "fairness
-        # concerns") is no study across groups: with caveat words only, its evaluation heading measures nothing
         if not coded and not self.evaluation & (FAIRNESS | COMPARATIVE) - CAVEATS:
             measures = measures - OWN_METRICS
         if len(measures if coded else {_lemma(w) for w in measures}) >= 3 and self.evaluation & (
@@ -259,8 +244,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         # `private String race;` among glasses, mask, beard, smile: the bare word is a seen face's attribute
         terms = [replace(t, term=replace(t.term, role="attribute")) if t.term.role == "weak" and t.text in BARE else t
                  for t in terms]
-    if context in ("code", "data", "binary") and {t.text for t in terms} & NATIONALITY and (
-            {t.text for t in terms if t.term.role == "weak"} & RACE_CLASS_NAMES) and any(
+    if context in ("code", "data", "binary") and {t.text for t in terms} & NATIONALITY and {t.text for t in terms} & RACE_CLASS_NAMES and any(
             c.cue == "biometric" and c.text not in DESCRIBED for c in wide) and any(c.cue == "capability" for c in wide):
         # a nationality valued in races (Indian, African, Asian) beside an image and a model: a classifier's classes
         terms = [replace(t, term=replace(t.term, role="attribute")) if t.term.role == "weak" and t.text in NATIONALITY
