@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 
 from ..records import CATEGORIES
 from .matcher import Hit
+from .wordsets import CAVEATS, COSMETICS, COSMETICS_TERMS, NATIONALITY, OWN_METRICS, RACE_CLASS_NAMES
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
 # prose that is really a table row, code span, JSON key or a field definition of an API document
@@ -84,6 +85,7 @@ FAIRNESS = frozenset({"bias", "biased", "fairness", "公平性", "偏差", "偏�
                       "accuracy gap", "performance gap", "protected attribute", "protected attributes", "prot attr",
                       "aif360", "fairlearn", "disparate impact", "equalized odds", "demographic parity",
                       "statistical parity", "debiasing", "准确率差异", "识别率差异", "分组统计", "准确度差异", "错误率",
+                      "不同种族", "跨种族", "种族偏差", "cross-race", "cross race",
                       "error rate", "error rates", "false non-match", "false non match", "fitzpatrick", "monk skin",
                       "nist", "frvt", "志愿者"})
 """evaluation words that measure across groups: a study needs one (accuracy alone is a spec sheet)"""
@@ -101,7 +103,8 @@ BARE = frozenset({"race", "minority", "nationality"})
 """bare attribute words (weak alone) that are a face's attribute among three of its looks in code"""
 OUTPUTS = frozenset({"dominant race", "race preds", "race pred", "race probs", "race prob", "race scores",
                      "race logits", "race head", "race output", "ethnicity pred", "ethnicity preds", "logits race",
-                     "logit race", "probs race", "preds race"})
+                     "logit race", "probs race", "preds race", "race probability", "race confidence",
+                     "ethnicity probability", "ethnicity confidence", "ethnicity score", "ethnicity scores"})
 """identifiers that are a classifier's output for the attribute (a result key, a score per class): inferred"""
 COLOUR_CLASSES = frozenset({"race-colour-classes", "skin-colour-classes", "colour-classes-of-people"})
 """patterns of an attribute valued in colour classes of people (EM_RACE_YELLOW/BLACK/WHITE, 1: 黄色 2: 黑色)"""
@@ -145,6 +148,7 @@ class Genre:
     standard: set[str] = field(default_factory=set)
     imaging: set[str] = field(default_factory=set)
     emoji: set[str] = field(default_factory=set)
+    cosmetics: set[str] = field(default_factory=set)
     humanities: set[str] = field(default_factory=set)
     scale: set[str] = field(default_factory=set)
     software: set[str] = field(default_factory=set)
@@ -152,6 +156,7 @@ class Genre:
     search: set[str] = field(default_factory=set)
     record: set[str] = field(default_factory=set)
     ui_strings: bool = False  # the unit is a UI-strings bundle (i18n/locale file): its labels are the product's
+    markdown: bool = False  # the unit is a markdown/reST document (a README, a doc page)
 
     def add(self, cues: list[Hit]) -> None:
         for h in cues:
@@ -169,6 +174,8 @@ class Genre:
             return "imaging"
         if cue == "unrelated" and word in EMOJI:
             return "emoji"
+        if cue == "unrelated" and word in COSMETICS:
+            return "cosmetics"
         if cue in ("disclaimer", "removal"):
             return "denial"
         if cue == "record_field" and word not in ASKED:
@@ -214,6 +221,8 @@ class Genre:
         if len(self.reporting) >= news and len(self.reporting) >= len(self.evaluation):
             return "reporting"
         measures = self.evaluation - DATA_WORDS  # in prose "bias" and "biased" are one word (a caveat, not a study)
+        if not coded and not self.evaluation & (FAIRNESS | COMPARATIVE) - CAVEATS:
+            measures = measures - OWN_METRICS
         if len(measures if coded else {_lemma(w) for w in measures}) >= 3 and self.evaluation & (
                 GROUPWISE if coded else FAIRNESS | COMPARATIVE):
             return "evaluation"  # accuracy figures alone (FAR, pass rate) are a spec, not a study across groups
@@ -235,6 +244,11 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         # `private String race;` among glasses, mask, beard, smile: the bare word is a seen face's attribute
         terms = [replace(t, term=replace(t.term, role="attribute")) if t.term.role == "weak" and t.text in BARE else t
                  for t in terms]
+    if context in ("code", "data", "binary") and {t.text for t in terms} & NATIONALITY and {t.text for t in terms} & RACE_CLASS_NAMES and any(
+            c.cue == "biometric" and c.text not in DESCRIBED for c in wide) and any(c.cue == "capability" for c in wide):
+        # a nationality valued in races (Indian, African, Asian) beside an image and a model: a classifier's classes
+        terms = [replace(t, term=replace(t.term, role="attribute")) if t.term.role == "weak" and t.text in NATIONALITY
+                 else t for t in terms]
     if context in ("code", "data", "binary"):
         near, wide = ([c for c in hits if not (c.cue == "record_field" and c.text in CODE_RECORD_NOISE)] for hits in (near, wide))
     strong = [t for t in terms if t.term.role in STRONG_ROLES]
@@ -254,6 +268,9 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         if genre.ui_strings and kind in ("capability_claim", "targeting_rule"):
             # an i18n bundle's attribute and alarm labels are the strings of the product's UI
             kind, reason = "implementation", f"{reason}; the labels of a UI-strings bundle implement the product's screens"
+        elif genre.markdown and genre.software and kind == "implementation":
+            # a README with install commands pitches its project: the output its code blocks show is what it claims
+            kind, reason = "capability_claim", f"{reason}; a README's code block shows what the project claims to do"
         return Verdict(kind, categories, round(min(confidence, 0.99), 2), cues, reason)
 
     # 1. clean kinds, decided by the sentence or by the document as a whole (before the rest is
@@ -311,6 +328,8 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     unrelated = near_kinds.get("unrelated", set())
     if categories != ["skin_color"] or scaled:
         unrelated = unrelated - IMAGING  # an image library (opencv) beside race says nothing of pixels
+    if categories != ["skin_color"]:
+        unrelated = unrelated - COSMETICS  # Face++'s beauty and skin-status fields beside ethnicity are a face's looks
     if looked_at and not any(c.text in CONCURRENCY and any(
             max(c.start - t.end, t.start - c.end) <= CONCURRENCY_REACH for t in terms if t.text in looked_at) for c in near):
         unrelated = unrelated - CONCURRENCY  # race beside age and gender is no race condition, a thread further on no matter
@@ -320,6 +339,9 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return None  # a culture, history, genetics or census text about peoples classifies no person
     if categories == ["skin_color"] and not has_group and len(genre.imaging) >= IMAGING_TERMS and not scaled:
         return None  # skin-colour pixels in image processing (skin segmentation, YCbCr thresholds)
+    if categories == ["skin_color"] and not has_group and len(genre.cosmetics) >= COSMETICS_TERMS and not near_kinds.get(
+            "targeting"):
+        return None  # a skin type or tone as the input of skin-care advice (oily, dry, Fitzpatrick I-VI)
     if "tooling" in near_kinds and not (person or capability):
         return None  # a word list of a screening or moderation tool: the words are its data
     record = "record_field" in near_kinds or ("record_field" in wide_kinds and "capability" not in near_kinds)

@@ -48,6 +48,9 @@ _UI_STRINGS = re.compile(r"(?:^|[/\\])(?:i18n|l10n|locales?|lang|langs|translati
                          r"|\bi18n\b[^/\\]*$")
 
 
+_MARKDOWN = re.compile(r"\.(?:md|markdown|mdx|rst)$", re.I)  # a README or doc page by its name
+
+
 class PartialResult(Exception):
     """A limit stopped a unit's segments: ``findings`` were found before it, ``cause`` is the limit."""
 
@@ -162,6 +165,7 @@ class Detector:
             stopped = LimitHit("unit_seconds", "unit took longer than unit_seconds, in the document-genre pass")
         del kept
         genre.ui_strings = bool(_UI_STRINGS.search(unit.member or unit.file or ""))
+        genre.markdown = bool(_MARKDOWN.search(unit.member or unit.file or ""))
         findings: list[Finding] = []
         seen: set[tuple] = set()
         for piece in pieces:
