@@ -30,6 +30,7 @@ BENCHES = {  # section name: (full arguments, quick arguments); the script is SC
     "bench_gate": (["--mb", "200", "--reps", "3"], ["--mb", "30", "--reps", "1"]),
     "bench_warc": (["--mb", "500", "--reps", "1"], ["--mb", "50", "--reps", "1", "--skip", "straightforward"]),
     "bench_parallel": (["--mb", "200", "--reps", "3"], ["--mb", "30", "--reps", "1"]),
+    "bench_bigfile": (["--gb", "2"], ["--gb", "0.1"]),
 }
 
 
