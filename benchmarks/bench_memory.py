@@ -11,7 +11,7 @@ Also: 300 MB of zeros with a claim at the end (binary strings, streamed), and wi
 a DOCX whose ``word/document.xml``, an XLSX whose sheet, a PPTX whose one slide and an ODT whose
 ``content.xml`` unpack to MB megabytes (just under ``max_member_bytes``, 256 MB), the claim in the
 last paragraph / row / shape (``--kinds`` picks some of them; also ``docx-node``, one text node of
-MB megabytes, and ``xlsx-shared``, a shared-strings table of MB megabytes).
+MB megabytes, ``docx-runs``, one paragraph of MB megabytes of runs, and ``xlsx-shared``, a shared-strings table of MB megabytes).
 """
 from __future__ import annotations
 
@@ -88,11 +88,15 @@ _ROWS = {
 def _office(path: Path, kind: str, mb: int) -> None:
     """A DOCX, XLSX, PPTX or ODT whose main part unpacks to about ``mb`` MB, the claim last; or
     ``docx-node``: one paragraph whose single text node is the whole part, claim at its end;
+    ``docx-runs``: one paragraph of millions of runs (the whole part), claim in the last run;
     ``xlsx-shared``: a shared-strings table of about ``mb`` MB, every row pointing at one entry,
     the claim the last entry (the sheet unpacks to about half of that)."""
     if kind == "docx-node":
         text = _filler(mb, "Maintenance log line {i}: lenses cleaned. ")
         return write_office(path, "docx", chain(["<w:p><w:r><w:t>"], text, [CLAIM, "</w:t></w:r></w:p>"]))
+    if kind == "docx-runs":  # one paragraph of a run per line: millions of runs, claim in the last
+        runs = _filler(mb, "<w:r><w:t xml:space=\"preserve\">Maintenance log line {i}: lenses cleaned. </w:t></w:r>")
+        return write_office(path, "docx", chain(["<w:p>"], runs, [f"<w:r><w:t>{CLAIM}</w:t></w:r></w:p>"]))
     if kind == "xlsx-shared":
         def strings() -> Iterator[str]:
             yield from _filler(mb, "<si><t>inventory item {i}: spare lens, cleaning cloth, mounting bracket</t></si>")
@@ -111,7 +115,7 @@ def main() -> None:
     ap.add_argument("--skip-pypdf", action="store_true")
     ap.add_argument("--office", type=int, default=0, help="also Office files unpacking to this many MB")
     ap.add_argument("--kinds", default="docx,xlsx,pptx,odt",
-                    help="which Office files (default: the four; also docx-node, xlsx-shared)")
+                    help="which Office files (default: the four; also docx-node, docx-runs, xlsx-shared)")
     ap.add_argument("--only-office", action="store_true", help="only the Office files (no PDFs, no zeros)")
     ap.add_argument("--unit-seconds", type=float, default=None, help="the Office scans' unit_seconds (default 60)")
     args = ap.parse_args()

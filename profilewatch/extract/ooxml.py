@@ -115,6 +115,53 @@ class TextWindow:
         return Segment(text=text, context="prose", where=where)
 
 
+def cut(text: str, limit: int) -> int:
+    """Where to cut ``text`` at or before ``limit``: after its last line, sentence or word end in the 64K before."""
+    floor = max(limit - (64 << 10), 1)
+    for marks in (("\n",), (". ", "! ", "? ", "\u3002", "\uff01", "\uff1f"), (" ", "\t")):
+        ends = [i + len(m) for m in marks if (i := text.rfind(m, floor, limit)) >= 0]
+        if ends:
+            return max(ends)
+    return limit
+
+
+class Pieces:
+    """The text of one paragraph (row, shape) read in pieces, not held whole: given to :meth:`add`
+    piece by piece, it comes out of :meth:`finish` as one segment ``where`` when it stays within
+    :data:`WINDOW` characters (the segment a whole read gives), else in windows of at most
+    :data:`WINDOW` cut at a line, sentence or word end (:func:`cut`), ``where`` gaining
+    ``"window": i``.  Blank windows are not yielded (their numbers are skipped)."""
+
+    def __init__(self, context: str = "prose") -> None:
+        self.context, self.parts, self.size, self.windows = context, [], 0, 0
+
+    def add(self, text: str, where: dict[str, Any]) -> Iterator[Segment]:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > WINDOW:
+            text = "".join(self.parts)
+            while len(text) > WINDOW:
+                at = cut(text, WINDOW)
+                yield from self._window(text[:at], where)
+                text = text[at:]
+            self.parts, self.size = [text], len(text)
+
+    def finish(self, text: str, where: dict[str, Any]) -> Iterator[Segment]:
+        """The last piece ``text``, then the segment (or the last window) of what is left."""
+        yield from self.add(text, where)
+        text, self.parts, self.size = "".join(self.parts), [], 0
+        if not self.windows:
+            if text.strip():
+                yield Segment(text=text, context=self.context, where=where)
+        else:
+            yield from self._window(text, where)
+
+    def _window(self, text: str, where: dict[str, Any]) -> Iterator[Segment]:
+        self.windows += 1
+        if text.strip():
+            yield Segment(text=text, context=self.context, where={**where, "window": self.windows})
+
+
 def row_segment(cells: list[str], where: dict[str, Any], context: str = "prose") -> Segment | None:
     """One segment for a table or sheet row: non-empty cells joined with :data:`SEP`,
     ``where["cell_starts"]`` giving each cell's offset in the text."""

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import READ_ERRORS, OfficeError
+from .ooxml import READ_ERRORS, OfficeError, cut
 
 HUGE_TEXT = 10_000_000
 """libxml2's cap on one text node without ``huge_tree`` (``XML_MAX_TEXT_LENGTH``, bytes of UTF-8)."""
@@ -139,6 +139,8 @@ class _Builder:
     def start(self, tag: str, attrib: Any, nsmap: Any = None) -> None:
         self.calls += 1
         self._flush()
+        if nsmap and "" in nsmap:  # lxml 6 gives the default namespace as "", its TreeBuilder wants None
+            nsmap = {k or None: v for k, v in nsmap.items()}
         self.open.append(self.tree.start(tag, attrib, nsmap))
 
     def end(self, tag: str) -> None:
@@ -185,21 +187,11 @@ class _Builder:
         text = "".join(self.text)
         holder = self.open[-1] if self.open else None
         while len(text) > SPILL or (final and text):
-            cut = len(text) if len(text) <= SPILL else _cut(text, SPILL)
+            end = len(text) if len(text) <= SPILL else cut(text, SPILL)
             self.windows += 1
-            self.events.append(("text", Spill(text[:cut], self.nodes, self.windows, holder)))
-            text = text[cut:]
+            self.events.append(("text", Spill(text[:end], self.nodes, self.windows, holder)))
+            text = text[end:]
         self.text, self.size = [text] if text else [], len(text)
-
-
-def _cut(text: str, limit: int) -> int:
-    """Where to cut ``text`` at or before ``limit``: after its last line, sentence or word end in the 64K before."""
-    floor = max(limit - (64 << 10), 1)
-    for marks in (("\n",), (". ", "! ", "? ", "\u3002", "\uff01", "\uff1f"), (" ", "\t")):
-        ends = [i + len(m) for m in marks if (i := text.rfind(m, floor, limit)) >= 0]
-        if ends:
-            return max(ends)
-    return limit
 
 
 def _streamed(fh: Any, name: str, unit: Unit, tags: tuple[str, ...],
