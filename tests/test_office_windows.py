@@ -1,5 +1,6 @@
 """A DOCX paragraph of millions of runs is read run by run, not held whole (issue 12, memory bounded):
-past ``wordml.RUNS`` runs its runs are read in pieces and dropped, and past ``ooxml.WINDOW``
+past ``xmlstream.QUIET`` bytes without a paragraph end the part is read by the streaming parse,
+which gives run events; past ``wordml.RUNS`` runs a paragraph's runs are read in pieces and dropped, and past ``ooxml.WINDOW``
 characters its text comes in windows (``where`` gains ``"window": i``); a paragraph that stays
 under the window gives the one segment a whole read gives."""
 from __future__ import annotations
@@ -38,11 +39,12 @@ def _package(n: int = 3000, inner: str = "") -> bytes:
 
 
 def test_a_paragraph_of_many_runs_is_read_in_pieces_and_yielded_in_windows(monkeypatch, detector):
-    from profilewatch.extract import ooxml, wordml
+    from profilewatch.extract import ooxml, wordml, xmlstream
 
     data = _package()
     (before, whole, after) = _segments(data)  # read whole: one segment per paragraph
     assert [w for _, w in (before, whole, after)] == [{"paragraph": 1}, {"paragraph": 2}, {"paragraph": 3}]
+    monkeypatch.setattr(xmlstream, "QUIET", 1)  # the fast parse gives way to the streaming one at once
     monkeypatch.setattr(wordml, "RUNS", 100)
     assert _segments(data) == [before, whole, after]  # in pieces, under the window: the same segment
     monkeypatch.setattr(ooxml, "WINDOW", 2000)
@@ -60,7 +62,7 @@ def test_a_paragraph_of_many_runs_is_read_in_pieces_and_yielded_in_windows(monke
 
 def test_pieces_drop_the_runs_read(monkeypatch):
     """The paragraph's runs are dropped as they are read: the tree never holds more than RUNS of them."""
-    from profilewatch.extract import wordml
+    from profilewatch.extract import wordml, xmlstream
 
     seen: list[int] = []
     real = wordml.paragraph_parts
@@ -69,20 +71,34 @@ def test_pieces_drop_the_runs_read(monkeypatch):
         seen.append(len(children))
         return real(children)
 
+    monkeypatch.setattr(xmlstream, "QUIET", 1)
     monkeypatch.setattr(wordml, "RUNS", 100)
     monkeypatch.setattr(wordml, "paragraph_parts", parts)
-    _segments(_package(1000))
-    assert len(seen) >= 10 and max(seen) <= 101  # the pieces, then the paragraph's last runs (and its pPr)
+    _segments(_package(3000))
+    assert len(seen) >= 25 and max(seen) <= 101  # the pieces, then the paragraph's last runs (and its pPr)
+
+
+def test_the_fast_parse_gives_way_only_past_quiet_bytes(monkeypatch):
+    """Normal parts are read by the fast parse, without run events: a paragraph is read whole."""
+    from profilewatch.extract import wordml
+
+    seen: list[int] = []
+    real = wordml.paragraph_parts
+    monkeypatch.setattr(wordml, "RUNS", 100)
+    monkeypatch.setattr(wordml, "paragraph_parts", lambda children: seen.append(len(children)) or real(children))
+    _segments(_package(3000))
+    assert seen == []  # paragraph_texts on the whole paragraph: no pieces
 
 
 def test_tracked_deletions_in_a_long_paragraph_are_read_again(monkeypatch):
-    from profilewatch.extract import ooxml, wordml
+    from profilewatch.extract import ooxml, wordml, xmlstream
 
     deleted = '<w:del w:id="1" w:author="A"><w:r><w:delText>Removed: it sorts visitors by race. </w:delText></w:r></w:del>'
-    data = _package(600, inner=deleted)
+    data = _package(2000, inner=deleted)
     whole = _segments(data)
     assert [w for _, w in whole] == [{"paragraph": 1}, {"paragraph": 2}, {"paragraph": 2, "revision": "deleted"},
                                      {"paragraph": 3}]
+    monkeypatch.setattr(xmlstream, "QUIET", 1)
     monkeypatch.setattr(wordml, "RUNS", 50)
     assert _segments(data) == whole
     monkeypatch.setattr(ooxml, "WINDOW", 3000)

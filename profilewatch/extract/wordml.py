@@ -46,21 +46,24 @@ Not read: the glossary document (building blocks), charts, SmartArt diagrams, eq
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..records import Segment, Unit
-from .ooxml import OFFICE_DOCUMENT, OfficeError, Pieces, guarded, read_part, rel_elements, unchosen, xml
+from .ooxml import (OFFICE_DOCUMENT, OfficeError, Pieces, damaged, guarded, listed, read_part, rel_elements, rels_part,
+                    unchosen, xml)
 from .wordtext import P, PPR, RUN, TBL, TR, W, paragraph_parts, paragraph_texts, row_segments, up
 from .xmlstream import clear_read, iter_part
 
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_DOCUMENT = "word/document.xml"
 MAIN_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _SECT, _BODY, _BOX = W + "sectPr", W + "body", W + "txbxContent"
 _NOTES = {W + "footnote": "footnote", W + "endnote": "endnote", W + "comment": "comment"}
 _HOLDERS = frozenset((_BODY, W + "hdr", W + "ftr", _BOX, *_NOTES))
-_TAGS = (P, RUN, TR, TBL, _SECT, *_NOTES)
+_TAGS = (P, TR, TBL, _SECT, *_NOTES)
 _KINDS = (("header", W + "headerReference"), ("footer", W + "footerReference"))
 _TYPES = ("default", "first", "even")
 _OTHERS = ("header", "footer", "footnotes", "endnotes", "comments")
@@ -70,8 +73,11 @@ _COUNT, _NUMBER = "{urn:profilewatch}paragraphs", "{urn:profilewatch}textbox"
 def docx(unit: Unit, zf: Any) -> Iterator[Segment]:
     """Segments of a Word document (see the module docstring), each part streamed."""
     names = set(zf.namelist())
-    main = _main_part(zf, names)
-    relations = rel_elements(zf, names, main)
+    main = _main_part(unit, zf, names)
+    relations = listed(unit, rels_part(main), lambda: rel_elements(zf, names, main), None)
+    if relations is None:  # the main part's relationships are damaged: its other parts by their usual names
+        relations = [("", kind, name) for name in sorted(names, key=_numbered)
+                     if (kind := _usual(name)) is not None]
     targets = {rid: target for rid, _, target in relations}
     counters = {"table": 0, "textbox": 0}
     sections: list[dict[str, list[str]]] = []
@@ -90,13 +96,37 @@ def docx(unit: Unit, zf: Any) -> Iterator[Segment]:
                 yield from guarded(unit, part, _part(zf, part, unit, {"part": part}, counters))
 
 
-def _main_part(zf: Any, names: set[str]) -> str:
-    main = next((t for _, kind, t in rel_elements(zf, names, "") if kind == OFFICE_DOCUMENT), None)
+def _usual(name: str) -> str | None:
+    """The kind of a part by its usual name (``word/header2.xml``: header), or None."""
+    match = re.fullmatch(r"word/(header|footer)\d*\.xml|word/(footnotes|endnotes|comments)\.xml", name)
+    return match and (match.group(1) or match.group(2))
+
+
+def _numbered(name: str) -> tuple[str, int]:
+    match = re.fullmatch(r"(.*?)(\d*)\.xml", name)
+    return (match.group(1), int(match.group(2) or 0)) if match else (name, 0)
+
+
+def _main_part(unit: Unit, zf: Any, names: set[str]) -> str:
+    """The main document part, and its content type checked.  Damaged or missing package
+    relationships or content types are reported (:func:`.ooxml.listed`): the main part is then
+    ``word/document.xml`` and its content type is not checked."""
+    package = listed(unit, "_rels/.rels", lambda: rel_elements(zf, names, ""), [])
+    main = next((t for _, kind, t in package if kind == OFFICE_DOCUMENT), None)
     if main is None or main not in names:
-        raise OfficeError("DOCX cannot be parsed: no main document part")
+        if _DOCUMENT not in names:
+            raise OfficeError("DOCX cannot be parsed: no main document part")
+        if package:
+            damaged(unit, "_rels/.rels", OfficeError(f"no main document part named; {_DOCUMENT} read"), listing=True)
+        elif "_rels/.rels" not in names:
+            damaged(unit, "_rels/.rels", OfficeError(f"missing; {_DOCUMENT} read"), listing=True)
+        main = _DOCUMENT
     if "[Content_Types].xml" not in names:
-        raise OfficeError("DOCX cannot be parsed: no [Content_Types].xml")
-    types = xml(read_part(zf, "[Content_Types].xml"))
+        damaged(unit, "[Content_Types].xml", OfficeError("missing; the main part's type is not checked"), listing=True)
+        return main
+    types = listed(unit, "[Content_Types].xml", lambda: xml(read_part(zf, "[Content_Types].xml")), None)
+    if types is None:
+        return main
     ctype = next((o.get("ContentType") for o in types.iter(f"{_CT}Override")
                   if o.get("PartName", "").lstrip("/") == main), None)
     if ctype is None:
@@ -119,7 +149,7 @@ def _part(zf: Any, part: str, unit: Unit, where: dict[str, Any], counters: dict[
     place = _Holder(where, counters)
     longs: dict[Any, _Long] = {}  # the paragraphs read in pieces so far
     run_p, runs = None, 0  # the paragraph of the last run read and its runs since its last piece
-    for n, (event, elem) in enumerate(iter_part(zf, part, unit, _TAGS), 1):
+    for n, (event, elem) in enumerate(iter_part(zf, part, unit, _TAGS, pieces=(RUN,)), 1):
         if not n & 1023:
             unit.check_time(f"in part {part} at element {n}")
         if event == "text":  # a piece of a text run over 10 MB (streaming parse)
