@@ -1,6 +1,7 @@
 """Peak memory (RSS) of scanning single hostile inputs, each in a fresh process (issue 12).
 
 Usage: python benchmarks/bench_memory.py [--sizes 50,100] [--office MB [--kinds docx,xlsx,pptx,odt] [--only-office] [--unit-seconds S]]
+       python benchmarks/bench_memory.py --ocr-page 6000
 
 For each size N (MB), a one-page PDF whose text content stream inflates to N MB is scanned by
 ``profilewatch.scan`` in a child process, and, as the real alternative, given to pypdf's
@@ -26,6 +27,7 @@ from itertools import chain
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from office_package import write_office  # noqa: E402
 from pdf_bomb import inflating_pdf  # noqa: E402
 
@@ -109,6 +111,21 @@ def _office(path: Path, kind: str, mb: int) -> None:
     write_office(path, kind, chain(_filler(mb, row), [last]))  # generators: the parent stays small
 
 
+OCR_CLAIM = "支持人脸属性识别：民族（维吾尔族、汉族）、肤色"
+OCR_FILLER = "本报讯昨日市图书馆举办文化展览展出服饰与手工艺品吸引众多市民参观"
+
+
+def _ocr_page(path: Path, side: int) -> None:
+    """A ``side`` x ``side`` grayscale page full of Chinese text lines (36 Mpx at 6000), the claim in the last line."""
+    import ocr_set
+
+    size = side // 100
+    line = (OCR_FILLER * (side // (size * len(OCR_FILLER)) + 1))[: side // size - 2]
+    count = int((side - 2 * size) / (size * 1.9))
+    lines = [line] * (count - 1) + [OCR_CLAIM]
+    ocr_set.render(lines, ocr_set.cjk_font(), size, page=(side, side)).save(path, "PNG")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="50,100")
@@ -118,8 +135,17 @@ def main() -> None:
                     help="which Office files (default: the four; also docx-node, docx-runs, xlsx-shared)")
     ap.add_argument("--only-office", action="store_true", help="only the Office files (no PDFs, no zeros)")
     ap.add_argument("--unit-seconds", type=float, default=None, help="the Office scans' unit_seconds (default 60)")
+    ap.add_argument("--ocr-page", type=int, default=0,
+                    help="only: a square page of this many pixels a side full of text, read by OCR (6000: 36 Mpx)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        if args.ocr_page:
+            path = Path(tmp) / "page.png"
+            _ocr_page(path, args.ocr_page)
+            t = time.perf_counter()
+            print(f"{args.ocr_page}x{args.ocr_page} page of text ({path.stat().st_size} bytes):",
+                  child("profilewatch", path), f"(wall {time.perf_counter() - t:.1f}s)")
+            return
         for kind in args.kinds.split(",") if args.office else ():
             path = Path(tmp) / f"big-{kind}.{kind.partition('-')[0]}"
             _office(path, kind, args.office)
