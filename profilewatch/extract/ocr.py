@@ -45,7 +45,7 @@ DET_MAX = 1600
 """rapidocr: text detection scale for images whose longer side exceeds DET_SIDE, capped at DET_MAX
 pixels (a 36-Mpx page of text peaks at about 600 MB for the whole process: docs/ocr.md)."""
 BAND_PIXELS = 3_000_000
-BAND, OVERLAP = 512, 192
+BAND, OVERLAP = 384, 192
 """rapidocr: a page over ``BAND_PIXELS`` pixels, or whose longer side passes the engine's own
 working size (``max_side_len``, 2000 px: it reduces larger images itself), is reduced to that
 size as the engine would, then read in horizontal bands of ``BAND`` rows that overlap by
