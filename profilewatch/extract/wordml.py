@@ -28,8 +28,8 @@ cells as :func:`.wordtext.row_segments` gives them).  A paragraph's text is
 :func:`.wordtext.paragraph_texts`: tracked insertions are read; when it has tracked
 deletions, a second segment gives it as it read before them (``"revision": "deleted"``).  A
 text run over 10 MB (streaming parse, :mod:`.xmlstream`) comes in segments of its own
-``{"part": name, "text_node": k, "window": i}``.  A part whose first :data:`.xmlstream.QUIET`
-bytes (4 MB) give no paragraph end is read by the streaming parse, which gives each run's end
+``{"part": name, "text_node": k, "window": i}``.  A part in which :data:`.xmlstream.QUIET` bytes
+(4 MB) in a row end no paragraph, row or table is read by the streaming parse, which gives each run's end
 (normal parts pay nothing for run events), and there a paragraph of more than :data:`RUNS` runs
 is read in pieces: every :data:`RUNS` runs, the runs and wrappers read to their end are turned into
 text and dropped (its properties kept), so memory holds one piece (a paragraph of 240 MB of runs
