@@ -1,6 +1,7 @@
 """Peak memory (RSS) of scanning single hostile inputs, each in a fresh process (issue 12).
 
 Usage: python benchmarks/bench_memory.py [--sizes 50,100] [--office MB [--kinds docx,xlsx,pptx,odt] [--only-office] [--unit-seconds S]]
+       python benchmarks/bench_memory.py --ocr-page 6000
 
 For each size N (MB), a one-page PDF whose text content stream inflates to N MB is scanned by
 ``profilewatch.scan`` in a child process, and, as the real alternative, given to pypdf's
@@ -11,7 +12,7 @@ Also: 300 MB of zeros with a claim at the end (binary strings, streamed), and wi
 a DOCX whose ``word/document.xml``, an XLSX whose sheet, a PPTX whose one slide and an ODT whose
 ``content.xml`` unpack to MB megabytes (just under ``max_member_bytes``, 256 MB), the claim in the
 last paragraph / row / shape (``--kinds`` picks some of them; also ``docx-node``, one text node of
-MB megabytes, and ``xlsx-shared``, a shared-strings table of MB megabytes).
+MB megabytes, ``docx-runs``, one paragraph of MB megabytes of runs, and ``xlsx-shared``, a shared-strings table of MB megabytes).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from itertools import chain
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from office_package import write_office  # noqa: E402
 from pdf_bomb import inflating_pdf  # noqa: E402
 
@@ -88,11 +90,15 @@ _ROWS = {
 def _office(path: Path, kind: str, mb: int) -> None:
     """A DOCX, XLSX, PPTX or ODT whose main part unpacks to about ``mb`` MB, the claim last; or
     ``docx-node``: one paragraph whose single text node is the whole part, claim at its end;
+    ``docx-runs``: one paragraph of millions of runs (the whole part), claim in the last run;
     ``xlsx-shared``: a shared-strings table of about ``mb`` MB, every row pointing at one entry,
     the claim the last entry (the sheet unpacks to about half of that)."""
     if kind == "docx-node":
         text = _filler(mb, "Maintenance log line {i}: lenses cleaned. ")
         return write_office(path, "docx", chain(["<w:p><w:r><w:t>"], text, [CLAIM, "</w:t></w:r></w:p>"]))
+    if kind == "docx-runs":  # one paragraph of a run per line: millions of runs, claim in the last
+        runs = _filler(mb, "<w:r><w:t xml:space=\"preserve\">Maintenance log line {i}: lenses cleaned. </w:t></w:r>")
+        return write_office(path, "docx", chain(["<w:p>"], runs, [f"<w:r><w:t>{CLAIM}</w:t></w:r></w:p>"]))
     if kind == "xlsx-shared":
         def strings() -> Iterator[str]:
             yield from _filler(mb, "<si><t>inventory item {i}: spare lens, cleaning cloth, mounting bracket</t></si>")
@@ -105,17 +111,41 @@ def _office(path: Path, kind: str, mb: int) -> None:
     write_office(path, kind, chain(_filler(mb, row), [last]))  # generators: the parent stays small
 
 
+OCR_CLAIM = "支持人脸属性识别：民族（维吾尔族、汉族）、肤色"
+OCR_FILLER = "本报讯昨日市图书馆举办文化展览展出服饰与手工艺品吸引众多市民参观"
+
+
+def _ocr_page(path: Path, side: int) -> None:
+    """A ``side`` x ``side`` grayscale page full of Chinese text lines (36 Mpx at 6000), the claim in the last line."""
+    import ocr_set
+
+    size = side // 100
+    line = (OCR_FILLER * (side // (size * len(OCR_FILLER)) + 1))[: side // size - 2]
+    count = int((side - 2 * size) / (size * 1.9))
+    lines = [line] * (count - 1) + [OCR_CLAIM]
+    ocr_set.render(lines, ocr_set.cjk_font(), size, page=(side, side)).save(path, "PNG")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="50,100")
     ap.add_argument("--skip-pypdf", action="store_true")
     ap.add_argument("--office", type=int, default=0, help="also Office files unpacking to this many MB")
     ap.add_argument("--kinds", default="docx,xlsx,pptx,odt",
-                    help="which Office files (default: the four; also docx-node, xlsx-shared)")
+                    help="which Office files (default: the four; also docx-node, docx-runs, xlsx-shared)")
     ap.add_argument("--only-office", action="store_true", help="only the Office files (no PDFs, no zeros)")
     ap.add_argument("--unit-seconds", type=float, default=None, help="the Office scans' unit_seconds (default 60)")
+    ap.add_argument("--ocr-page", type=int, default=0,
+                    help="only: a square page of this many pixels a side full of text, read by OCR (6000: 36 Mpx)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        if args.ocr_page:
+            path = Path(tmp) / "page.png"
+            _ocr_page(path, args.ocr_page)
+            t = time.perf_counter()
+            print(f"{args.ocr_page}x{args.ocr_page} page of text ({path.stat().st_size} bytes):",
+                  child("profilewatch", path), f"(wall {time.perf_counter() - t:.1f}s)")
+            return
         for kind in args.kinds.split(",") if args.office else ():
             path = Path(tmp) / f"big-{kind}.{kind.partition('-')[0]}"
             _office(path, kind, args.office)

@@ -79,9 +79,10 @@ def _old_segments(name: str, data: bytes) -> list[tuple[str, dict]]:
     names = set(zf.namelist())
     if name.endswith(".pptx"):
         from profilewatch.extract.slideml import _notes_part, _slide_order  # the order is not what changed
+        from profilewatch.records import Unit
 
         out = []
-        for number, part in enumerate(_slide_order(zf, names), 1):
+        for number, part in enumerate(_slide_order(Unit(file=name, member=None, data=data), zf, names), 1):
             for where, p in (({"slide": number}, part), ({"slide": number, "notes": True}, _notes_part(zf, names, part))):
                 text = _old_drawing_text(zf.read(p)) if p else ""
                 if text.strip():

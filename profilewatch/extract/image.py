@@ -132,17 +132,21 @@ def _frames(unit: Unit, data: bytes, options: ScanOptions, eng: ocr.Engine, stat
                 break
             try:
                 image.load()
-                picture = image.copy()
+                single, tiny = getattr(image, "n_frames", 1) == 1, min(image.size) < MIN_SIDE
+                picture = ocr.fit(image if single else image.copy())
             except Exception as exc:  # truncated data, bad compression
                 raise BadImage(f"image cannot be decoded: {type(exc).__name__}: {exc}") from exc
+            if single and picture is not image:
+                image.close()  # a one-frame image: its full-size pixels are not held while OCR reads
             status["frames"] = status.get("frames", 0) + 1
-            if min(picture.size) < MIN_SIDE:
-                continue
-            segment = ocr.page_segment(picture, eng, page=page if page is not None else frame + 1,
-                                       where={**where, "frame": frame + 1} if where else None)
-            if segment is not None:
-                status["lines"] += segment.where["lines"]
-                yield segment
+            if not tiny:
+                segment = ocr.page_segment(picture, eng, page=page if page is not None else frame + 1,
+                                           where={**where, "frame": frame + 1} if where else None)
+                if segment is not None:
+                    status["lines"] += segment.where["lines"]
+                    yield segment
+            if single:
+                break
 
 
 extract.takes_options = True  # type: ignore[attr-defined]

@@ -44,6 +44,15 @@ DET_SCALE = 0.55
 DET_MAX = 1600
 """rapidocr: text detection scale for images whose longer side exceeds DET_SIDE, capped at DET_MAX
 pixels (a 36-Mpx page of text peaks at about 600 MB for the whole process: docs/ocr.md)."""
+BAND_PIXELS = 3_000_000
+BAND, OVERLAP = 384, 192
+"""rapidocr: a page over ``BAND_PIXELS`` pixels, or whose longer side passes the engine's own
+working size (``max_side_len``, 2000 px: it reduces larger images itself), is reduced to that
+size as the engine would, then read in horizontal bands of ``BAND`` rows that overlap by
+``OVERLAP`` (a line up to ``OVERLAP`` rows high is read whole in the band whose core holds its
+centre), one line recognised at a time.  A 36-Mpx page of text peaked at 1.2 GB read whole
+(text detection of the whole page and batches of six page-wide lines); smaller pages are read
+whole, as before (benchmarks/RESULTS.md, bench_memory.py --ocr-page)."""
 CROP_WIDTH = 900
 """Cropped evidence regions wider than this are scaled down."""
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -107,15 +116,94 @@ class RapidOCR(Engine):
     def read(self, image: Image.Image) -> list[Line]:
         import numpy as np
 
+        side = getattr(self._ocr, "max_side_len", None)
+        if side is not None and (max(image.size) > side or image.width * image.height > BAND_PIXELS):
+            try:
+                from rapidocr_onnxruntime.utils.process_img import reduce_max_side
+            except ImportError:
+                pass
+            else:
+                return self._banded(image, side, reduce_max_side)
         result, _ = self._ocr(np.asarray(image.convert("RGB")), use_cls=False)
-        lines = []
-        for box, text, score in result or ():
-            xs = [p[0] for p in box]
-            ys = [p[1] for p in box]
-            if text.strip():
-                lines.append(Line(text.strip(), (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))),
-                                  round(float(score), 3)))
+        return _lines(result, (0, float("inf")), 0, (1.0, 1.0), image.size)
+
+    def _banded(self, image: Image.Image, side: int, reduce: Any) -> list[Line]:
+        """A large page read in bounded memory (module docstring, BAND_PIXELS): reduced to the
+        engine's own working size as the engine reduces it, then read in bands of :data:`BAND`
+        rows overlapping by :data:`OVERLAP`, recognising one line at a time; a line is kept from
+        the band whose core holds its centre; boxes in ``image``'s pixels."""
+        import numpy as np
+
+        array = np.asarray(image if image.mode in ("L", "RGB") else image.convert("RGB"))
+        ratio = (1.0, 1.0)
+        if max(image.size) > side:
+            array, ratio_h, ratio_w = reduce(array, side)
+            ratio = (ratio_w, ratio_h)
+        rec = getattr(self._ocr, "text_rec", None)
+        if rec is not None:
+            self._ocr.text_rec = _OneLine(rec)
+        lines: list[Line] = []
+        try:
+            height = array.shape[0]
+            for top in range(0, height, BAND):
+                bottom = min(height, top + BAND + OVERLAP)
+                core = (top + OVERLAP / 2 if top else float("-inf"),
+                        top + BAND + OVERLAP / 2 if bottom < height else float("inf"))
+                result, _ = self._ocr(np.ascontiguousarray(array[top:bottom]), use_cls=False)
+                lines += _lines(result, core, top, ratio, image.size)
+                _trim()  # the band's text detection buffers
+                if bottom >= height:
+                    break
+        finally:
+            if rec is not None:
+                self._ocr.text_rec = rec
         return lines
+
+
+class _OneLine:
+    """rapidocr's recogniser given a band's lines one at a time, the memory of a wide one handed
+    back at once (:func:`_trim`): a batch is padded to its widest line (six page-wide lines took
+    375 MB), and the buffers of each line width otherwise fragment the heap."""
+
+    def __init__(self, rec: Any) -> None:
+        self.rec = rec
+
+    def __call__(self, crops: list[Any], *args: Any) -> tuple[list[Any], float]:
+        out: list[Any] = []
+        for crop in crops:
+            out += self.rec([crop], *args)[0]
+            if crop.shape[1] * 48 > 1600 * max(crop.shape[0], 1):  # over 1600 px at the recogniser's 48 px height
+                _trim()
+        return out, 0.0
+
+
+def _trim() -> None:
+    """Give the memory onnxruntime freed back to the system (glibc's ``malloc_trim``): its buffers
+    for each band and line shape otherwise fragment the heap, and the peak grows band by band."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _lines(result: Any, core: tuple[float, float], top: int, ratio: tuple[float, float],
+           size: tuple[int, int]) -> list[Line]:
+    """rapidocr's results as lines: those whose box centre (``top`` rows down) lies in ``core``,
+    their boxes scaled by ``ratio`` (x, y) into an image of ``size``."""
+    lines = []
+    for box, text, score in result or ():
+        xs = [p[0] for p in box]
+        ys = [p[1] + top for p in box]
+        if not text.strip() or not core[0] <= (min(ys) + max(ys)) / 2 < core[1]:
+            continue
+        if ratio != (1.0, 1.0):
+            xs = [min(size[0], x * ratio[0]) for x in xs]
+            ys = [min(size[1], y * ratio[1]) for y in ys]
+        lines.append(Line(text.strip(), (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))),
+                          round(float(score), 3)))
+    return lines
 
 
 class Tesseract(Engine):

@@ -20,8 +20,10 @@ again with the streaming parse (:func:`read_twice`), the segments already yielde
 
 A damaged part (bad XML or deflate in one part, an embedded image that cannot be read) gets an
 error record naming it and ends only that part: the parts before and after it are read, the
-unit ends ``partial`` (:func:`.ooxml.guarded`, issue 12).  Damage to the package (the zip, the
-parts listing the others) leaves nothing to read: the unit is an ``error``.
+unit ends ``partial`` (:func:`.ooxml.guarded`, issue 12).  A damaged or missing part listing the
+others (content types, relationships, workbook, presentation) is reported so too and the parts
+are found without it (:func:`.ooxml.listed`); damage to the zip itself, or no main part to be
+found, leaves nothing to read: the unit is an ``error``.
 """
 from __future__ import annotations
 

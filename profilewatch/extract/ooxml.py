@@ -13,8 +13,10 @@
 * Damage (bad zip, bad deflate, bad XML) is an :class:`OfficeError` (reason ``corrupt``).  Damage
   in one part ends that part only (:func:`guarded`): the part gets an error record naming it
   (:func:`damaged`), the segments read before are kept, the next part is read, and the unit ends
-  ``partial`` (issue 12).  Damage to the package itself (the zip, the parts that list the
-  others) is still the unit's error.
+  ``partial`` (issue 12).  Damage to a part that lists the others (relationships, content
+  types, the workbook, the presentation) is reported so too (:func:`listed`), and the parts are
+  found without it (the zip listing, their usual names); damage to the zip itself, or a package
+  where no main part can be found, is the unit's error.
 * :func:`chosen` / :func:`unchosen`: of an ``mc:AlternateContent`` (markup compatibility, in
   every OOXML format) only the branch an Office reader takes is read.
 """
@@ -23,7 +25,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import defusedxml.ElementTree as SafeET
@@ -115,6 +117,53 @@ class TextWindow:
         return Segment(text=text, context="prose", where=where)
 
 
+def cut(text: str, limit: int) -> int:
+    """Where to cut ``text`` at or before ``limit``: after its last line, sentence or word end in the 64K before."""
+    floor = max(limit - (64 << 10), 1)
+    for marks in (("\n",), (". ", "! ", "? ", "\u3002", "\uff01", "\uff1f"), (" ", "\t")):
+        ends = [i + len(m) for m in marks if (i := text.rfind(m, floor, limit)) >= 0]
+        if ends:
+            return max(ends)
+    return limit
+
+
+class Pieces:
+    """The text of one paragraph (row, shape) read in pieces, not held whole: given to :meth:`add`
+    piece by piece, it comes out of :meth:`finish` as one segment ``where`` when it stays within
+    :data:`WINDOW` characters (the segment a whole read gives), else in windows of at most
+    :data:`WINDOW` cut at a line, sentence or word end (:func:`cut`), ``where`` gaining
+    ``"window": i``.  Blank windows are not yielded (their numbers are skipped)."""
+
+    def __init__(self, context: str = "prose") -> None:
+        self.context, self.parts, self.size, self.windows = context, [], 0, 0
+
+    def add(self, text: str, where: dict[str, Any]) -> Iterator[Segment]:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > WINDOW:
+            text = "".join(self.parts)
+            while len(text) > WINDOW:
+                at = cut(text, WINDOW)
+                yield from self._window(text[:at], where)
+                text = text[at:]
+            self.parts, self.size = [text], len(text)
+
+    def finish(self, text: str, where: dict[str, Any]) -> Iterator[Segment]:
+        """The last piece ``text``, then the segment (or the last window) of what is left."""
+        yield from self.add(text, where)
+        text, self.parts, self.size = "".join(self.parts), [], 0
+        if not self.windows:
+            if text.strip():
+                yield Segment(text=text, context=self.context, where=where)
+        else:
+            yield from self._window(text, where)
+
+    def _window(self, text: str, where: dict[str, Any]) -> Iterator[Segment]:
+        self.windows += 1
+        if text.strip():
+            yield Segment(text=text, context=self.context, where={**where, "window": self.windows})
+
+
 def row_segment(cells: list[str], where: dict[str, Any], context: str = "prose") -> Segment | None:
     """One segment for a table or sheet row: non-empty cells joined with :data:`SEP`,
     ``where["cell_starts"]`` giving each cell's offset in the text."""
@@ -159,8 +208,8 @@ def join(folder: str, target: str) -> str:
 
 def rel_elements(zf: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[str, str, str]]:
     """``(Id, Type, resolved target)`` of every relationship of ``part`` (``""`` = the package)."""
-    folder, _, base = part.rpartition("/")
-    rels = f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+    folder = part.rpartition("/")[0]
+    rels = rels_part(part)
     if rels not in names:
         return []
     out = []
@@ -171,21 +220,41 @@ def rel_elements(zf: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[
     return out
 
 
+def rels_part(part: str) -> str:
+    """The name of the relationships part of ``part`` (``""`` = the package: ``_rels/.rels``)."""
+    folder, _, base = part.rpartition("/")
+    return f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels"
+
+
 def rels(zf: zipfile.ZipFile, names: set[str], part: str) -> dict[str, str]:
     """Relationship id -> resolved target part name, for ``part``."""
     return {rid: target for rid, _, target in rel_elements(zf, names, part)}
 
 
-def damaged(unit: Unit, part: str, exc: BaseException) -> None:
+def damaged(unit: Unit, part: str, exc: BaseException, listing: bool = False) -> None:
     """Report damage in ``part`` on ``unit``: an error record (the error's ``reason``, ``corrupt``
     for an :class:`OfficeError`) joins ``unit.meta["problems"]`` and ``unit.meta["partial"]`` is
-    set, so the scanner ends the unit ``partial`` with its findings marked so."""
+    set, so the scanner ends the unit ``partial`` with its findings marked so.  ``listing``: the
+    part is one of the package's that list the others (:func:`listed`)."""
     reason = getattr(exc, "reason", None)
+    then = ("the parts it lists were found without it (the zip listing, the usual names)" if listing
+            else "was read only up to the damage")
     unit.meta.setdefault("problems", []).append(Problem(
         "error", unit.file, unit.member, reason if isinstance(reason, str) else "corrupt",
-        f"part {part!r} is damaged and was read only up to the damage ({exc}); "
+        f"part {part!r} is {'missing or damaged' if listing else 'damaged'} ({exc}); {then}; "
         "the other parts are read, the unit is partial"[:500], unit.sha256))
     unit.meta["partial"] = True
+
+
+def listed(unit: Unit, part: str, read: Callable[[], Any], default: Any) -> Any:
+    """``read()``, which reads a package part listing others (relationships, content types, the
+    workbook or presentation); when it is damaged, the damage is reported (:func:`damaged` with
+    ``listing``) and ``default`` given, for the caller to find the parts without it (issue 12)."""
+    try:
+        return read()
+    except OfficeError as exc:
+        damaged(unit, part, exc, listing=True)
+        return default
 
 
 def guarded(unit: Unit, part: str, segments: Iterator[Segment]) -> Iterator[Segment]:

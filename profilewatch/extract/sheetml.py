@@ -30,7 +30,10 @@ A damaged sheet (bad XML, bad deflate, a cell that cannot be converted) keeps th
 the damage, gets an error record naming the part, and the next sheet is read; a damaged
 shared-strings part keeps the strings read before the damage (cells referring to later ones read
 empty), a damaged ``styles.xml`` leaves dates as numbers: each is reported and the unit ends
-``partial`` (issue 12).  A damaged workbook part or its relationships is the unit's error.
+``partial`` (issue 12).  A damaged or missing workbook part, its relationships, the package
+relationships or content types are reported so too (:func:`.ooxml.listed`): the sheets are then
+every ``xl/worksheets/sheetN.xml`` by number, ``{"sheet": "sheetN", "part": name}`` with
+``sheet_state`` ``unknown``, the shared strings and styles their usual parts.
 
 A sheet or shared-strings part declaring entities is refused (``EntitiesForbidden``, as
 openpyxl's defusedxml parser did).  A text run over 10 MB in a sheet comes in segments of its
@@ -38,18 +41,21 @@ own ``{"sheet": name, "part": path, "text_node": k, "window": i}``.
 """
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Iterator
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import OFFICE_DOCUMENT, WINDOW, OfficeError, damaged, guarded, read_part, rel_elements, row_segment, xml
+from .ooxml import (OFFICE_DOCUMENT, WINDOW, OfficeError, damaged, guarded, listed, read_part, rel_elements, rels_part,
+                    row_segment, xml)
 from .xmlstream import clear_read, iter_part
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _ROW, _C, _V, _IS, _SI, _T, _RUN = (_MAIN + t for t in ("row", "c", "v", "is", "si", "t", "r"))
+_SHEET = re.compile(r"xl/worksheets/sheet(\d+)\.xml")
 _STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _CONVERT_ERRORS = (ValueError, TypeError, IndexError, OverflowError, KeyError)
 
@@ -59,13 +65,13 @@ def xlsx(unit: Unit, zf: Any) -> Iterator[Segment]:
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
     names = set(zf.namelist())
-    book, relations = _workbook_part(zf, names)
-    root = xml(read_part(zf, book))
-    props = root.find(_MAIN + "workbookPr")
+    book, relations = _workbook_part(unit, zf, names)
+    root = listed(unit, book, lambda: xml(read_part(zf, book)), None) if book in names else None
+    props = root.find(_MAIN + "workbookPr") if root is not None else None
     epoch = CALENDAR_MAC_1904 if props is not None and (props.get("date1904") or "").lower() in ("1", "true") else CALENDAR_WINDOWS_1900
-    targets = {rid: (rtype.rpartition("/")[2], target) for rid, rtype, target in relations}
+    targets = {rid: (rtype.rpartition("/")[2], target) for rid, rtype, target in relations or ()}
     strings = _Strings(zf.limits.max_shared_strings)
-    part = _related(relations, "sharedStrings") or _by_content_type(zf, names, _STRINGS_TYPE)
+    part = _related(relations, "sharedStrings") or _by_content_type(unit, zf, names, _STRINGS_TYPE)
     if part in names:
         try:
             yield from strings.read(zf, part, unit)
@@ -80,33 +86,56 @@ def xlsx(unit: Unit, zf: Any) -> Iterator[Segment]:
         except OfficeError as exc:  # no date formats known: dates read as numbers
             damaged(unit, styles, exc)
     cells = _Cells(strings, epoch, *dates)
-    for sheet in root.iter(_MAIN + "sheet"):
-        kind, path = targets.get(sheet.get(_R + "id", ""), ("", ""))
-        if kind == "chartsheet" or path not in names:
-            continue
-        title = sheet.get("name", "")
+    for title, path, where, state in _sheets(root, relations, targets, names):
         unit.check_time(f"at sheet {title!r}")
-        yield from guarded(unit, path, _rows(unit, zf, path, {"sheet": title}, sheet.get("state", "visible"), cells))
+        yield from guarded(unit, path, _rows(unit, zf, path, where, state, cells))
     if strings.missed:
         raise LimitHit("max_shared_strings", strings.message())
 
 
-def _workbook_part(zf: Any, names: set[str]) -> tuple[str, list[tuple[str, str, str]]]:
-    book = next((t for _, kind, t in rel_elements(zf, names, "") if kind == OFFICE_DOCUMENT), None)
+def _workbook_part(unit: Unit, zf: Any, names: set[str]) -> tuple[str, list[tuple[str, str, str]] | None]:
+    """The workbook part and its relationships (None when they are damaged: reported)."""
+    package = listed(unit, "_rels/.rels", lambda: rel_elements(zf, names, ""), [])
+    book = next((t for _, kind, t in package if kind == OFFICE_DOCUMENT), None)
     book = book if book in names else "xl/workbook.xml"
-    if book not in names:
+    if book not in names and not any(_SHEET.fullmatch(n) for n in names):
         raise OfficeError("XLSX cannot be parsed: no workbook part")
-    return book, rel_elements(zf, names, book)
+    if book not in names:
+        damaged(unit, book, OfficeError("missing; the sheets were found in the zip listing"), listing=True)
+        return book, None
+    return book, listed(unit, rels_part(book), lambda: rel_elements(zf, names, book), None)
 
 
-def _related(relations: list[tuple[str, str, str]], kind: str) -> str | None:
-    return next((target for _, rtype, target in relations if rtype.rpartition("/")[2] == kind), None)
+def _sheets(root: Any, relations: list | None, targets: dict[str, tuple[str, str]], names: set[str]
+            ) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+    """``(title, part, where, state)`` of every worksheet in workbook order; when the workbook or
+    its relationships are damaged (reported), every ``xl/worksheets/sheetN.xml`` by number,
+    ``where`` = ``{"sheet": "sheetN", "part": name}``, its state ``unknown``."""
+    if root is not None and relations is not None:
+        for sheet in root.iter(_MAIN + "sheet"):
+            kind, path = targets.get(sheet.get(_R + "id", ""), ("", ""))
+            if kind != "chartsheet" and path in names:
+                title = sheet.get("name", "")
+                yield title, path, {"sheet": title}, sheet.get("state", "visible")
+        return
+    found = sorted((int(m.group(1)), n) for n in names if (m := _SHEET.fullmatch(n)))
+    for _, path in found:
+        title = path.rpartition("/")[2][:-4]
+        yield title, path, {"sheet": title, "part": path}, "unknown"
 
 
-def _by_content_type(zf: Any, names: set[str], ctype: str) -> str | None:
+def _related(relations: list[tuple[str, str, str]] | None, kind: str) -> str | None:
+    return next((target for _, rtype, target in relations or () if rtype.rpartition("/")[2] == kind), None)
+
+
+def _by_content_type(unit: Unit, zf: Any, names: set[str], ctype: str) -> str | None:
+    """The part of content type ``ctype`` (``xl/sharedStrings.xml`` when the content types are damaged: reported)."""
     if "[Content_Types].xml" not in names:
         return None
-    return next((o.get("PartName", "").lstrip("/") for o in xml(read_part(zf, "[Content_Types].xml")).iter(_CT + "Override")
+    types = listed(unit, "[Content_Types].xml", lambda: xml(read_part(zf, "[Content_Types].xml")), None)
+    if types is None:
+        return "xl/sharedStrings.xml"
+    return next((o.get("PartName", "").lstrip("/") for o in types.iter(_CT + "Override")
                  if o.get("ContentType") == ctype), None)
 
 

@@ -23,8 +23,9 @@ The segments and locators are those the whole-part parse gave, element for eleme
 
 A damaged slide or notes part (bad XML, bad deflate) keeps the text read up to the damage as
 its segment, gets an error record naming the part, and the next part is read (the unit ends
-``partial``, issue 12); a damaged ``ppt/presentation.xml`` or its relationships is the unit's
-error (the slide order is unknown).
+``partial``, issue 12); a damaged ``ppt/presentation.xml`` or its relationships is reported so
+too (:func:`.ooxml.listed`) and the slides are read in the order of their names
+(``ppt/slides/slideN.xml``, as for a presentation that lists none).
 """
 from __future__ import annotations
 
@@ -34,14 +35,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import OfficeError, TextWindow, damaged, read_part, rels, unchosen, xml
+from .ooxml import OfficeError, TextWindow, damaged, listed, read_part, rels, rels_part, unchosen, xml
 from .xmlstream import clear_read, entities_forbidden, iter_part
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-_PARA = _A + "p"
+_PARA, _PRESENTATION = _A + "p", "ppt/presentation.xml"
 _TAGS = (_PARA, _A + "tr", _A + "tc", _MC + "AlternateContent",
          *(_P + t for t in ("sp", "grpSp", "graphicFrame", "cxnSp", "pic", "contentPart")))
 
@@ -49,13 +50,13 @@ _TAGS = (_PARA, _A + "tr", _A + "tc", _MC + "AlternateContent",
 def pptx(unit: Unit, zf: zipfile.ZipFile) -> Iterator[Segment]:
     """Segments of a PowerPoint presentation (see the module docstring), each slide streamed."""
     names = set(zf.namelist())
-    for number, part in enumerate(_slide_order(zf, names), 1):
+    for number, part in enumerate(_slide_order(unit, zf, names), 1):
         unit.check_time(f"at slide {number}")
         yield from _part_segment(zf, part, unit, {"slide": number})
         try:
             notes = _notes_part(zf, names, part)
         except OfficeError as exc:  # the slide's relationships are damaged: its notes are not found
-            damaged(unit, f"{part.rpartition('/')[0]}/_rels/{part.rpartition('/')[2]}.rels", exc)
+            damaged(unit, rels_part(part), exc)
             continue
         if notes:
             yield from _part_segment(zf, notes, unit, {"slide": number, "notes": True})
@@ -98,11 +99,14 @@ def drawing_lines(zf: zipfile.ZipFile, part: str, unit: Unit) -> Iterator[str]:
         clear_read(elem)
 
 
-def _slide_order(zf: zipfile.ZipFile, names: set[str]) -> list[str]:
+def _slide_order(unit: Unit, zf: zipfile.ZipFile, names: set[str]) -> list[str]:
+    """The slides in presentation order; when ``ppt/presentation.xml`` or its relationships are
+    damaged (reported, :func:`.ooxml.listed`) or name none, ``ppt/slides/slideN.xml`` by number."""
     order: list[str] = []
-    if "ppt/presentation.xml" in names:
-        targets = rels(zf, names, "ppt/presentation.xml")
-        for sld in xml(read_part(zf, "ppt/presentation.xml")).iter(f"{_P}sldId"):
+    if _PRESENTATION in names:
+        targets = listed(unit, rels_part(_PRESENTATION), lambda: rels(zf, names, _PRESENTATION), {})
+        root = listed(unit, _PRESENTATION, lambda: xml(read_part(zf, _PRESENTATION)), None) if targets else None
+        for sld in root.iter(f"{_P}sldId") if root is not None else ():
             target = targets.get(sld.get(f"{_R}id", ""))
             if target in names:
                 order.append(target)

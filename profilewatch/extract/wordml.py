@@ -28,7 +28,15 @@ cells as :func:`.wordtext.row_segments` gives them).  A paragraph's text is
 :func:`.wordtext.paragraph_texts`: tracked insertions are read; when it has tracked
 deletions, a second segment gives it as it read before them (``"revision": "deleted"``).  A
 text run over 10 MB (streaming parse, :mod:`.xmlstream`) comes in segments of its own
-``{"part": name, "text_node": k, "window": i}``.
+``{"part": name, "text_node": k, "window": i}``.  A part in which :data:`.xmlstream.QUIET` bytes
+(4 MB) in a row end no paragraph, row or table is read by the streaming parse, which gives each run's end
+(normal parts pay nothing for run events), and there a paragraph of more than :data:`RUNS` runs
+is read in pieces: every :data:`RUNS` runs, the runs and wrappers read to their end are turned into
+text and dropped (its properties kept), so memory holds one piece (a paragraph of 240 MB of runs
+took 2.4 GB whole); its text is the one segment a whole read gives while it stays within
+:data:`.ooxml.WINDOW` characters, else windows cut at a line, sentence or word end
+(``{"paragraph": n, "window": i}``, :class:`.ooxml.Pieces`; with ``"revision": "deleted"`` too
+for its text before tracked deletions).  A paragraph in a table cell is read whole with its row.
 
 A damaged part (bad XML, bad deflate) is read up to the damage and reported, and the next part
 is read (:func:`.ooxml.guarded`: the unit ends ``partial``); the main part's damage leaves the
@@ -40,16 +48,19 @@ Not read: the glossary document (building blocks), charts, SmartArt diagrams, eq
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..records import Segment, Unit
-from .ooxml import OFFICE_DOCUMENT, OfficeError, guarded, read_part, rel_elements, unchosen, xml
-from .wordtext import P, TBL, TR, W, paragraph_texts, row_segments, up
+from .ooxml import (OFFICE_DOCUMENT, OfficeError, Pieces, damaged, guarded, listed, read_part, rel_elements, rels_part,
+                    unchosen, xml)
+from .wordtext import P, PPR, RUN, TBL, TR, W, paragraph_parts, paragraph_texts, row_segments, up
 from .xmlstream import clear_read, iter_part
 
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_DOCUMENT = "word/document.xml"
 MAIN_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _SECT, _BODY, _BOX = W + "sectPr", W + "body", W + "txbxContent"
 _NOTES = {W + "footnote": "footnote", W + "endnote": "endnote", W + "comment": "comment"}
@@ -64,8 +75,11 @@ _COUNT, _NUMBER = "{urn:profilewatch}paragraphs", "{urn:profilewatch}textbox"
 def docx(unit: Unit, zf: Any) -> Iterator[Segment]:
     """Segments of a Word document (see the module docstring), each part streamed."""
     names = set(zf.namelist())
-    main = _main_part(zf, names)
-    relations = rel_elements(zf, names, main)
+    main = _main_part(unit, zf, names)
+    relations = listed(unit, rels_part(main), lambda: rel_elements(zf, names, main), None)
+    if relations is None:  # the main part's relationships are damaged: its other parts by their usual names
+        relations = [("", kind, name) for name in sorted(names, key=_numbered)
+                     if (kind := _usual(name)) is not None]
     targets = {rid: target for rid, _, target in relations}
     counters = {"table": 0, "textbox": 0}
     sections: list[dict[str, list[str]]] = []
@@ -84,13 +98,37 @@ def docx(unit: Unit, zf: Any) -> Iterator[Segment]:
                 yield from guarded(unit, part, _part(zf, part, unit, {"part": part}, counters))
 
 
-def _main_part(zf: Any, names: set[str]) -> str:
-    main = next((t for _, kind, t in rel_elements(zf, names, "") if kind == OFFICE_DOCUMENT), None)
+def _usual(name: str) -> str | None:
+    """The kind of a part by its usual name (``word/header2.xml``: header), or None."""
+    match = re.fullmatch(r"word/(header|footer)\d*\.xml|word/(footnotes|endnotes|comments)\.xml", name)
+    return match and (match.group(1) or match.group(2))
+
+
+def _numbered(name: str) -> tuple[str, int]:
+    match = re.fullmatch(r"(.*?)(\d*)\.xml", name)
+    return (match.group(1), int(match.group(2) or 0)) if match else (name, 0)
+
+
+def _main_part(unit: Unit, zf: Any, names: set[str]) -> str:
+    """The main document part, and its content type checked.  Damaged or missing package
+    relationships or content types are reported (:func:`.ooxml.listed`): the main part is then
+    ``word/document.xml`` and its content type is not checked."""
+    package = listed(unit, "_rels/.rels", lambda: rel_elements(zf, names, ""), [])
+    main = next((t for _, kind, t in package if kind == OFFICE_DOCUMENT), None)
     if main is None or main not in names:
-        raise OfficeError("DOCX cannot be parsed: no main document part")
+        if _DOCUMENT not in names:
+            raise OfficeError("DOCX cannot be parsed: no main document part")
+        if package:
+            damaged(unit, "_rels/.rels", OfficeError(f"no main document part named; {_DOCUMENT} read"), listing=True)
+        elif "_rels/.rels" not in names:
+            damaged(unit, "_rels/.rels", OfficeError(f"missing; {_DOCUMENT} read"), listing=True)
+        main = _DOCUMENT
     if "[Content_Types].xml" not in names:
-        raise OfficeError("DOCX cannot be parsed: no [Content_Types].xml")
-    types = xml(read_part(zf, "[Content_Types].xml"))
+        damaged(unit, "[Content_Types].xml", OfficeError("missing; the main part's type is not checked"), listing=True)
+        return main
+    types = listed(unit, "[Content_Types].xml", lambda: xml(read_part(zf, "[Content_Types].xml")), None)
+    if types is None:
+        return main
     ctype = next((o.get("ContentType") for o in types.iter(f"{_CT}Override")
                   if o.get("PartName", "").lstrip("/") == main), None)
     if ctype is None:
@@ -102,12 +140,18 @@ def _main_part(zf: Any, names: set[str]) -> str:
     return main
 
 
+RUNS = 4096
+"""A paragraph read whole up to this many runs; past them, its runs are read in pieces (:class:`_Long`)."""
+
+
 def _part(zf: Any, part: str, unit: Unit, where: dict[str, Any], counters: dict[str, int],
           sections: list | None = None, targets: dict[str, str] | None = None) -> Iterator[Segment]:
     """Segments of one part: paragraphs and top-level table rows at their end tags."""
     tables: dict[Any, tuple[int, dict[str, Any]]] = {}  # the top-level tables being read: number, row state
-    holder, count, base = None, 0, where  # the holder of the last paragraph, its paragraphs so far, its locator
-    for n, (event, elem) in enumerate(iter_part(zf, part, unit, _TAGS), 1):
+    place = _Holder(where, counters)
+    longs: dict[Any, _Long] = {}  # the paragraphs read in pieces so far
+    run_p, runs = None, 0  # the paragraph of the last run read and its runs since its last piece
+    for n, (event, elem) in enumerate(iter_part(zf, part, unit, _TAGS, pieces=(RUN,)), 1):
         if not n & 1023:
             unit.check_time(f"in part {part} at element {n}")
         if event == "text":  # a piece of a text run over 10 MB (streaming parse)
@@ -115,28 +159,37 @@ def _part(zf: Any, part: str, unit: Unit, where: dict[str, Any], counters: dict[
                 yield elem.segment({"part": part, **where})
             continue
         tag = elem.tag
+        if tag == RUN:  # counted; a paragraph of more than RUNS runs is read in pieces
+            child, p = elem, elem.getparent()
+            while p is not None and p.tag != P:
+                child, p = p, p.getparent()
+            if p is not run_p:
+                run_p, runs = p, 0
+            runs += 1
+            if runs >= RUNS and p is not None:
+                runs = 0
+                yield from _piece(p, p.index(child) + (child is elem), place, longs)
+            continue  # not cleared: read with its paragraph
         if tag == P:
-            outer = elem.getparent()
-            if outer is not holder:
-                outer = up(elem)
-                if outer is None or outer.tag not in _HOLDERS:
-                    continue  # read with the row or paragraph it is in
-                if outer.tag == _BOX and _box(outer, counters) == 0:
-                    clear_read(elem)  # the copy of a text box Office does not read
-                    continue
-                if outer is not holder:
-                    if holder is not None:
-                        holder.set(_COUNT, str(count))
-                    holder, count, base = outer, int(outer.get(_COUNT, "0")), _where(outer, where, counters)
-            count += 1
-            now, before = paragraph_texts(elem)
-            at = {**base, "paragraph": count}
-            if now.strip():
-                yield Segment(text=now, context="prose", where=at)
-            if before is not None and before.strip():
-                yield Segment(text=before, context="prose", where={**at, "revision": "deleted"})
+            outer = place.of(elem)
+            if outer is None:
+                continue  # read with the row or paragraph it is in
+            if outer is False:
+                clear_read(elem)  # the copy of a text box Office does not read
+                continue
+            place.count += 1
+            at = {**place.base, "paragraph": place.count}
+            long = longs.pop(elem, None)
+            if long is not None:
+                yield from long.finish(paragraph_parts(elem), at)
+            else:
+                now, before = paragraph_texts(elem)
+                if now.strip():
+                    yield Segment(text=now, context="prose", where=at)
+                if before is not None and before.strip():
+                    yield Segment(text=before, context="prose", where={**at, "revision": "deleted"})
             if sections is not None and outer.tag == _BODY:
-                ppr = elem.find(W + "pPr")
+                ppr = elem.find(PPR)
                 sect = ppr.find(_SECT) if ppr is not None else None
                 if sect is not None:
                     sections.append(_section_refs(sect, targets or {}))
@@ -165,9 +218,73 @@ def _part(zf: Any, part: str, unit: Unit, where: dict[str, Any], counters: dict[
                 continue  # a paragraph's section properties: read with the paragraph
             if sections is not None:
                 sections.append(_section_refs(elem, targets or {}))
-        elif elem is holder:  # a note or comment read to its end
-            holder, base = None, where
+        elif elem is place.elem:  # a note or comment read to its end
+            place.elem, place.base = None, where
         clear_read(elem)
+
+
+class _Holder:
+    """The holder of the paragraphs being read (body, note, comment, text box), its paragraphs so
+    far and their locator."""
+
+    def __init__(self, where: dict[str, Any], counters: dict[str, int]) -> None:
+        self.where, self.counters = where, counters
+        self.elem, self.count, self.base = None, 0, where
+
+    def of(self, p: Any) -> Any:
+        """The holder of paragraph ``p``, made the current one; None when ``p`` is read with the row
+        or paragraph it is in, False when it is in the copy of a text box Office does not read."""
+        outer = p.getparent()
+        if outer is self.elem:
+            return outer
+        outer = up(p)
+        if outer is None or outer.tag not in _HOLDERS:
+            return None
+        if outer.tag == _BOX and _box(outer, self.counters) == 0:
+            return False
+        if outer is not self.elem:
+            if self.elem is not None:
+                self.elem.set(_COUNT, str(self.count))
+            self.elem, self.count = outer, int(outer.get(_COUNT, "0"))
+            self.base = _where(outer, self.where, self.counters)
+        return outer
+
+
+class _Long:
+    """A paragraph of more than :data:`RUNS` runs, read in pieces: its text now and before its
+    tracked deletions (:class:`.ooxml.Pieces`: one segment each as a whole read gives them, or
+    windows past :data:`.ooxml.WINDOW`; the text before deletions only once some was deleted)."""
+
+    def __init__(self) -> None:
+        self.now, self.before, self.deleted = Pieces(), Pieces(), False
+
+    def add(self, parts: tuple[str, str, bool], at: dict[str, Any]) -> Iterator[Segment]:
+        yield from self.now.add(parts[0], at)
+        self.deleted = self.deleted or parts[2]
+        for window in self.before.add(parts[1], {**at, "revision": "deleted"}):
+            if self.deleted:  # before any deletion, the text before is the text now's: not given twice
+                yield window
+
+    def finish(self, parts: tuple[str, str, bool], at: dict[str, Any]) -> Iterator[Segment]:
+        yield from self.now.finish(parts[0], at)
+        self.deleted = self.deleted or parts[2]
+        for window in self.before.finish(parts[1], {**at, "revision": "deleted"}):
+            if self.deleted:
+                yield window
+
+
+def _piece(p: Any, end: int, place: _Holder, longs: dict[Any, _Long]) -> Iterator[Segment]:
+    """Read and drop the first ``end`` children of paragraph ``p`` (all read to their end; its
+    properties kept): a piece of a paragraph of many runs."""
+    outer = place.of(p)
+    if outer is None:
+        return  # a paragraph in a table row: read whole with its row
+    kids = [c for c in p[:end] if c.tag != PPR]
+    if outer is not False:
+        long = longs.setdefault(p, _Long())
+        yield from long.add(paragraph_parts(kids), {**place.base, "paragraph": place.count + 1})
+    for c in kids:
+        p.remove(c)
 
 
 def _box(box: Any, counters: dict[str, int]) -> int:

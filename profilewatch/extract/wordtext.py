@@ -29,8 +29,8 @@ from ..records import Segment
 from .ooxml import MC, chosen, row_segment
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-P, TBL, TR, TC = W + "p", W + "tbl", W + "tr", W + "tc"
-_RUN, _T, _DEL_T, _BR = W + "r", W + "t", W + "delText", W + "br"
+P, TBL, TR, TC, RUN, PPR = W + "p", W + "tbl", W + "tr", W + "tc", W + "r", W + "pPr"
+_RUN, _T, _DEL_T, _BR = RUN, W + "t", W + "delText", W + "br"
 _RUN_TEXT = {W + "tab": "\t", W + "ptab": "\t", W + "cr": "\n", W + "noBreakHyphen": "-"}
 _INSERTED = frozenset((W + "ins", W + "moveTo"))
 _DELETED = frozenset((W + "del", W + "moveFrom"))
@@ -43,27 +43,37 @@ _NOW, _ADDED, _GONE = 0, 1, 2
 
 def paragraph_texts(p: Any) -> tuple[str, str | None]:
     """``(text now, text before its tracked deletions or None when it has none)``."""
+    now, before, deleted = paragraph_parts(p)
+    return now, before if deleted else None
+
+
+def paragraph_parts(children: Any) -> tuple[str, str, bool]:
+    """``(text now, text before the tracked deletions, whether any non-blank text was deleted)`` of a
+    paragraph's ``children`` (the paragraph itself, or a list of some of its children in order: the
+    texts of consecutive pieces join to the whole paragraph's, :mod:`.wordml` reads a paragraph of
+    millions of runs so)."""
     plain: list[str] = []  # the common paragraph: runs only, no deletions
-    for child in p:
+    for child in children:
         tag = child.tag
         if tag == _RUN:
             for e in child:
                 piece = _piece(e)
                 if piece is not None:
                     if e.tag == _DEL_T:
-                        return _revised(p)
+                        return _revised(children)
                     plain.append(piece)
         elif tag in _INLINE or tag == _ALT:
-            return _revised(p)
-    return "".join(plain), None
+            return _revised(children)
+    text = "".join(plain)
+    return text, text, False
 
 
-def _revised(p: Any) -> tuple[str, str | None]:
-    """:func:`paragraph_texts` of a paragraph with wrappers, revisions or alternate content."""
+def _revised(children: Any) -> tuple[str, str, bool]:
+    """:func:`paragraph_parts` of a paragraph with wrappers, revisions or alternate content."""
     now: list[str] = []
     before: list[str] = []
     deleted = False
-    stack = [(iter(p), _NOW)]
+    stack = [(iter(children), _NOW)]
     while stack:
         it, state = stack[-1]
         child = next(it, None)
@@ -90,7 +100,7 @@ def _revised(p: Any) -> tuple[str, str | None]:
             branch = chosen(child)
             if branch is not None:
                 stack.append((iter(branch), state))
-    return "".join(now), "".join(before) if deleted else None
+    return "".join(now), "".join(before), deleted
 
 
 def _piece(e: Any) -> str | None:

@@ -22,7 +22,10 @@ Two parses, one tree shape:
   ``("text", Spill)`` events of at most :data:`SPILL` characters, cut at a line, sentence or word
   end where there is one (``Spill.node`` numbers such text runs in the part, ``Spill.window`` the
   pieces of one).  Text runs up to :data:`HUGE_TEXT` stay in the tree, so the segments before
-  the first huge text node are those the fast parse gave.  libxml2 still holds a single markup
+  the first huge text node are those the fast parse gave.  It also gives the end events of the
+  ``pieces`` tags (a paragraph's runs): the fast parse gives way to it (:class:`LongText`) when
+  :data:`QUIET` bytes of a part give no element asked for, so a paragraph of millions of runs is
+  read in pieces (:mod:`.wordml`) and normal parts pay nothing for run events.  libxml2 still holds a single markup
   token (an attribute value, comment, CDATA section, processing instruction, the DTD) whole:
   more than :data:`HUGE_TEXT` bytes fed without the parser reporting anything is refused as
   damage, as the fast parse refuses it.  A part with a DTD is refused here before its
@@ -36,18 +39,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..records import LimitHit, Segment, Unit
-from .ooxml import READ_ERRORS, OfficeError
+from .ooxml import READ_ERRORS, OfficeError, cut
 
 HUGE_TEXT = 10_000_000
 """libxml2's cap on one text node without ``huge_tree`` (``XML_MAX_TEXT_LENGTH``, bytes of UTF-8)."""
 SPILL = 4 << 20
 """Characters of a huge text run per ``("text", Spill)`` event (the size of a slide window)."""
+QUIET = 4 << 20
+"""Bytes of a part without an element asked for, past which a caller reading in ``pieces`` gets the streaming parse."""
 _BLOCK = 1 << 16
 _HUGE_MESSAGES = ("Text node too long", "huge text node")
 
 
 class LongText(Exception):
-    """A part holds a text node over libxml2's cap: the document is to be read again, streaming."""
+    """A part holds a text node over libxml2's cap, or an element over :data:`QUIET` bytes for a
+    caller reading in ``pieces``: the document is to be read again, streaming."""
 
 
 @dataclass(slots=True)
@@ -64,23 +70,26 @@ class Spill:
         return Segment(text=self.text, context=context, where={**where, "text_node": self.node, "window": self.window})
 
 
-def iter_part(zf: Any, name: str, unit: Unit, tags: tuple[str, ...], *,
+def iter_part(zf: Any, name: str, unit: Unit, tags: tuple[str, ...], *, pieces: tuple[str, ...] = (),
               no_entities: Callable[[Any], Exception] | None = None, strip_pis: bool = False) -> Iterator[Any]:
     """``(event, element)`` end events of ``tags`` in part ``name`` (see the module docstring);
-    ``("text", Spill)`` too when ``zf.stream_text``.  ``strip_pis`` drops processing instructions."""
+    ``("text", Spill)`` too when ``zf.stream_text``.  ``strip_pis`` drops processing instructions.
+    ``pieces``: tags whose end events only the streaming parse gives (a paragraph's runs, for a
+    caller that reads a paragraph of millions of runs in pieces); with them, the fast parse gives
+    way to the streaming one (:class:`LongText`) when :data:`QUIET` bytes give no element asked for."""
     try:
         fh = zf.open(name)
     except READ_ERRORS as exc:
         raise OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}") from exc
     with fh:
         if getattr(zf, "stream_text", False):
-            yield from _streamed(fh, name, unit, tags, no_entities)
+            yield from _streamed(fh, name, unit, tags + pieces, no_entities)
         else:
-            yield from _fast(fh, name, unit, tags, no_entities, strip_pis)
+            yield from _fast(fh, name, unit, tags, no_entities, strip_pis, bool(pieces))
 
 
 def _fast(fh: Any, name: str, unit: Unit, tags: tuple[str, ...], no_entities: Callable[[Any], Exception] | None,
-          strip_pis: bool) -> Iterator[Any]:
+          strip_pis: bool, crowded: bool = False) -> Iterator[Any]:
     """The fast parse: lxml's pull parser fed block by block (iterparse's parser).  Unlike
     iterparse, the events parsed before damage in the same block are still given, then the damage."""
     from lxml import etree
@@ -88,6 +97,7 @@ def _fast(fh: Any, name: str, unit: Unit, tags: tuple[str, ...], no_entities: Ca
     parser = etree.XMLPullParser(events=("end",), tag=tags, resolve_entities=False, load_dtd=False,
                                  no_network=True, remove_comments=True, remove_pis=strip_pis)
     checked, refused, damage, root, where = no_entities is None, None, None, None, f"in part {name}"
+    quiet = 0  # bytes fed since the last event
     while refused is None:
         try:
             unit.check_time(where)
@@ -104,7 +114,9 @@ def _fast(fh: Any, name: str, unit: Unit, tags: tuple[str, ...], no_entities: Ca
             damage = OfficeError(f"XML part {name!r} cannot be parsed: {exc}")
         except READ_ERRORS as exc:
             damage = OfficeError(f"part {name!r} cannot be read: {type(exc).__name__}: {exc}")
+        quiet += len(block) if block else 0
         for event in parser.read_events():
+            quiet = 0
             if not checked:
                 checked, refused = True, _refused(event[1], no_entities)
                 if refused is not None:
@@ -112,6 +124,8 @@ def _fast(fh: Any, name: str, unit: Unit, tags: tuple[str, ...], no_entities: Ca
             yield event
         if damage is not None:
             raise damage
+        if crowded and quiet > QUIET:
+            raise LongText(f"part {name!r} has an element over {QUIET} bytes (a paragraph of many runs)")
         if not block:
             if not checked and root is not None:
                 refused = _refused(root, no_entities)
@@ -139,6 +153,8 @@ class _Builder:
     def start(self, tag: str, attrib: Any, nsmap: Any = None) -> None:
         self.calls += 1
         self._flush()
+        if nsmap and "" in nsmap:  # lxml 6 gives the default namespace as "", its TreeBuilder wants None
+            nsmap = {k or None: v for k, v in nsmap.items()}
         self.open.append(self.tree.start(tag, attrib, nsmap))
 
     def end(self, tag: str) -> None:
@@ -185,21 +201,11 @@ class _Builder:
         text = "".join(self.text)
         holder = self.open[-1] if self.open else None
         while len(text) > SPILL or (final and text):
-            cut = len(text) if len(text) <= SPILL else _cut(text, SPILL)
+            end = len(text) if len(text) <= SPILL else cut(text, SPILL)
             self.windows += 1
-            self.events.append(("text", Spill(text[:cut], self.nodes, self.windows, holder)))
-            text = text[cut:]
+            self.events.append(("text", Spill(text[:end], self.nodes, self.windows, holder)))
+            text = text[end:]
         self.text, self.size = [text] if text else [], len(text)
-
-
-def _cut(text: str, limit: int) -> int:
-    """Where to cut ``text`` at or before ``limit``: after its last line, sentence or word end in the 64K before."""
-    floor = max(limit - (64 << 10), 1)
-    for marks in (("\n",), (". ", "! ", "? ", "\u3002", "\uff01", "\uff1f"), (" ", "\t")):
-        ends = [i + len(m) for m in marks if (i := text.rfind(m, floor, limit)) >= 0]
-        if ends:
-            return max(ends)
-    return limit
 
 
 def _streamed(fh: Any, name: str, unit: Unit, tags: tuple[str, ...],
