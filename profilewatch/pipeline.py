@@ -85,7 +85,8 @@ class Pipeline:
         paths = [paths] if isinstance(paths, str) else list(paths)
         opts = self.options
         selection = Selection(list(opts.include), list(opts.exclude), opts.ignore_files)
-        items = walk(paths, follow_symlinks=opts.follow_symlinks, max_in_memory=opts.max_in_memory,
+        unread = getattr(self.executor, "reads_files", False) and self.cache is None  # the cache needs each sha256
+        items = walk(paths, follow_symlinks=opts.follow_symlinks, max_in_memory=0 if unread else opts.max_in_memory,
                      selection=selection)
         if self.executor is None and self.cache is None:  # the in-process stream: nothing held
             for item in items:

@@ -57,20 +57,34 @@ def test_a_dask_local_cluster_gives_the_same_records(dev_j1):
     assert _dicts(api.scan([str(DEV)], timeline=True, executor="dask", jobs=2)) == dev_j1
 
 
-def test_a_local_dask_worker_is_sent_a_files_path_not_its_bytes(tmp_path):
-    pytest.importorskip("distributed")
-    from profilewatch.executors.cluster import ByPath
+def test_a_local_worker_is_sent_a_files_path_and_reads_it_as_the_walk_would(tmp_path):
+    from profilewatch.executors.tasks import detached, held
+    from profilewatch.options import ScanOptions
     from profilewatch.records import Unit
 
     page = tmp_path / "p.html"
     page.write_bytes(b"<p>ethnicity detection</p>")
-    sent = ByPath.of(Unit(file="p.html", member=None, data=page.read_bytes(), path=str(page)))
-    assert isinstance(sent, ByPath) and sent.unit.data == b"" and sent.unit.size == page.stat().st_size
-    assert sent.read().data == page.read_bytes() and not sent.read().streamed
-    kept = [Unit(file="a.zip", member="m.txt", data=b"x", path=str(page), depth=1),   # a member: no file of its own
-            Unit(file="u", member=None, data=b"x", path="https://example.org/u"),       # fsspec: the client read it
-            Unit(file="big", member=None, data=b"", path=str(page), size=10)]           # streamed already
-    assert [ByPath.of(u) for u in kept] == kept
+    sent = detached(Unit(file="p.html", member=None, data=page.read_bytes(), path=str(page)))
+    assert sent.data == b"" and sent.size == page.stat().st_size
+    back = held(sent, ScanOptions())
+    assert back.data == page.read_bytes() and not back.streamed
+    assert held(sent, ScanOptions(max_in_memory=10)) is sent  # too large to hold: stays streamed
+    member = Unit(file="a.zip", member="m.txt", data=b"x", path=str(page), depth=1)  # no file of its own
+    assert detached(member) is member and held(Unit(file="e", member=None, data=b"", path=str(page), size=0), ScanOptions()).data == b""
+
+
+def test_pool_workers_read_the_walked_files_and_give_the_same_records(tmp_path, monkeypatch):
+    """-j2 without a store walks the files unread (the workers read them): the parent reads nothing."""
+    from profilewatch.sources import walk as walking
+
+    reads = []
+    real = walking._read
+    monkeypatch.setattr(walking, "_read", lambda path: reads.append(path) or real(path))
+    corpus = make_corpus(tmp_path / "c", n=9)
+    two = _dicts(api.scan([str(corpus)], jobs=2))
+    assert reads == []  # the parent read no file
+    one = _dicts(api.scan([str(corpus)], jobs=1))
+    assert len(reads) == 10 and two == one  # -j1 reads each file in the walk: the same records
 
 
 def test_workers_with_a_store_commit_every_unit_and_a_rescan_replays(tmp_path):

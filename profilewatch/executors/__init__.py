@@ -42,7 +42,7 @@ from ..detect.rules import RuleSet
 from ..options import ScanOptions
 from ..records import Unit
 from .cluster import POLL, WORKER_TIMEOUT, ClusterGone, DaskExecutor
-from .tasks import (ATTEMPTS, _WORKER, Breaker, Part, Task, TaskResult, _fill, _Joiner, _owned, _ready, cpu_count, lost,
+from .tasks import (ATTEMPTS, _WORKER, Breaker, Part, Task, TaskResult, _Joiner, batched, detached, _owned, _ready, cpu_count, lost,
                     plan, scan_task, shared_detector, Tries)
 
 __all__ = ["ATTEMPTS", "POLL", "WORKER_TIMEOUT", "ClusterGone", "DaskExecutor", "InlineExecutor", "Part",
@@ -51,10 +51,21 @@ __all__ = ["ATTEMPTS", "POLL", "WORKER_TIMEOUT", "ClusterGone", "DaskExecutor", 
 
 # --------------------------------------------------------------------------- executors
 
+BATCH_TASKS = 32
+BATCH_BYTES = 4 << 20
+BATCH_SECONDS = 0.05
+"""A pool task of ``-j N`` holds up to ``BATCH_TASKS`` tasks or ``BATCH_BYTES`` of input, and
+about ``BATCH_SECONDS`` of work by the tasks' mean time so far (the first go alone); it is sent
+when its first task has waited ``BATCH_SECONDS`` for company.  Small fast files travel together,
+slow units (or units that come slowly, from a store or a remote walk) one by one, so the workers
+stay evenly loaded and results stream out as they are done."""
+
+
 class InlineExecutor:
     """``-j1``: scan in this process, one unit after another."""
 
     jobs = 1
+    reads_files = False
 
     def __init__(self, rules: RuleSet, options: ScanOptions) -> None:
         self.rules, self.options = rules, options
@@ -81,13 +92,57 @@ def _exit_with_parent(parent: int, every: float = 0.5) -> None:
     os._exit(0)
 
 
-def _worker_task(unit: Unit, keep_found: bool) -> TaskResult:
-    """A worker's task: the rules and options came once, with the worker (not with each unit)."""
-    return scan_task(unit, _WORKER["rules"], _WORKER["options"], keep_found)
+def _worker_batch(batch: list[Task], keep_found: bool) -> list[TaskResult | Exception]:
+    """A worker's task: a batch of tasks, the rules and options having come once, with the
+    worker; a file comes by its path and is read here (:func:`~.tasks.held`).  A task that
+    raises gives its exception in its place: the others' results are kept."""
+    results: list[TaskResult | Exception] = []
+    for task in batch:
+        try:
+            results.append(scan_task(task, _WORKER["rules"], _WORKER["options"], keep_found))
+        except Exception as exc:  # noqa: BLE001 - reported as this task's failure
+            results.append(exc)
+    return results
+
+
+class _Cost:
+    """The mean seconds a task has taken so far, and the batch size it calls for."""
+
+    def __init__(self) -> None:
+        self.seconds, self.tasks = 0.0, 0
+
+    def add(self, seconds: float) -> None:
+        self.seconds += seconds
+        self.tasks += 1
+
+    def batch(self) -> int:
+        if not self.tasks:
+            return 1
+        mean = self.seconds / self.tasks
+        return max(1, min(BATCH_TASKS, int(BATCH_SECONDS / mean) if mean > 0 else BATCH_TASKS))
+
+
+def _share(done: Future, futures: list[Future]) -> None:
+    """Hand a batch's outcome to the future of each of its tasks."""
+    if done.cancelled():
+        for future in futures:
+            future.cancel()
+        return
+    failure = done.exception()
+    for i, future in enumerate(futures):
+        if failure is not None:
+            future.set_exception(failure)
+        elif isinstance(done.result()[i], Exception):
+            future.set_exception(done.result()[i])
+        else:
+            future.set_result(done.result()[i])
 
 
 class ProcessExecutor:
     """``-j N``: N worker processes; results in input order, a bounded window in flight."""
+
+    reads_files = True
+    """The workers read the walked files themselves (same machine): the walk leaves them unread."""
 
     def __init__(self, rules: RuleSet, options: ScanOptions, jobs: int, window: int | None = None,
                  attempts: int | None = None) -> None:
@@ -107,14 +162,28 @@ class ProcessExecutor:
                                    initargs=(self.rules, self.options, os.getpid()))
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
-        pending: collections.deque[list[Any]] = collections.deque()  # [unit (None: ready), future, Tries]
-        source = iter(items)
+        """Tasks go to the pool in batches (``BATCH_TASKS`` tasks or ``BATCH_BYTES`` of input):
+        one pool task per small file cost more in pickling and wake-ups than the gate's scan of
+        it.  Each task keeps its own entry and future, so a death is charged task by task."""
+        pending: collections.deque[list[Any]] = collections.deque()  # [task (None: ready), future, Tries, batch]
+        cost = _Cost()
+        batches = batched(items, lambda unit: plan(unit, self.options, self.jobs), cost.batch, BATCH_BYTES, BATCH_SECONDS)
+        in_flight = [0]  # batches with a task not yet taken
         more = True
         joiner = _Joiner(lambda unit: scan_task(unit, self.rules, self.options, keep_found))
         try:
             while True:
-                more = more and _fill(pending, source, self.window, lambda task: self._submit(task, keep_found),
-                                      lambda unit: plan(unit, self.options, self.jobs))
+                while more and in_flight[0] < self.window:
+                    batch = next(batches, None)
+                    if batch is None:
+                        more = False
+                    elif isinstance(batch, TaskResult):
+                        pending.append([None, _ready(batch), Tries(), None])
+                    else:
+                        left = [len(batch)]
+                        in_flight[0] += 1
+                        pending.extend([task, future, Tries(), left]
+                                       for task, future in zip(batch, self._submit_batch(batch, keep_found)))
                 if not pending:
                     return
                 entry = pending[0]
@@ -124,11 +193,16 @@ class ProcessExecutor:
                     self._restart(pending, keep_found)
                     continue
                 except Exception as exc:  # noqa: BLE001 - it raised in its worker (e.g. a result that cannot be sent back)
-                    entry[2].raised(exc)  # not a death (the pool is whole): sent again with the others
+                    entry[2].raised(exc)  # not a death (the pool is whole): sent again alone
                     entry[1] = self._submit(entry[0], keep_found) if entry[2].more(self.attempts) else \
                         _ready(entry[2].given_up(entry[0]))
                     continue
                 pending.popleft()
+                if entry[0] is not None:  # a task scanned, not a result replayed from the cache
+                    cost.add(result.seconds)
+                if entry[3] is not None:
+                    entry[3][0] -= 1
+                    in_flight[0] -= entry[3][0] == 0
                 joined = joiner.add(entry[0], result)
                 if joined is not None:
                     yield joined
@@ -142,16 +216,23 @@ class ProcessExecutor:
         return self._breaker.why
 
     def _submit(self, unit: Task, keep_found: bool) -> Future:
+        return self._submit_batch([unit], keep_found)[0]
+
+    def _submit_batch(self, batch: list[Task], keep_found: bool) -> list[Future]:
+        """One pool task for ``batch`` (files sent by path); a future per task of it."""
         if self._breaker.why is not None:  # every worker fails: nothing more is sent
-            return _ready(self._breaker.lost(unit))
+            return [_ready(self._breaker.lost(task)) for task in batch]
         if self._pool is None:  # started on the first unit to scan: a cached rescan starts no process
             self._pool = self._new_pool()
+        futures = [Future() for _ in batch]
         try:
-            return self._pool.submit(_worker_task, unit, keep_found)
+            whole = self._pool.submit(_worker_batch, [detached(task) for task in batch], keep_found)
         except BrokenProcessPool as exc:  # a worker died since the last result: map() restarts when it meets this
-            broken: Future = Future()
-            broken.set_exception(exc)
-            return broken
+            for future in futures:
+                future.set_exception(exc)
+            return futures
+        whole.add_done_callback(lambda done: _share(done, futures))
+        return futures
 
     def _restart(self, pending: collections.deque, keep_found: bool) -> None:
         """A worker died.  Which of the units in flight killed it is unknown, so each unfinished
@@ -161,7 +242,7 @@ class ProcessExecutor:
         failed = [(entry, _failure(entry[1])) for entry in pending]  # before the old pool's futures are cancelled
         self._new_pool_after_death()
         for entry, failure in failed:
-            unit, future, tries = entry
+            unit, future, tries, _ = entry
             if failure is None:
                 continue  # finished before the break (or ready from the start): keep its result
             if isinstance(failure, BrokenProcessPool):

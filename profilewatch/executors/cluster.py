@@ -10,16 +10,14 @@ scan, every task not done reported as ``no_workers`` (:class:`DaskExecutor`).
 from __future__ import annotations
 
 import collections
-import dataclasses
 import time
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from ..detect.rules import RuleSet
 from ..options import ScanOptions
 from ..records import Unit
-from .tasks import _WORKER, ATTEMPTS, WORKERS_FAILING, Breaker, Task, TaskResult, Tries, _Joiner, cpu_count, lost, plan, scan_task
+from .tasks import _WORKER, ATTEMPTS, batched, detached, WORKERS_FAILING, Breaker, Task, TaskResult, Tries, _Joiner, cpu_count, lost, plan, scan_task
 
 WORKER_TIMEOUT = 300.0
 """Seconds a Dask scan waits while the cluster has no worker at all (``--worker-timeout``) before
@@ -31,45 +29,7 @@ BATCH_TASKS = 64
 BATCH_BYTES = 16 << 20
 
 
-def _batched(items: Iterable[Unit | TaskResult], tasks: Callable[[Unit], list[Task]]) -> Iterator[list[Task] | TaskResult]:
-    """Consecutive tasks in batches, in input order; a ready result ends the batch before it."""
-    batch: list[Task] = []
-    size = 0
-    for item in items:
-        if isinstance(item, TaskResult):
-            if batch:
-                yield batch
-                batch, size = [], 0
-            yield item
-            continue
-        for task in tasks(item):
-            batch.append(task)
-            size += len(task.data) if isinstance(task, Unit) else 0
-            if len(batch) >= BATCH_TASKS or size >= BATCH_BYTES:
-                yield batch
-                batch, size = [], 0
-    if batch:
-        yield batch
-
-
-@dataclasses.dataclass
-class ByPath:
-    """A file the client read, sent to a worker on the same machine by its path alone (the
-    worker reads the bytes again: they never pass through the scheduler)."""
-
-    unit: Unit
-
-    @classmethod
-    def of(cls, task: Task) -> Task | ByPath:
-        if isinstance(task, Unit) and task.data and task.path and "://" not in task.path and not task.depth:
-            return cls(dataclasses.replace(task, data=b""))
-        return task
-
-    def read(self) -> Unit:
-        return dataclasses.replace(self.unit, data=Path(self.unit.path).read_bytes())
-
-
-def _dask_batch(batch: list[Task | ByPath], digest: str, options: ScanOptions, keep_found: bool) -> list[TaskResult]:
+def _dask_batch(batch: list[Task], digest: str, options: ScanOptions, keep_found: bool) -> list[TaskResult]:
     """A Dask worker's task: a batch of tasks with the rules the plugin installed (marked as
     running in a worker, for the test hooks; the scheduler told it runs, see :mod:`.daskplugin`)."""
     from .daskplugin import record_running, worker_rules
@@ -77,8 +37,7 @@ def _dask_batch(batch: list[Task | ByPath], digest: str, options: ScanOptions, k
     _WORKER["in_worker"] = True
     rules = worker_rules(digest)
     record_running()
-    return [scan_task(task.read() if isinstance(task, ByPath) else task, rules, options, keep_found)
-            for task in batch]
+    return [scan_task(task, rules, options, keep_found) for task in batch]
 
 
 def _killed(exc: BaseException) -> bool:
@@ -163,6 +122,8 @@ class DaskExecutor:
         else:  # a worker death is reported at once (allowed_failures=0): the tries are counted here
             self._cluster = _local_cluster(LocalCluster, jobs or cpu_count())
             self._client = Client(self._cluster)
+        self.reads_files = self._cluster is not None
+        """A LocalCluster's workers share this machine: they read the walked files themselves."""
         self.jobs = sum(self._client.nthreads().values()) or 1
         self.window = window or 4 * self.jobs
         self._breaker = Breaker(self.jobs)
@@ -177,7 +138,7 @@ class DaskExecutor:
         pending: collections.deque[list[Any]] = collections.deque()  # [batch of tasks (None: ready), future]
         joiner = _Joiner(lambda unit: scan_task(unit, self.rules, self.options, keep_found))
         window = max(2, self.window // 2)
-        for batch in _batched(items, lambda unit: plan(unit, self.options, self.jobs)):
+        for batch in batched(items, lambda unit: plan(unit, self.options, self.jobs), BATCH_TASKS, BATCH_BYTES):
             pending.append([None, batch] if isinstance(batch, TaskResult) else [batch, self._submit(batch, keep_found)])
             while len(pending) >= window or (pending and pending[0][0] is None):
                 yield from self._take(pending.popleft(), joiner, keep_found)
@@ -187,8 +148,8 @@ class DaskExecutor:
     def _submit(self, batch: list[Task], keep_found: bool, priority: int = 0) -> Any:
         if self.gave_up is not None:
             return None  # the cluster is gone: nothing more is sent
-        if self._cluster is not None:  # workers on this machine read the files themselves
-            batch = [ByPath.of(task) for task in batch]
+        if self.reads_files:  # workers on this machine read the files themselves
+            batch = [detached(task) for task in batch]
         return self._client.submit(_dask_batch, batch, self.rules.digest, self.options, keep_found,
                                    pure=False, priority=priority)
 

@@ -5,9 +5,10 @@ parts back into one result per unit, the records of a unit no worker could scan 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +89,25 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def detached(task: Task) -> Task:
+    """A top-level file's unit without its bytes, for a worker on the same machine (a local
+    pool, or a LocalCluster): it reads them again (:func:`held`), so they are never pickled
+    through a pipe or the scheduler."""
+    if isinstance(task, Unit) and task.data and task.path and not task.depth:
+        return dataclasses.replace(task, data=b"")
+    return task
+
+
+def held(unit: Unit, options: ScanOptions) -> Unit:
+    """A top-level file sent without its bytes (:func:`detached`, or walked unread because the
+    workers read the files), read whole as the walk would have: up to ``max_in_memory``."""
+    if unit.data or not unit.path or unit.depth or not 0 < unit.size <= options.max_in_memory:
+        return unit
+    with open_input(unit.path) as fh:
+        data = fh.read()
+    return dataclasses.replace(unit, data=data, size=len(data))
+
+
 # --------------------------------------------------------------------------- the task
 
 _WORKER: dict[str, Any] = {}
@@ -107,7 +127,7 @@ def scan_task(task: Task, rules: RuleSet, options: ScanOptions, keep_found: bool
     started = time.monotonic()
     found: dict[str, Unit] = {}
     hook = (lambda u: found.setdefault(u.sha256, u)) if keep_found else None
-    unit = task.unit if isinstance(task, Part) else task
+    unit = task.unit if isinstance(task, Part) else held(task, options)
     _test_hooks(unit)
     detector = shared_detector(rules)
     if isinstance(task, Part):
@@ -157,19 +177,35 @@ def _ready(result: TaskResult) -> Future:
     return done
 
 
-def _fill(pending: collections.deque, source: Iterator[Unit | TaskResult], window: int,
-          submit: Callable[[Task], Any], tasks: Callable[[Unit], list[Task]]) -> bool:
-    """Top the window of ``[task, future, tries]`` entries up from ``source`` (a ready TaskResult
-    gets task None; a unit split into parts gets an entry per part); False once ``source`` is exhausted."""
-    while len(pending) < window:
-        item = next(source, None)
-        if item is None:
-            return False
+def batched(items: Iterable[Unit | TaskResult], tasks: Callable[[Unit], list[Task]], most: int | Callable[[], int],
+            most_bytes: int, most_wait: float | None = None) -> Iterator[list[Task] | TaskResult]:
+    """Consecutive tasks in batches of at most ``most`` tasks (a number, or asked anew for each
+    batch) or about ``most_bytes`` of input, in input order; a ready result ends the batch before
+    it.  A part of a split WARC or a file left on disk weighs its bytes too, so a batch never
+    holds several large pieces of work.  ``most_wait``: a batch is sent once its first task has
+    waited that long for company (input that comes slowly is not held back)."""
+    batch: list[Task] = []
+    size = 0
+    started = 0.0
+    limit = most if callable(most) else (lambda: most)
+    for item in items:
         if isinstance(item, TaskResult):
-            pending.append([None, _ready(item), Tries()])
-        else:
-            pending.extend([task, submit(task), Tries()] for task in tasks(item))
-    return True
+            if batch:
+                yield batch
+                batch, size = [], 0
+            yield item
+            continue
+        for task in tasks(item):
+            if not batch:
+                started = time.monotonic()
+            batch.append(task)
+            size += task.end - task.start if isinstance(task, Part) else task.size
+            if len(batch) >= limit() or size >= most_bytes or (
+                    most_wait is not None and time.monotonic() - started >= most_wait):
+                yield batch
+                batch, size = [], 0
+    if batch:
+        yield batch
 
 
 class _Joiner:
