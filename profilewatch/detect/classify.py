@@ -38,7 +38,8 @@ from dataclasses import dataclass, field, replace
 
 from ..records import CATEGORIES
 from .matcher import Hit
-from .wordsets import CAVEATS, COSMETICS, COSMETICS_TERMS, NATIONALITY, OWN_METRICS, RACE_CLASS_NAMES
+from .wordsets import (CAVEATS, COSMETICS, COSMETICS_TERMS, DISTRIBUTION, NAME_PROXY, NATIONALITY, OWN_METRICS,
+                       RACE_CLASS_NAMES, measures_of, near_measures)
 
 STRONG_ROLES = ("watch", "group", "attribute", "identifier")
 # prose that is really a table row, code span, JSON key or a field definition of an API document
@@ -76,7 +77,6 @@ EVENTS = frozenset({"alarm", "alarms", "alert", "alerts", "alerting"})
 SCORES = frozenset({"置信度", "confidence", "probability", "prob", "概率"})  # the score of a class: inferred
 ASKED = frozenset({"survey", "questionnaire", "respondent", "respondents", "问卷", "调查问卷", "填写", "registration form"})
 """record cues that are answers or form words, not identity documents: inference or a face beside them wins"""
-DATA_WORDS = frozenset({"dataset", "datasets", "数据集", "样本", "测试集"})  # training data is no evaluation by itself
 MEDIA = frozenset({"image", "images", "photo", "photos", "图像", "图片", "照片", "video", "视频", "snapshot", "capture",
                    "captured"})  # media words: with no face, person or camera word they are not about people
 AFTERWARDS = frozenset({"prohibited", "is not used", "are not used", "never used"})  # negate from after the claim too
@@ -87,7 +87,7 @@ FAIRNESS = frozenset({"bias", "biased", "fairness", "公平性", "偏差", "偏�
                       "statistical parity", "debiasing", "准确率差异", "识别率差异", "分组统计", "准确度差异", "错误率",
                       "不同种族", "跨种族", "种族偏差", "cross-race", "cross race",
                       "error rate", "error rates", "false non-match", "false non match", "fitzpatrick", "monk skin",
-                      "nist", "frvt", "志愿者"})
+                      "nist", "frvt", "志愿者"}) | DISTRIBUTION
 """evaluation words that measure across groups: a study needs one (accuracy alone is a spec sheet)"""
 COMPARATIVE = frozenset({"comparison table", "comparison of", "precision rate", "racial faces in the wild"})
 """a tester's comparison of products' accuracy for the attribute: a study, though not across groups"""
@@ -153,6 +153,7 @@ class Genre:
     scale: set[str] = field(default_factory=set)
     software: set[str] = field(default_factory=set)
     control: set[str] = field(default_factory=set)
+    training: set[str] = field(default_factory=set)
     search: set[str] = field(default_factory=set)
     record: set[str] = field(default_factory=set)
     ui_strings: bool = False  # the unit is a UI-strings bundle (i18n/locale file): its labels are the product's
@@ -168,7 +169,7 @@ class Genre:
     def slot(cue: str, word: str) -> str | None:
         """The set a cue word of kind ``cue`` goes to, or None: the genre ignores it."""
         if cue in ("reporting", "evaluation", "tooling", "biometric", "standard", "humanities", "scale", "software",
-                   "control", "search"):
+                   "control", "search", "training"):
             return cue
         if cue == "unrelated" and word in IMAGING:
             return "imaging"
@@ -220,10 +221,10 @@ class Genre:
         news = CODE_REPORTING_TERMS if coded else SOFTWARE_REPORTING_TERMS if self.software else 3
         if len(self.reporting) >= news and len(self.reporting) >= len(self.evaluation):
             return "reporting"
-        measures = self.evaluation - DATA_WORDS  # in prose "bias" and "biased" are one word (a caveat, not a study)
+        measures = measures_of(self.evaluation, self.evaluation, self.training)  # in prose "bias" and "biased" are one word (a caveat, not a study)
         if not coded and not self.evaluation & (FAIRNESS | COMPARATIVE) - CAVEATS:
             measures = measures - OWN_METRICS
-        if len(measures if coded else {_lemma(w) for w in measures}) >= 3 and self.evaluation & (
+        if len(measures if coded else {_lemma(w) for w in measures}) >= 3 and measures & (
                 GROUPWISE if coded else FAIRNESS | COMPARATIVE):
             return "evaluation"  # accuracy figures alone (FAR, pass rate) are a spec, not a study across groups
         return None
@@ -316,7 +317,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
     looked_at = {t.text for t in terms} & AMONG_LOOKS
     if looked_at and not coded and near_kinds.get("capability", set()) - GENERIC - NOUNS:
         seen = seen or looked_at
-    person = wide_kinds.get("person") or seen
+    person = wide_kinds.get("person") or seen or {t.text for t in terms} & NAME_PROXY  # a person's name is the person
     if coded and not (seen or inferred):
         person = None  # a user or customer field in code is a record until something infers it
     base = max(ROLE_WEIGHT[r] for r in roles)
@@ -358,8 +359,7 @@ def classify(terms: list[Hit], near: list[Hit], wide: list[Hit], context: str, g
         return verdict("record_field", 0.5, "fields of a data-exchange standard's schema, no group targeted")
     if "standard" in wide_kinds and not capability and not targeting:
         return verdict("record_field", 0.5, "fields of a data-exchange standard, no capability or targeting cue")
-    measured = near_kinds.get("evaluation", set()) - (scales if scaled else set())  # the scale a tone is put on measures nothing
-    measured = measured if measured - DATA_WORDS else set()
+    measured = near_measures(near_kinds.get("evaluation", set()) - (scales if scaled else set()), genre)  # a tone's scale measures nothing
     claiming = near_kinds.get("capability", set()) - GENERIC  # "model", "attribute" claim nothing against a measure
     if measured and not targeting and (len(measured) >= 2 or not claiming):
         return verdict("evaluation", 0.5, "measurement cue beside the term")

@@ -54,6 +54,7 @@ CUE_KINDS = (
     "scale",
     "software",
     "control",
+    "training",
     "unrelated",
 )
 
