@@ -175,8 +175,11 @@ def _read_whole(unit: Unit, fmt: str, options: ScanOptions) -> Problem | None:
                        f"a {fmt} of {unit.size} bytes is larger than max_member_bytes={limit}: not read "
                        "(--limit max_member_bytes=... reads it)", unit.sha256, "max_member_bytes")
     with open_input(unit.path) as fh:
-        unit.data = fh.read(limit + 1)
-    unit.size = len(unit.data)
+        data = fh.read(limit + 1)
+    if len(data) > limit:  # it grew past the limit since the walk
+        return Problem("error", unit.file, unit.member, "limit_exceeded",
+                       f"a {fmt} larger than max_member_bytes={limit}: not read", None, "max_member_bytes")
+    unit.data, unit.size = data, len(data)
     return None
 
 

@@ -59,3 +59,19 @@ def test_a_large_text_held_in_memory_is_read_in_windows_with_the_same_findings(t
     windows = _of(_plain(api.scan([str(log)])), "finding")
     assert calls == ["device.log"]  # read in windows, from its bytes in memory
     assert [f["evidence"]["line"] for f in windows] == [12346] and windows == whole
+
+
+def test_structured_text_is_never_windowed_and_windows_count_decode_errors(tmp_path, monkeypatch):
+    monkeypatch.setattr(stream, "HOLD_TEXT", 1 << 10)
+    calls = []
+    real = stream.stream_segments
+    monkeypatch.setattr("profilewatch.scanner.stream_segments",
+                        lambda unit, window=1 << 12: calls.append(unit.file) or real(unit, window))
+    rows = "\n".join(f"{i},camera-{i},ok" for i in range(2000))
+    (tmp_path / "table.csv").write_text("id,name,status\n" + rows + "\n", encoding="utf-8")
+    (tmp_path / "dump.json").write_text('{"rows": [' + ",".join(f'"r{i}"' for i in range(2000)) + "]}", encoding="utf-8")
+    broken = b"\xef\xbb\xbf" + ("设备日志 line of a device log\n" * 500).encode() + b"\xff\xfe bad bytes \xff\n" + b"more log lines\n" * 200
+    (tmp_path / "device.log").write_bytes(broken)
+    units = {u["file"]: u for u in _of(_plain(api.scan([str(tmp_path)])), "unit")}
+    assert calls == ["device.log"]  # CSV and JSON keep their structured extractors
+    assert units["device.log"]["decode_errors"] == 3 and units["device.log"]["outcome"] == "scanned"

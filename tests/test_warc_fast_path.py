@@ -7,8 +7,9 @@
   bytes-level gate on and off, a unit record with the payload's sha256 for every response and
   ``member`` = ``"<WARC-Target-URI> <WARC-Date>"``;
 * a record block read straight from FastWARC's reader still counts against ``max_member_bytes``
-  (the record is reported, the next record is read); a WARC file has no file-wide
-  ``max_total_bytes``/``max_members``, a WARC inside an archive counts against the archive's;
+  (the record is reported, the next record is read); a WARC file's ``max_total_bytes`` and
+  ``max_members`` grow with its size (a bomb of tiny records stops), a WARC inside an archive
+  counts against the archive's;
 * the visible text of HTML with and without empty table cells is what it was.
 """
 from __future__ import annotations
@@ -140,14 +141,36 @@ def test_a_record_over_max_member_bytes_is_reported_and_the_next_is_read(generat
     assert len(scanned) + len(hit) == len(_pages())
 
 
-def test_a_warc_file_has_no_file_wide_total_or_member_limit(generated):
-    """A WARC given or walked is read record by record: a low max_total_bytes or max_members stops
-    nothing (a Common Crawl file holds ~150,000 records), so -j1 equals a read in ranges."""
-    sizes = [len(body) for _, _, body in _pages()]
-    unlimited = [r.to_dict() for r in _scan(generated)]
-    limited = [r.to_dict() for r in _scan(generated, limits=Limits(max_total_bytes=sum(sizes[:10]), max_members=5))]
-    assert limited == unlimited
-    assert len([d for d in limited if d["type"] == "unit" and d["outcome"] == "scanned"]) == len(_pages())
+def test_a_warc_files_caps_grow_with_its_size():
+    """A crawl's own caps: max_ratio times its size unpacked, a member per KB (a 1 GB Common
+    Crawl file holds ~150,000 records: the default 100,000 stopped -j1 part way)."""
+    from profilewatch.sources.unpack import Budget, LimitExceeded
+
+    limits = Limits()
+    crawl = Budget().scaled_to(1 << 30, limits)
+    for _ in range(150_000):
+        crawl.count_member(limits)
+    crawl.spend(5 << 30, limits)  # a 1 GB crawl inflating to 5 GB is read whole
+    small = Budget().scaled_to(1 << 20, limits)  # a 1 MB file keeps the default caps
+    with pytest.raises(LimitExceeded) as hit:
+        small.spend(limits.max_total_bytes + 1, limits)
+    assert hit.value.limit == "max_total_bytes" and not crawl.exhausted and small.exhausted
+
+
+def test_a_bomb_of_tiny_records_stops_at_a_member_per_kb_of_the_file(tmp_path):
+    """One gzip stream of 30,000 tiny responses: a few hundred KB on disk, so a few hundred
+    members; the records before the cap are scanned, then the file stops with the limit named."""
+    import gzip
+
+    record = (b"WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: urn:x:%d\r\nWARC-Date: 2024-01-01T00:00:00Z\r\n"
+              b"Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nok\r\n\r\n")
+    bomb = tmp_path / "bomb.warc.gz"
+    bomb.write_bytes(gzip.compress(b"".join(record % i for i in range(30_000)), 9))
+    records = [r.to_dict() for r in _scan(bomb, limits=Limits(max_members=10))]
+    cap = max(10, bomb.stat().st_size // 1024)
+    hit = [d for d in records if d["type"] == "error" and d.get("limit") == "max_members"]
+    units = [d for d in records if d["type"] == "unit" and d["member"]]
+    assert len(hit) == 1 and f"max_members={cap}" in hit[0]["message"] and len(units) == cap < 30_000
 
 
 def test_a_warc_inside_an_archive_counts_against_the_archives_total(generated, tmp_path):

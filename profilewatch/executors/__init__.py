@@ -51,12 +51,12 @@ __all__ = ["ATTEMPTS", "POLL", "WORKER_TIMEOUT", "ClusterGone", "DaskExecutor", 
 
 # --------------------------------------------------------------------------- executors
 
-BATCH_TASKS = 32
-BATCH_BYTES = 4 << 20
-BATCH_SECONDS = 0.05
-"""A pool task of ``-j N`` holds up to ``BATCH_TASKS`` tasks or ``BATCH_BYTES`` of input, and
-about ``BATCH_SECONDS`` of work by the tasks' mean time so far (the first go alone); it is sent
-when its first task has waited ``BATCH_SECONDS`` for company.  Small fast files travel together,
+POOL_BATCH_TASKS = 32
+POOL_BATCH_BYTES = 4 << 20
+POOL_BATCH_SECONDS = 0.05
+"""A pool task of ``-j N`` holds up to ``POOL_BATCH_TASKS`` tasks or ``POOL_BATCH_BYTES`` of input,
+and about ``POOL_BATCH_SECONDS`` of work by the tasks' mean time so far (the first go alone); it
+is sent once a new task finds its first one has waited ``POOL_BATCH_SECONDS`` for company.  Small fast files travel together,
 slow units (or units that come slowly, from a store or a remote walk) one by one, so the workers
 stay evenly loaded and results stream out as they are done."""
 
@@ -105,6 +105,11 @@ def _worker_batch(batch: list[Task], keep_found: bool) -> list[TaskResult | Exce
     return results
 
 
+class _BatchFailed(Exception):
+    """A pool task failed as a whole (e.g. a result that could not be pickled): each of its tasks
+    is owed a try alone, none is charged one."""
+
+
 class _Cost:
     """The mean seconds a task has taken so far, and the batch size it calls for."""
 
@@ -119,7 +124,7 @@ class _Cost:
         if not self.tasks:
             return 1
         mean = self.seconds / self.tasks
-        return max(1, min(BATCH_TASKS, int(BATCH_SECONDS / mean) if mean > 0 else BATCH_TASKS))
+        return max(1, min(POOL_BATCH_TASKS, int(POOL_BATCH_SECONDS / mean) if mean > 0 else POOL_BATCH_TASKS))
 
 
 def _share(done: Future, futures: list[Future]) -> None:
@@ -129,6 +134,8 @@ def _share(done: Future, futures: list[Future]) -> None:
             future.cancel()
         return
     failure = done.exception()
+    if failure is not None and not isinstance(failure, BrokenProcessPool):
+        failure = _BatchFailed(f"the batch of {len(futures)} tasks failed: {failure!r}")
     for i, future in enumerate(futures):
         if failure is not None:
             future.set_exception(failure)
@@ -162,12 +169,12 @@ class ProcessExecutor:
                                    initargs=(self.rules, self.options, os.getpid()))
 
     def map(self, items: Iterable[Unit | TaskResult], keep_found: bool = True) -> Iterator[TaskResult]:
-        """Tasks go to the pool in batches (``BATCH_TASKS`` tasks or ``BATCH_BYTES`` of input):
+        """Tasks go to the pool in batches (``POOL_BATCH_TASKS`` tasks or ``POOL_BATCH_BYTES`` of input):
         one pool task per small file cost more in pickling and wake-ups than the gate's scan of
         it.  Each task keeps its own entry and future, so a death is charged task by task."""
         pending: collections.deque[list[Any]] = collections.deque()  # [task (None: ready), future, Tries, batch]
         cost = _Cost()
-        batches = batched(items, lambda unit: plan(unit, self.options, self.jobs), cost.batch, BATCH_BYTES, BATCH_SECONDS)
+        batches = batched(items, lambda unit: plan(unit, self.options, self.jobs), cost.batch, POOL_BATCH_BYTES, POOL_BATCH_SECONDS)
         in_flight = [0]  # batches with a task not yet taken
         more = True
         joiner = _Joiner(lambda unit: scan_task(unit, self.rules, self.options, keep_found))
@@ -177,8 +184,9 @@ class ProcessExecutor:
                     batch = next(batches, None)
                     if batch is None:
                         more = False
-                    elif isinstance(batch, TaskResult):
-                        pending.append([None, _ready(batch), Tries(), None])
+                    elif isinstance(batch, TaskResult):  # ready (a cache hit, a walk problem): it takes a slot too
+                        in_flight[0] += 1
+                        pending.append([None, _ready(batch), Tries(), [1]])
                     else:
                         left = [len(batch)]
                         in_flight[0] += 1
@@ -192,7 +200,11 @@ class ProcessExecutor:
                 except BrokenProcessPool:
                     self._restart(pending, keep_found)
                     continue
-                except Exception as exc:  # noqa: BLE001 - it raised in its worker (e.g. a result that cannot be sent back)
+                except _BatchFailed:  # the batch as a whole failed (one result could not be sent back): not this task's try
+                    entry[2].owed = True
+                    entry[1] = self._submit(entry[0], keep_found)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - it raised in its worker
                     entry[2].raised(exc)  # not a death (the pool is whole): sent again alone
                     entry[1] = self._submit(entry[0], keep_found) if entry[2].more(self.attempts) else \
                         _ready(entry[2].given_up(entry[0]))

@@ -65,8 +65,12 @@ whose results wait for it (results come in input order)."""
 
 def _local_cluster(cls: Any, workers: int) -> Any:
     """A ``LocalCluster`` of ``workers`` one-thread worker processes, forked where the platform
-    can (started in ~0.4 s instead of ~2.7 s spawning fresh interpreters that import everything
-    again, on the 2-core machine of benchmarks/RESULTS.md); a worker restarted later is spawned."""
+    can (~0.4 s to start two, against ~2.7 s spawning fresh interpreters, on the 2-core machine
+    of benchmarks/RESULTS.md).  The risk of forking a process that runs threads (a lock held by
+    another thread at that moment stays held in the child) is taken knowingly: the client's own
+    thread only waits for the cluster to start.  A fork server (~1.3 s) avoids it, but its workers
+    keep the environment of the first cluster made in the process, not the current one.  A
+    worker restarted later is spawned."""
     import multiprocessing
 
     import dask

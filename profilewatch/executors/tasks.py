@@ -15,7 +15,7 @@ from typing import Any
 
 from ..detect.engine import Detector
 from ..detect.rules import RuleSet
-from ..files import open_input
+from ..files import is_url, open_input
 from ..options import ScanOptions
 from ..records import Problem, Record, Unit, UnitRecord
 from ..scanner import scan_unit, scan_warc_range
@@ -65,7 +65,7 @@ Task = Unit | Part
 def plan(unit: Unit, options: ScanOptions, jobs: int) -> list[Task]:
     """The tasks of one top-level unit: the unit itself, or, with several workers, a WARC file
     too large to hold split into record ranges of about ``options.split_bytes``."""
-    if jobs < 2 or not unit.streamed or unit.depth or unit.size <= options.split_bytes:
+    if jobs < 2 or not unit.streamed or unit.depth or unit.size <= max(options.split_bytes, options.max_in_memory):
         return [unit]
     try:
         with open_input(unit.path) as fh:
@@ -93,9 +93,9 @@ def detached(task: Task) -> Task:
     """A top-level file's unit without its bytes, for a worker on the same machine (a local
     pool, or a LocalCluster): it reads them again (:func:`held`), so they are never pickled
     through a pipe or the scheduler."""
-    if isinstance(task, Unit) and task.data and task.path and not task.depth:
+    if isinstance(task, Unit) and task.data and task.path and not task.depth and not is_url(task.path):
         return dataclasses.replace(task, data=b"")
-    return task
+    return task  # a URL is not fetched twice
 
 
 def held(unit: Unit, options: ScanOptions) -> Unit:
@@ -104,7 +104,9 @@ def held(unit: Unit, options: ScanOptions) -> Unit:
     if unit.data or not unit.path or unit.depth or not 0 < unit.size <= options.max_in_memory:
         return unit
     with open_input(unit.path) as fh:
-        data = fh.read()
+        data = fh.read(options.max_in_memory + 1)
+    if len(data) > options.max_in_memory:  # it grew since the walk: read in windows, as a large file
+        return unit
     return dataclasses.replace(unit, data=data, size=len(data))
 
 

@@ -23,9 +23,10 @@ normalised forms and their offset maps): 8 MB windows took a 100 MB text file to
 OVERLAP = 2048
 
 
-WINDOWED_FORMATS = frozenset({"text", "markdown", "csv", "code", "json"})
-"""Line-oriented text formats whose extractors need no whole-document parse: past ``HOLD_TEXT``
-they are read in windows even when their bytes are in memory."""
+WINDOWED_FORMATS = frozenset({"text", "code"})
+"""Formats whose whole-text extractor gives the windows' own reading (prose or code, line by
+line): past ``HOLD_TEXT`` they are read in windows even when their bytes are in memory.  CSV,
+JSON and Markdown are not: their extractors read structure (data rows, fences) that windows do not."""
 HOLD_TEXT = 16 << 20
 """The largest text unit extracted whole.  The whole-text extractors hold the decoded text, its
 lines and their segments at once, about 6x the bytes (60 MB of text took 451 MB peak RSS); in
@@ -66,6 +67,7 @@ def stream_segments(unit: Unit, window: int = WINDOW) -> Iterator[Segment]:
                         block = block[: exc.start]
                         continue
                     text = block.decode(encoding, errors="replace")
+                    unit.decode_errors += text.count("\ufffd") - _intended(block, encoding)
                     break
             start_line = line - tail.count("\n")
             column = 1 if not tail or tail_at_line_start else None
@@ -80,3 +82,8 @@ def stream_segments(unit: Unit, window: int = WINDOW) -> Iterator[Segment]:
             block = pending + fh.read(window)
             if pending and len(block) == len(pending):
                 break
+
+
+def _intended(block: bytes, encoding: str) -> int:
+    """U+FFFD characters the bytes themselves spell (not replacements of bad bytes)."""
+    return block.count("\ufffd".encode(encoding, errors="ignore") or b"\x00\x00\x00\x00")

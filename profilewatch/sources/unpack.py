@@ -63,19 +63,32 @@ class Budget:
     members: int = 0
     exhausted: bool = False
     """Set once ``max_total_bytes`` or ``max_members`` is hit: every opener of the file stops."""
+    most_bytes: int | None = None
+    most_members: int | None = None
+    """This file's own caps where they exceed the limits (:func:`scaled_to`); else the limits'."""
 
     def spend(self, n: int, limits: Limits) -> None:
         self.total += n
-        if self.total > limits.max_total_bytes:
+        cap = max(limits.max_total_bytes, self.most_bytes or 0)
+        if self.total > cap:
             self.exhausted = True
-            raise LimitExceeded("max_total_bytes",
-                                f"more than max_total_bytes={limits.max_total_bytes} unpacked from this file")
+            raise LimitExceeded("max_total_bytes", f"more than max_total_bytes={cap} unpacked from this file")
 
     def count_member(self, limits: Limits) -> None:
         self.members += 1
-        if self.members > limits.max_members:
+        cap = max(limits.max_members, self.most_members or 0)
+        if self.members > cap:
             self.exhausted = True
-            raise LimitExceeded("max_members", f"more than max_members={limits.max_members} members in this file")
+            raise LimitExceeded("max_members", f"more than max_members={cap} members in this file")
+
+    def scaled_to(self, size: int, limits: Limits) -> Budget:
+        """Caps in proportion to ``size`` bytes read from disk, for a file of many independent
+        records (a WARC crawl: a 1 GB Common Crawl file holds ~150,000 records and inflates to
+        ~5 GB): ``max_ratio`` times its size unpacked, a member per KB of it.  A bomb stays
+        bounded by its size; an honest crawl of any size is read whole."""
+        self.most_bytes = int(limits.max_ratio * size)
+        self.most_members = size // 1024
+        return self
 
 
 def budget_of(unit: Unit) -> Budget:

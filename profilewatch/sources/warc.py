@@ -49,6 +49,8 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 def open_warc(unit: Unit, limits: Limits, stream: BinaryIO | None = None) -> Iterator[Unit | Problem]:
     """Records of a WARC (or ARC) file; ``stream`` is an already decompressed reader if given."""
     budget = budget_of(unit)
+    if not unit.depth:
+        budget.scaled_to(unit.size, limits)
     own = stream is None
     fh: Any = source(unit) if own else stream
     try:
@@ -100,7 +102,7 @@ def open_warc_range(unit: Unit, limits: Limits, start: int, end: int) -> Iterato
     that range, offsets included; the range that ends the file also checks for a cut."""
     from .warcsplit import RangeReader
 
-    budget = budget_of(unit)
+    budget = budget_of(unit).scaled_to(end - start, limits)  # a range's share of the file's caps
     with RangeReader(unit.path, start, end) as part, open_input(unit.path) as whole:
         if end >= whole.seek(0, 2):
             yield from _warc_records(unit, limits, part, budget, base=start, whole=whole)
@@ -121,13 +123,12 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
     """``base``: where ``fh`` starts in the file; ``whole``: the whole file to check for a cut
     (``True``: ``fh`` itself; ``None``: no check, a later range ends the file).
 
-    A WARC file given or walked (depth 0) is a stream of independent captures read one record at
-    a time: each record has a budget of its own (``max_member_bytes``, the ratio), and the file's
-    ``max_members``/``max_total_bytes`` do not apply (a 1 GB Common Crawl file holds ~150,000
-    records and inflates to ~5 GB), so a whole-file read and a read in ranges give the same
-    records.  A WARC inside an archive counts against that archive's budget."""
+    A WARC file given or walked (depth 0) is a stream of independent captures: its
+    ``max_total_bytes``/``max_members`` grow with the bytes read (:meth:`Budget.scaled_to`: a
+    1 GB crawl may hold a million records and unpack 200 GB; a small bomb stays bounded), so a
+    whole-file read and a read in ranges give the same records for any honest crawl.  A WARC
+    inside an archive counts against that archive's budget."""
     whole = fh if whole is True else whole
-    top = unit.depth == 0
     iterator = ArchiveIterator(fh, parse_http=False, auto_decode="none", fsspec_args=False)
     last = None
     last_at: tuple[int, int] | None = None  # stream position and Content-Length of the last record
@@ -160,9 +161,8 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
             member = f"urn:offset:{pos}"
         rtype = record.record_type
         kind = str(rtype)
-        spent = Budget() if top else budget
         try:
-            spent.count_member(limits)
+            budget.count_member(limits)
         except LimitExceeded as exc:
             yield limit(unit, exc)
             return
@@ -171,7 +171,7 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
             continue
         try:
             declared = record.content_length
-            block = read_member(record.reader, limits, declared, spent)
+            block = read_member(record.reader, limits, declared, budget)
             if len(block) < declared:
                 last_at = None  # the cut is reported on the record itself
                 yield problem(unit, "error", "truncated", f"record block holds {len(block)} of the "
@@ -180,10 +180,10 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
             record_ctype = headers.get("Content-Type")
             is_http = "application/http" in (record_ctype or "").lower()
             status, http, data = _split_http(block) if is_http else (None, {}, block)
-            data = _decode_http(data, http, limits, spent)
+            data = _decode_http(data, http, limits, budget)
         except LimitExceeded as exc:
             yield limit(unit, exc, member)
-            if exc.limit == "max_total_bytes" and not top:
+            if exc.limit == "max_total_bytes":
                 return
             continue
         except Truncated as exc:
@@ -196,7 +196,7 @@ def _warc_records(unit: Unit, limits: Limits, fh: Any, budget: Budget, base: int
         warc = {"record_id": record.record_id, "date": date, "target_uri": target,
                 "payload_digest": headers.get("WARC-Payload-Digest"), "content_type": None,
                 "http_status": status, "record_type": kind}
-        yield _unit(unit, member, data, warc, http.get("content-type") or record_ctype, spent)
+        yield _unit(unit, member, data, warc, http.get("content-type") or record_ctype, budget)
     if whole is not None and not budget.exhausted and last_at is not None and (cut := _cut_short(whole, *last_at)):
         yield problem(unit, "error", "truncated", f"WARC ends early: {cut}; the last record {last!r} may be incomplete; "
                       "records before it were scanned")
