@@ -20,7 +20,7 @@ from casecorpus import done_count, make_corpus, run_cli
 from formats_helpers import CORPUS
 from profilewatch import api
 from profilewatch.case.store import Store
-from profilewatch.executors import ATTEMPTS, cpu_count
+from profilewatch.executors import ATTEMPTS, TaskResult, cpu_count
 
 DEV = CORPUS  # formats_helpers finds the dev corpus from any worktree
 CORPORA = [DEV] + sorted((Path(__file__).parent / "data").glob("redteam*"))
@@ -71,6 +71,26 @@ def test_a_local_worker_is_sent_a_files_path_and_reads_it_as_the_walk_would(tmp_
     assert held(sent, ScanOptions(max_in_memory=10)) is sent  # too large to hold: stays streamed
     member = Unit(file="a.zip", member="m.txt", data=b"x", path=str(page), depth=1)  # no file of its own
     assert detached(member) is member and held(Unit(file="e", member=None, data=b"", path=str(page), size=0), ScanOptions()).data == b""
+
+
+def test_ready_results_count_against_the_window_so_nothing_piles_up_in_the_parent():
+    """A store rescan is mostly ready results (cache hits): the pool pulls only a window of them
+    ahead of what it has written."""
+    from profilewatch.detect.rules import load_rules
+    from profilewatch.executors import ProcessExecutor
+    from profilewatch.options import ScanOptions
+
+    pulled = []
+
+    def ready():
+        for i in range(10_000):
+            pulled.append(i)
+            yield TaskResult([], {}, 0.0)
+
+    pool = ProcessExecutor(load_rules(), ScanOptions(), jobs=2)
+    first = next(pool.map(ready(), keep_found=False))
+    assert isinstance(first, TaskResult) and len(pulled) <= pool.window + 1
+    pool.close()
 
 
 def test_pool_workers_read_the_walked_files_and_give_the_same_records(tmp_path, monkeypatch):
