@@ -2,8 +2,9 @@
 
 An executor maps :func:`scan_task` over a stream of top-level units and yields each unit's
 :class:`TaskResult` in INPUT order, so the output of ``-j N`` and of a cluster is the output of
-``-j1``.  At most ``window`` units are in flight at once, which bounds the memory of the parent
-(units waiting to be written) whatever the input size.
+``-j1``.  At most ``window`` batches of tasks (or ready results) are in flight at once, and a
+batch holds at most ``POOL_BATCH_TASKS`` tasks or ``POOL_BATCH_BYTES`` of input, which bounds the
+memory of the parent (units waiting to be written) whatever the input size.
 
 * :class:`InlineExecutor` (``-j1``): scans in this process, streaming.
 * :class:`ProcessExecutor` (``-j N``): a pool of N worker processes (forked where the system can, so nothing of the
