@@ -112,20 +112,21 @@ class _BatchFailed(Exception):
 
 
 class _Cost:
-    """The mean seconds a task has taken so far, and the batch size it calls for."""
+    """The recent mean seconds of a task (exponentially weighted, so a few slow files early do not
+    keep the fast ones after them going one by one), and the batch size it calls for."""
+
+    WEIGHT = 0.05
 
     def __init__(self) -> None:
-        self.seconds, self.tasks = 0.0, 0
+        self.mean: float | None = None
 
     def add(self, seconds: float) -> None:
-        self.seconds += seconds
-        self.tasks += 1
+        self.mean = seconds if self.mean is None else self.mean + self.WEIGHT * (seconds - self.mean)
 
     def batch(self) -> int:
-        if not self.tasks:
+        if self.mean is None:
             return 1
-        mean = self.seconds / self.tasks
-        return max(1, min(POOL_BATCH_TASKS, int(POOL_BATCH_SECONDS / mean) if mean > 0 else POOL_BATCH_TASKS))
+        return max(1, min(POOL_BATCH_TASKS, int(POOL_BATCH_SECONDS / self.mean) if self.mean > 0 else POOL_BATCH_TASKS))
 
 
 def _share(done: Future, futures: list[Future]) -> None:
