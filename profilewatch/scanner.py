@@ -168,19 +168,17 @@ def _streamed_format(unit: Unit) -> str:
 
 def _read_whole(unit: Unit, fmt: str, options: ScanOptions) -> Problem | None:
     """Read a large document whose extractor needs all of its bytes (a PDF, an Office file, an
-    image), up to ``max_member_bytes``; past it, the problem to report."""
+    image), up to ``max_member_bytes``; past it (as walked, or grown since), the problem to report."""
     limit = options.limits.max_member_bytes
-    if unit.size > limit:
-        return Problem("error", unit.file, unit.member, "limit_exceeded",
-                       f"a {fmt} of {unit.size} bytes is larger than max_member_bytes={limit}: not read "
-                       "(--limit max_member_bytes=... reads it)", unit.sha256, "max_member_bytes")
-    with open_input(unit.path) as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:  # it grew past the limit since the walk
-        return Problem("error", unit.file, unit.member, "limit_exceeded",
-                       f"a {fmt} larger than max_member_bytes={limit}: not read", None, "max_member_bytes")
-    unit.data, unit.size = data, len(data)
-    return None
+    if unit.size <= limit:
+        with open_input(unit.path) as fh:
+            data = fh.read(limit + 1)
+        if len(data) <= limit:
+            unit.data, unit.size = data, len(data)
+            return None
+    return Problem("error", unit.file, unit.member, "limit_exceeded",
+                   f"a {fmt} larger than max_member_bytes={limit}: not read "
+                   "(--limit max_member_bytes=... reads it)", unit.sha256, "max_member_bytes")
 
 
 def _failed(unit: Unit, fmt: str, reason: str, exc: Exception) -> Iterator[Record]:

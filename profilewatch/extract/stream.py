@@ -1,7 +1,8 @@
 """Large files read in bounded windows, so memory stays flat whatever the file size.
 
-A file too large to hold (see ``ScanOptions.max_in_memory``), or a line-oriented text unit
-larger than ``HOLD_TEXT`` held in memory, is read ``WINDOW`` bytes at a time.  Each window, plus the last ``OVERLAP`` characters of the one before so that a phrase
+A file too large to hold (see ``ScanOptions.max_in_memory``), or a text or code unit larger
+than ``HOLD_TEXT`` held in memory, is read ``WINDOW`` bytes at a time.  Each window, plus the
+last ``OVERLAP`` characters of the one before so that a phrase
 cut at a window edge is still seen, becomes one segment with its true starting line.  The
 encoding is settled on the first window.  Binary files go through the strings extractor
 window by window, with absolute byte offsets.
@@ -34,7 +35,7 @@ windows a text of any size stays under ~170 MB (benchmarks/RESULTS.md, bench_big
 
 
 def windowed(unit: Unit, fmt: str) -> bool:
-    """Whether a unit is read in windows: its bytes stay on disk, or it is a large line-oriented text."""
+    """Whether a unit is read in windows: its bytes stay on disk, or it is a large text or code unit."""
     return unit.streamed or (fmt in WINDOWED_FORMATS and unit.size > HOLD_TEXT)
 
 
